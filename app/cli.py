@@ -1,0 +1,68 @@
+"""The `switchback` command line (SPEC section 5). It parses, calls runtime/, and turns errors into
+one line for a person: exit 1 for problems found, 2 for bad input — never a traceback."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable, Sequence
+
+from runtime.problems import InputError
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(name: str, help: str):
+    def wrap(fn):
+        fn.help = help
+        COMMANDS[name] = fn
+        return fn
+    return wrap
+
+
+def _workspace_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workspace", metavar="FILE", help="a workspace file (default: your local workspace)")
+    g.add_argument("--db", metavar="URL", help="a SQLAlchemy URL of a shared workspace database")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="switchback", description="Design and run marketing-automation journeys.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from app import commands  # noqa: F401  (registers the commands and their arguments)
+    for name, fn in COMMANDS.items():
+        p = sub.add_parser(name, help=fn.help, description=fn.help)
+        fn.arguments(p) if hasattr(fn, "arguments") else None
+        if getattr(fn, "workspace", False):
+            _workspace_args(p)
+    return parser
+
+
+def open_designer(argv: Sequence[str]) -> int:
+    p = argparse.ArgumentParser(prog="switchback", description="Opens the designer. Commands: "
+                                + ", ".join(sorted(COMMANDS)) + " (switchback COMMAND --help).")
+    p.add_argument("file", nargs="?", metavar="FILE.journey.json")
+    _workspace_args(p)
+    args = p.parse_args(argv)
+    from app.designer import run_designer
+    return run_designer(journey_file=args.file, workspace=args.workspace, db=args.db)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+            return open_designer(argv)
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command](args)
+    except InputError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

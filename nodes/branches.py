@@ -1,0 +1,90 @@
+"""Branches: choose one output port."""
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from nodes.fields import Condition, described
+from nodes.outcomes import Go
+from nodes.registry import Config, NodeKind, register
+
+
+class IfConfig(Config):
+    when: Condition = described("Condition", "Yes when this is true; a missing field makes it false.", min_length=1)
+
+
+register(NodeKind(
+    name="branch.if", title="If / else", category="Branches",
+    help="Sends the contact down yes or no.",
+    config=IfConfig,
+    run=lambda ctx, cfg: Go("yes" if ctx.condition(cfg.when) else "no"),
+    ports=lambda cfg: ["yes", "no"],
+    summary=lambda c: f"If {c.when}",
+))
+
+
+class Case(BaseModel):
+    model_config = {"extra": "forbid"}
+    port: str = Field(min_length=1, title="Port", description="The name of this case's output.")
+    when: Condition = Field(min_length=1, title="Condition")
+
+
+class SwitchConfig(Config):
+    cases: list[Case] = described("Cases", "Checked in order; the first true one wins, else `else`.", min_length=1)
+
+
+def _unique_ports(names: list[str], reserved: tuple[str, ...] = ()) -> list[str]:
+    problems, seen = [], set()
+    for n in names:
+        if n in seen:
+            problems.append(f"port {n!r} is used twice")
+        if n in reserved:
+            problems.append(f"port {n!r} is reserved")
+        seen.add(n)
+    return problems
+
+
+def _switch(ctx, cfg: SwitchConfig) -> Go:
+    for case in cfg.cases:
+        if ctx.condition(case.when):
+            return Go(case.port)
+    return Go("else")
+
+
+register(NodeKind(
+    name="branch.switch", title="Switch", category="Branches",
+    help="Sends the contact down the first case whose condition is true, else down `else`.",
+    config=SwitchConfig, run=_switch,
+    ports=lambda cfg: [c.port for c in cfg.cases] + ["else"],
+    checks=lambda cfg: _unique_ports([c.port for c in cfg.cases], reserved=("else",)),
+    summary=lambda c: "Switch: " + ", ".join(x.port for x in c.cases) + ", else",
+))
+
+
+class Variant(BaseModel):
+    model_config = {"extra": "forbid"}
+    port: str = Field(min_length=1, title="Port")
+    weight: float = Field(gt=0, title="Weight", description="Relative share of contacts.")
+
+
+class SplitConfig(Config):
+    variants: list[Variant] = described("Variants", "Each contact always gets the same variant.", min_length=2)
+
+
+def _split(ctx, cfg: SplitConfig) -> Go:
+    total = sum(v.weight for v in cfg.variants)
+    point = ctx.stable_fraction(ctx.node_id) * total
+    for v in cfg.variants:
+        point -= v.weight
+        if point < 0:
+            return Go(v.port)
+    return Go(cfg.variants[-1].port)
+
+
+register(NodeKind(
+    name="branch.split", title="A/B split", category="Branches",
+    help="Splits contacts by weight; a contact always lands in the same variant.",
+    config=SplitConfig, run=_split,
+    ports=lambda cfg: [v.port for v in cfg.variants],
+    checks=lambda cfg: _unique_ports([v.port for v in cfg.variants]),
+    summary=lambda c: "Split " + " / ".join(f"{v.port} {v.weight:g}" for v in c.variants),
+))

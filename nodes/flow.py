@@ -1,0 +1,14 @@
+"""Flow: the explicit end of a path."""
+from nodes.outcomes import End
+from nodes.registry import Config, NodeKind, register
+
+
+class ExitConfig(Config):
+    pass
+
+
+register(NodeKind(
+    name="exit", title="Exit", category="Flow",
+    help="Ends the path here; the contact has completed the journey.",
+    config=ExitConfig, run=lambda ctx, cfg: End(), ports=lambda cfg: [], summary=lambda c: "End of journey",
+))

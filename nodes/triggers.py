@@ -1,0 +1,154 @@
+"""Triggers: how a contact enters a journey. They have no input; each leaves through `next`."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field as dc_field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import Field
+
+from nodes.durations import Offset, TimeOfDay, parse_duration, parse_time_of_day
+from nodes.fields import Condition, described
+from nodes.localtime import at_local
+from nodes.outcomes import Go
+from nodes.registry import Config, NodeKind, register
+
+
+# What can make a trigger fire. The runtime offers each stimulus to every published trigger.
+@dataclass(frozen=True, slots=True)
+class EventArrived:
+    type: str
+    at: datetime
+    properties: dict[str, Any] = dc_field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldsChanged:
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def _through(ctx, cfg) -> Go:
+    return Go("next")
+
+
+def _trigger(name, title, help, config, fires=None, timer=None, summary=lambda c: "", refs=lambda c: []):
+    return register(NodeKind(name=name, title=title, category="Triggers", help=help, config=config,
+                             run=_through, summary=summary, field_refs=refs,
+                             fires=fires or (lambda ctx, cfg, s: False), timer=timer))
+
+
+class EventConfig(Config):
+    event: str = described("Event", "The event type, such as form_submitted or page_view.", min_length=1)
+    where: Condition | None = described("Only when", "A condition on the event and the contact.", default=None)
+
+
+def _event_fires(ctx, cfg: EventConfig, s) -> bool:
+    return isinstance(s, EventArrived) and s.type == cfg.event and (not cfg.where or ctx.condition(cfg.where))
+
+
+_trigger("trigger.event", "Event happens", "Enters the contact when an event of this type is recorded.",
+         EventConfig, fires=_event_fires,
+         summary=lambda c: f"When {c.event}" + (f" where {c.where}" if c.where else ""))
+
+
+class SegmentConfig(Config):
+    when: Condition = described("Condition", "The contact enters when this becomes true.", min_length=1)
+
+
+def _segment_fires(ctx, cfg: SegmentConfig, s) -> bool:
+    if isinstance(s, FieldsChanged):
+        return ctx.condition(cfg.when) and not ctx.condition_on(s.before, cfg.when)
+    return False
+
+
+_trigger("trigger.segment", "Joins a segment", "Enters the contact when the condition becomes true for it.",
+         SegmentConfig, fires=_segment_fires, summary=lambda c: f"When {c.when}")
+
+
+class FieldChangedConfig(Config):
+    field: str = described("Field", "The contact field to watch.", min_length=1)
+    to: Any = described("Changed to", "Only when the new value is this.", default=None)
+    from_: Any = Field(default=None, alias="from", title="Changed from", description="Only when the old value was this.")
+
+
+def _field_changed_fires(ctx, cfg: FieldChangedConfig, s) -> bool:
+    if not isinstance(s, FieldsChanged):
+        return False
+    old, new = s.before.get(cfg.field), s.after.get(cfg.field)
+    return old != new and (cfg.to is None or new == cfg.to) and (cfg.from_ is None or old == cfg.from_)
+
+
+_trigger("trigger.field_changed", "Field changes", "Enters the contact when one of its fields changes.",
+         FieldChangedConfig, fires=_field_changed_fires,
+         summary=lambda c: f"When {c.field} changes" + (f" to {c.to}" if c.to is not None else ""),
+         refs=lambda c: [c.field])
+
+
+class ScoreConfig(Config):
+    threshold: int = described("Threshold", "Enters when the lead score rises to or past this.")
+
+
+def _score_fires(ctx, cfg: ScoreConfig, s) -> bool:
+    if not isinstance(s, FieldsChanged):
+        return False
+    old, new = s.before.get("score") or 0, s.after.get("score") or 0
+    return isinstance(old, (int, float)) and isinstance(new, (int, float)) and old < cfg.threshold <= new
+
+
+_trigger("trigger.score", "Score reached", "Enters the contact when its lead score crosses the threshold upward.",
+         ScoreConfig, fires=_score_fires, summary=lambda c: f"When score reaches {c.threshold}")
+
+
+class DateConfig(Config):
+    field: str = described("Date field", "A contact field holding a date, such as renewal_date.", min_length=1)
+    offset: Offset | None = described("Offset", "Before (-7d) or after (2d) the date.", default=None)
+    at: TimeOfDay = described("At", "Time of day, in the contact's time zone.", default="09:00")
+
+
+def as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _date_timer(ctx, cfg: DateConfig, last_activity: datetime) -> datetime | None:
+    day = as_date(ctx.field(cfg.field))
+    if day is None:
+        return None
+    if cfg.offset:
+        day += timedelta(days=parse_duration(cfg.offset).days)
+    return at_local(day, parse_time_of_day(cfg.at), ctx.zone())
+
+
+_trigger("trigger.date", "Date arrives", "Enters the contact on a date from one of its fields, with an optional offset.",
+         DateConfig, timer=_date_timer,
+         summary=lambda c: f"On {c.field}" + (f" {c.offset}" if c.offset else "") + f" at {c.at}",
+         refs=lambda c: [c.field])
+
+
+class InactiveConfig(Config):
+    days: int = described("Days", "How many days without any event.", gt=0)
+
+
+def _inactive_timer(ctx, cfg: InactiveConfig, last_activity: datetime) -> datetime | None:
+    return last_activity + timedelta(days=cfg.days)
+
+
+_trigger("trigger.inactive", "Goes quiet", "Enters the contact when it has had no event for that many days.",
+         InactiveConfig, timer=_inactive_timer, summary=lambda c: f"After {c.days} days without activity")
+
+
+class ManualConfig(Config):
+    pass
+
+
+_trigger("trigger.manual", "Enrolled by hand", "Enters contacts that a person, the command line or the API enrolls.",
+         ManualConfig, summary=lambda c: "Enrolled by hand")

@@ -1,0 +1,108 @@
+"""Waits: hold the contact until a time, a moment derived from its fields, or an event."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import model_validator
+
+from nodes.durations import Duration, Offset, TimeOfDay, describe, parse_duration, parse_time_of_day
+from nodes.fields import Condition, described
+from nodes.localtime import WEEKDAYS, at_local, next_local, on_weekday
+from nodes.outcomes import Park, Wait
+from nodes.registry import Config, NodeKind, register
+from nodes.triggers import as_date
+
+
+class DelayConfig(Config):
+    duration: Duration = described("Wait for", "How long to wait, such as 30m, 2d or 1w.")
+
+
+register(NodeKind(
+    name="wait.delay", title="Wait", category="Waits",
+    help="Holds the contact for a fixed time, then moves on.",
+    config=DelayConfig,
+    run=lambda ctx, cfg: Wait(until=ctx.now + parse_duration(cfg.duration)),
+    summary=lambda c: f"Wait {describe(c.duration)}",
+))
+
+
+class UntilConfig(Config):
+    at: str | None = described("At", "A date and time (ISO 8601, such as 2026-12-01T09:00); "
+                               "without a zone it is read in the contact's time zone.", default=None)
+    field: str | None = described("Date field", "Or wait until the date in this contact field.", default=None)
+    offset: Offset | None = described("Offset", "Before (-1d) or after (2d) the field's date.", default=None)
+    time: TimeOfDay | None = described("Time of day", "In the contact's time zone, such as 09:00.", default=None)
+    weekdays: list[str] | None = described("Weekdays", "Only on these days: mon, tue, wed, thu, fri, sat, sun.",
+                                           default=None)
+
+    @model_validator(mode="after")
+    def _one_anchor(self):
+        if self.at and self.field:
+            raise ValueError("give either at or field, not both")
+        if not (self.at or self.field or self.time):
+            raise ValueError("give at, field or time")
+        if self.offset and not self.field:
+            raise ValueError("offset goes with field")
+        if self.at:
+            datetime.fromisoformat(self.at)
+        for day in self.weekdays or []:
+            if day not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not a weekday (use {', '.join(WEEKDAYS)})")
+        return self
+
+
+def _until(ctx, cfg: UntilConfig):
+    zone = ctx.zone()
+    clock = parse_time_of_day(cfg.time) if cfg.time else None
+    if cfg.at:
+        moment = datetime.fromisoformat(cfg.at)
+        if moment.tzinfo is None:
+            moment = at_local(moment.date(), moment.time(), zone)
+    elif cfg.field:
+        value = ctx.field(cfg.field)
+        day = as_date(value)
+        if day is None:
+            return Park(f"the contact has no date in {cfg.field}")
+        shift = parse_duration(cfg.offset) if cfg.offset else timedelta(0)
+        if isinstance(value, datetime) and clock is None:
+            moment = value + shift
+        else:
+            moment = at_local(day + timedelta(days=shift.days), clock or datetime.min.time(), zone)
+    else:
+        moment = next_local(ctx.now, clock, zone, cfg.weekdays)
+    if cfg.weekdays:
+        moment = on_weekday(moment, zone, cfg.weekdays)
+    return Wait(until=moment)
+
+
+def _until_summary(c: UntilConfig) -> str:
+    if c.at:
+        return f"Wait until {c.at}"
+    if c.field:
+        return f"Wait until {c.field}" + (f" {c.offset}" if c.offset else "") + (f" at {c.time}" if c.time else "")
+    return f"Wait until {c.time}" + (f" on {', '.join(c.weekdays)}" if c.weekdays else "")
+
+
+register(NodeKind(
+    name="wait.until", title="Wait until", category="Waits",
+    help="Holds the contact until a date and time, or a moment taken from one of its date fields.",
+    config=UntilConfig, run=_until, summary=_until_summary,
+    field_refs=lambda c: [c.field] if c.field else [],
+))
+
+
+class EventWaitConfig(Config):
+    event: str = described("Event", "The event type to wait for, such as email_clicked.", min_length=1)
+    where: Condition | None = described("Only when", "A condition on the event and the contact.", default=None)
+    timeout: Duration = described("Give up after", "If no such event comes within this time, leave by timeout.")
+
+
+register(NodeKind(
+    name="wait.event", title="Wait for an event", category="Waits",
+    help="Holds the contact until it does something, or until the time runs out.",
+    config=EventWaitConfig,
+    run=lambda ctx, cfg: Wait(until=ctx.now + parse_duration(cfg.timeout), on_time="timeout",
+                              event=cfg.event, where=cfg.where, on_event="event"),
+    ports=lambda cfg: ["event", "timeout"],
+    summary=lambda c: f"Wait up to {describe(c.timeout)} for {c.event}",
+))

@@ -1,0 +1,24 @@
+"""Errors are values with a place until the edge of the program turns them into a line for a person."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A validation problem. `where` is a node id, `settings.<name>`, or `journey` for the whole."""
+    where: str
+    message: str
+
+    def line(self, file: str) -> str:
+        return f"{file}:{self.where}: {self.message}"
+
+
+class InputError(Exception):
+    """Bad input that stops a command: a missing file, a malformed line, a file that is not a journey.
+    `place` is `file` or `file:line`; str() is the one line a person reads."""
+
+    def __init__(self, place: str, message: str):
+        super().__init__(f"{place}: {message}")
+        self.place = place
+        self.message = message

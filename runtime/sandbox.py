@@ -1,0 +1,192 @@
+"""Conditions and templates (SPEC section 3), evaluated in Jinja2's sandbox.
+
+A missing field is `none`, and an ordering comparison with it is false rather than an error, so a
+contact without the field takes the `no` or `else` path. Anything that reaches for Python's
+internals (`__class__`, `_private`) is refused when the journey is validated, and the sandbox
+refuses it again at run time.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable
+
+from jinja2 import ChainableUndefined, TemplateError, nodes as jnodes
+from jinja2.parser import Parser
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from nodes.durations import parse_duration
+
+
+class Missing(ChainableUndefined):
+    """A field the contact does not have: equal to none, never ordered, empty when printed."""
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return other is None or isinstance(other, Missing)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(None)
+
+    def _false(self, other: object) -> bool:
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = _false
+
+
+class Fields:
+    """Read-only attribute view of a dict for templates: `contact.email`. Plain dict attributes
+    such as `items` would hide fields of the same name, so this exposes nothing but the fields."""
+    __slots__ = ("_data",)
+
+    def __init__(self, data: dict[str, Any]):
+        self._data = data
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._data[name]            # KeyError -> the sandbox's Missing
+        if value is None:
+            raise KeyError(name)
+        return Fields(value) if isinstance(value, dict) else value
+
+    def __contains__(self, name: str) -> bool:
+        return self._data.get(name) is not None
+
+    def __repr__(self) -> str:
+        return f"Fields({self._data!r})"
+
+
+def _test_none(value: Any) -> bool:
+    return value is None or isinstance(value, Missing)
+
+
+class _Sandbox(SandboxedEnvironment):
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        # The stock sandbox hands back an undefined value, which a lenient Missing would print as
+        # nothing; refusing loudly tells the author their template is wrong.
+        raise SecurityError(f"access to {attribute!r} is not allowed")
+
+
+ENV = _Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True)
+ENV.tests["none"] = _test_none
+
+
+class CodeError(ValueError):
+    """A condition or template that cannot compile, or reaches where it must not."""
+
+
+def _internals(tree: jnodes.Node) -> str | None:
+    kinds = (jnodes.Getattr, jnodes.Getitem, jnodes.Name)
+    for node in [tree, *tree.find_all(kinds)]:
+        if not isinstance(node, kinds):
+            continue
+        if isinstance(node, jnodes.Getattr):
+            name = node.attr
+        elif isinstance(node, jnodes.Name):
+            name = node.name
+        else:
+            name = node.arg.value if isinstance(node.arg, jnodes.Const) and isinstance(node.arg.value, str) else ""
+        if name.startswith("_"):
+            return name
+    return None
+
+
+@lru_cache(maxsize=4096)
+def compile_condition(expression: str) -> Callable[..., Any]:
+    """A callable taking the names of SPEC section 3. Raises CodeError."""
+    try:
+        parser = Parser(ENV, expression, state="variable")
+        tree = parser.parse_expression()
+        if parser.stream.current.type != "eof":
+            token = parser.stream.current.value
+            hint = " (to compare, write ==)" if token == "=" else ""
+            raise CodeError(f"does not compile: unexpected {token!r} after the expression{hint}")
+    except TemplateError as e:
+        raise CodeError(f"does not compile: {e.message}") from None
+    bad = _internals(tree)
+    if bad:
+        raise CodeError(f"reaches for Python internals ({bad}), which is not allowed")
+    try:
+        return ENV.compile_expression(expression, undefined_to_none=False)
+    except TemplateError as e:
+        raise CodeError(f"does not compile: {e.message}") from None
+
+
+@lru_cache(maxsize=4096)
+def compile_template(text: str):
+    """A jinja2 Template. Raises CodeError."""
+    try:
+        tree = ENV.parse(text)
+    except TemplateError as e:
+        raise CodeError(f"does not compile: {e.message} (line {e.lineno})") from None
+    bad = _internals(tree)
+    if bad:
+        raise CodeError(f"reaches for Python internals ({bad}), which is not allowed")
+    return ENV.from_string(text)
+
+
+def check(code: str, role: str) -> str | None:
+    """The problem with a condition or template, or None."""
+    try:
+        (compile_condition if role == "condition" else compile_template)(code)
+        role = "condition" if role == "condition" else "template"
+    except CodeError as e:
+        return str(e)
+    return None
+
+
+class RunError(RuntimeError):
+    """A condition or template that failed while running; the engine parks the contact with it."""
+
+
+def evaluate(expression: str, names: dict[str, Any]) -> bool:
+    try:
+        return bool(compile_condition(expression)(**names))
+    except CodeError as e:
+        raise RunError(f"condition {expression!r} {e}") from None
+    except Exception as e:                       # SecurityError, TypeError, UndefinedError, ...
+        raise RunError(f"condition {expression!r} failed: {e}") from None
+
+
+def render(text: str, names: dict[str, Any]) -> str:
+    if "{" not in text:
+        return text
+    try:
+        return compile_template(text).render(**names)
+    except CodeError as e:
+        raise RunError(f"template {text[:40]!r} {e}") from None
+    except Exception as e:
+        raise RunError(f"template {text[:40]!r} failed: {e}") from None
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """A field value as an aware datetime, or None."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return to_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def functions(now: datetime, count_events: Callable[[str, datetime | None], int],
+              in_journey: Callable[[str], bool]) -> dict[str, Any]:
+    """`events`, `days_since` and `in_journey` bound to one contact at one moment."""
+
+    def events(type: str, within: str | None = None) -> int:
+        return count_events(type, now - parse_duration(within) if within else None)
+
+    def days_since(value: Any) -> Any:
+        moment = to_datetime(value)
+        if moment is None:
+            return Missing()
+        return (now - moment).days
+
+    return {"events": events, "days_since": days_since, "in_journey": in_journey, "now": now}
