@@ -22,3 +22,12 @@ class InputError(Exception):
         super().__init__(f"{place}: {message}")
         self.place = place
         self.message = message
+
+
+class InvalidJourneys(InputError):
+    """Journeys given to run that do not validate: one line per problem, `FILE:PLACE: message`."""
+
+    def __init__(self, lines: list[str]):
+        Exception.__init__(self, "\n".join(lines))
+        self.place, self.message = lines[0].split(":", 1)[0], lines[0]
+        self.lines = lines

@@ -1,0 +1,79 @@
+"""The published journeys the engine runs, indexed by what can start them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nodes.registry import NodeKind
+from runtime.document import Journey, Node
+from runtime.settings import Settings
+
+
+@dataclass(eq=False)
+class Published:
+    """One immutable published version of a journey, with its configs parsed once."""
+    journey: Journey
+    version: int
+    settings: Settings = field(init=False)
+    configs: dict[str, Any] = field(init=False)
+    kinds: dict[str, NodeKind] = field(init=False)
+    routes: dict[tuple[str, str], str | None] = field(init=False)
+
+    def __post_init__(self):
+        self.settings = self.journey.settings
+        self.kinds = {n.id: n.spec for n in self.journey.nodes}
+        self.configs = {n.id: n.parsed() for n in self.journey.nodes}
+        self.routes = {}
+        for n in self.journey.nodes:
+            for port in self.kinds[n.id].output_ports(self.configs[n.id]) or ["next"]:
+                self.routes[(n.id, port)] = self.journey.next_node(n.id, port)
+
+    @property
+    def key(self) -> str:
+        return self.journey.key
+
+    @property
+    def priority(self) -> int:
+        return self.settings.priority
+
+    def next_node(self, node: str, port: str) -> str | None:
+        return self.routes.get((node, port))
+
+    def triggers(self, *kinds: str) -> list[Node]:
+        return [n for n in self.journey.nodes if n.kind in kinds]
+
+
+class Catalog:
+    """Every published version; the newest of each key is the one new contacts enter."""
+
+    def __init__(self, versions: list[Published] = ()):
+        self.versions: dict[tuple[str, int], Published] = {}
+        self.current: dict[str, Published] = {}
+        for p in versions:
+            self.add(p)
+
+    def add(self, published: Published) -> None:
+        self.versions[(published.key, published.version)] = published
+        now = self.current.get(published.key)
+        if now is None or published.version > now.version:
+            self.current[published.key] = published
+        self._index()
+
+    def _index(self) -> None:
+        # Highest priority first, so a contact that qualifies for several journeys at once enters
+        # the one that wins first (and its `suppresses` then applies to the others).
+        ordered = sorted(self.current.values(), key=lambda p: (-p.priority, p.key))
+        self.by_event: dict[str, list[tuple[Published, Node]]] = {}
+        self.on_change: list[tuple[Published, Node]] = []
+        self.timed: list[tuple[Published, Node]] = []
+        self.segments: list[tuple[Published, Node]] = []
+        for p in ordered:
+            for n in p.triggers("trigger.event"):
+                self.by_event.setdefault(p.configs[n.id].event, []).append((p, n))
+            self.on_change += [(p, n) for n in p.triggers("trigger.field_changed", "trigger.score", "trigger.segment")]
+            self.segments += [(p, n) for n in p.triggers("trigger.segment")]
+            self.timed += [(p, n) for n in p.triggers("trigger.date", "trigger.inactive")]
+        self.ordered = ordered
+
+    def get(self, key: str, version: int) -> Published | None:
+        return self.versions.get((key, version))

@@ -1,0 +1,123 @@
+"""Simulation: journeys run together against contacts and events on a virtual clock, in memory.
+Nothing is sent; the messages that would go out are the result (SPEC section 5, `simulate`)."""
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from runtime.catalog import Catalog, Published
+from runtime.clock import iso
+from runtime.contacts import Event, identity, jsonable, with_defaults
+from runtime.document import Journey
+from runtime.engine import Engine, WorkspaceRules
+from runtime.state import ContactState, Message, Step
+
+
+@dataclass
+class SimulationResult:
+    journeys: list[Journey]
+    states: dict[str, ContactState]
+    messages: list[Message]
+    entered: Counter
+    steps: int
+    timeline: dict[str, list[Step]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        nodes = {j.key: {n.id: {"entered": self.entered.get((j.key, n.id), 0)} for n in j.nodes} for j in self.journeys}
+        return {
+            "journeys": [j.key for j in self.journeys],
+            "nodes": nodes,
+            "messages": [{"contact": m.contact, "journey": m.journey, "node": m.node, "channel": m.channel,
+                          "to": m.to, "at": iso(m.at), "payload": m.payload} for m in self.messages],
+            "contacts": [{"contact": cs.fields.get("email", cs.email), "journey": e.journey, "state": e.state,
+                          "node": e.node, "entered_at": iso(e.entered_at), "error": e.error,
+                          "fields": jsonable(cs.fields)}
+                         for cs in self.states.values() for e in cs.enrollments],
+            "steps": self.steps,
+        }
+
+
+def simulate(journeys: list[Journey], contacts: list[dict[str, Any]], events: list[Event], start: datetime,
+             days: float, seed: int = 0, rules: WorkspaceRules | None = None, keep_timeline: bool = False,
+             progress: Callable[[float], None] | None = None) -> SimulationResult:
+    catalog = Catalog([Published(j, 1) for j in journeys])
+    engine = Engine(catalog, rules, seed=seed)
+    end = start + timedelta(days=days)
+    states: dict[str, ContactState] = {}
+    for fields in contacts:
+        email = identity(fields["email"])
+        states[email] = ContactState(email=email, fields=with_defaults(fields))
+    messages: list[Message] = []
+    entered: Counter = Counter()
+    timeline: dict[str, list[Step]] = {}
+    steps = 0
+    queue: list[tuple[datetime, int, str]] = []
+    pushed: dict[str, datetime] = {}
+
+    def collect(cs: ContactState) -> None:
+        nonlocal steps
+        for m in cs.outbox:
+            if m.at < end:
+                messages.append(m)
+        cs.outbox.clear()
+        for s in cs.log:
+            if s.what == "entered":
+                entered[(s.journey, s.node)] += 1
+                steps += 1
+        if keep_timeline:
+            timeline.setdefault(cs.email, []).extend(cs.log)
+        cs.log.clear()
+        due = cs.next_due()
+        if due is not None and due < end and pushed.get(cs.email) != due:
+            pushed[cs.email] = due
+            heapq.heappush(queue, (due, len(queue), cs.email))
+
+    before, during = [], []
+    for ev in sorted(events, key=lambda ev: ev.at):
+        (before if ev.at < start else during).append(ev)
+    for ev in before:                                   # history only: nothing was running yet
+        cs = states.setdefault(ev.contact, ContactState(email=ev.contact, fields=with_defaults({"email": ev.contact})))
+        cs.record_event(ev.type, ev.at)
+        if ev.type == "contact_updated":
+            cs.fields.update(ev.properties)
+
+    manual = [p for p in catalog.ordered if p.triggers("trigger.manual")]
+    for cs in states.values():
+        engine.admit(cs, start)
+        for p in manual:
+            engine.enroll(cs, p.key, start, "enrolled at the start of the simulation")
+        collect(cs)
+
+    i, total = 0, max(1.0, (end - start).total_seconds())
+    while True:
+        next_event = during[i].at if i < len(during) else None
+        next_due = queue[0][0] if queue else None
+        if next_due is not None and (next_event is None or next_due <= next_event):
+            due, _, email = heapq.heappop(queue)
+            if pushed.get(email) != due:
+                continue                                  # superseded by a later push
+            del pushed[email]
+            cs = states[email]
+            engine.run_due(cs, due)
+            collect(cs)
+            now = due
+        elif next_event is not None and next_event < end:
+            ev = during[i]
+            i += 1
+            cs = states.get(ev.contact)
+            if cs is None:                     # an event may name a contact the CSV does not have
+                cs = states[ev.contact] = ContactState(email=ev.contact, fields=with_defaults({"email": ev.contact}))
+                engine.admit(cs, ev.at)
+            pushed.pop(cs.email, None)
+            engine.handle_event(cs, ev)
+            collect(cs)
+            now = ev.at
+        else:
+            break
+        if progress:
+            progress((now - start).total_seconds() / total)
+    return SimulationResult(journeys, states, messages, entered, steps, timeline)
+

@@ -1,0 +1,102 @@
+"""A contact's state as the engine sees it: its fields, its enrollments and the history that rules
+depend on (messages for caps, entries for re-entry, events for `events()`).
+
+The engine works on one ContactState at a time and records what it did on it (new messages, step
+log lines); the simulator keeps these in memory, the scheduler loads and saves them from the store.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+ACTIVE, COMPLETED, EXITED, CONVERTED, ERROR = "active", "completed", "exited", "converted", "error"
+ENDED = (COMPLETED, EXITED, CONVERTED, ERROR)
+
+
+@dataclass(slots=True)
+class Enrollment:
+    id: str
+    journey: str
+    version: int
+    contact: str
+    node: str
+    entered_at: datetime
+    state: str = ACTIVE
+    due: datetime | None = None          # when it next runs; None while it waits for an event alone
+    wait_event: str | None = None        # waiting at a wait node: for this event type ...
+    wait_where: str | None = None
+    on_event: str | None = None          # ... leaving by this port when it comes,
+    on_time: str | None = None           # ... by this one when `due` passes
+    held: bool = False                   # a send held by quiet hours or a cap, retried at `due`
+    ended_at: datetime | None = None
+    error: str | None = None
+    seq: int = 0                          # steps taken; part of every message's idempotency key
+    dirty: bool = True
+
+    @property
+    def waiting(self) -> bool:
+        return self.on_time is not None or self.wait_event is not None
+
+
+@dataclass(slots=True)
+class Message:
+    """An outbox entry: written before any connector sees it, keyed so it is sent once."""
+    key: str
+    contact: str
+    journey: str
+    node: str
+    channel: str
+    connector: str | None
+    to: str | None
+    payload: dict[str, Any]
+    at: datetime
+
+
+@dataclass(slots=True)
+class Step:
+    """One line of a contact's timeline: what happened, where, when and why."""
+    at: datetime
+    contact: str
+    journey: str | None
+    node: str | None
+    what: str            # entered, sent, skipped, held, waiting, left, completed, exited, converted, error, event, updated
+    detail: str = ""
+    enrollment: str | None = None
+
+
+@dataclass
+class ContactState:
+    email: str                                           # identity, lower-cased
+    fields: dict[str, Any]
+    enrollments: list[Enrollment] = field(default_factory=list)
+    sent: list[tuple[datetime, str]] = field(default_factory=list)       # (at, journey) of messages, in time order
+    events: dict[str, list[datetime]] = field(default_factory=dict)      # type -> times, in order
+    last_activity: datetime | None = None
+    timers: dict[tuple[str, str], datetime | None] = field(default_factory=dict)  # (journey, trigger node) -> fires at
+    # What the engine did since the owner last collected it:
+    outbox: list[Message] = field(default_factory=list)
+    log: list[Step] = field(default_factory=list)
+    fields_dirty: bool = False
+    changes: list[dict[str, Any]] = field(default_factory=list)   # fields before each change a step made, to react to
+
+    def active(self, journey: str | None = None) -> list[Enrollment]:
+        return [e for e in self.enrollments if e.state == ACTIVE and (journey is None or e.journey == journey)]
+
+    def in_journey(self, journey: str) -> bool:
+        return any(e.state == ACTIVE and e.journey == journey for e in self.enrollments)
+
+    def count_events(self, type: str, since: datetime | None) -> int:
+        times = self.events.get(type, [])
+        return len(times) if since is None else len(times) - bisect.bisect_left(times, since)
+
+    def record_event(self, type: str, at: datetime) -> None:
+        bisect.insort(self.events.setdefault(type, []), at)
+        if self.last_activity is None or at > self.last_activity:
+            self.last_activity = at
+
+    def next_due(self) -> datetime | None:
+        times = [e.due for e in self.enrollments if e.state == ACTIVE and e.due is not None]
+        times += [t for t in self.timers.values() if t is not None]
+        return min(times) if times else None
