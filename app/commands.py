@@ -113,3 +113,228 @@ def _(p):
     p.add_argument("--timezone", metavar="TZ", help="the workspace's time zone (default UTC)")
     p.add_argument("--cap", metavar="N/DURATION", help="a frequency cap across all journeys, such as 3/7d")
     p.add_argument("--json", action="store_true")
+
+
+def _store(args: argparse.Namespace):
+    from runtime.store.workspace import open_store
+    return open_store(args.workspace, args.db)
+
+
+def _now(store):
+    """The workspace's time: the wall clock, or its virtual clock while one runs (`run --fast-forward`)."""
+    from datetime import datetime, timezone
+
+    from runtime.clock import parse_instant
+    from runtime.store import repository as repo
+    with store.session() as s:
+        virtual = repo.get_settings(s).get("virtual_now")
+    return parse_instant(virtual) if virtual else datetime.now(timezone.utc)
+
+
+def _workspace(fn):
+    fn.workspace = True
+    return fn
+
+
+@_workspace
+@command("import", "add or update contacts from a CSV (by email)")
+def import_(args: argparse.Namespace) -> int:
+    from runtime.contacts import read_contacts_csv
+    from runtime.store import repository as repo
+    contacts = read_contacts_csv(args.csv)                # all of it reads, or nothing is imported
+    store = _store(args)
+    now = _now(store)
+    with store.session() as s:
+        r = repo.import_contacts(s, contacts, now)
+    print(f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged")
+    return 0
+
+
+@_args(import_)
+def _(p):
+    p.add_argument("csv", metavar="CSV")
+
+
+@_workspace
+@command("events", "record events from a JSONL file; triggers and waits react to them")
+def events(args: argparse.Namespace) -> int:
+    from runtime.contacts import read_events_jsonl
+    from runtime.store import repository as repo
+    items = read_events_jsonl(args.jsonl)
+    store = _store(args)
+    now = _now(store)
+    with store.session() as s:
+        n = repo.record_events(s, items, now)
+    print(f"{n} events recorded")
+    return 0
+
+
+@_args(events)
+def _(p):
+    p.add_argument("jsonl", metavar="JSONL")
+
+
+@_workspace
+@command("publish", "validate, store and publish a new version of a journey")
+def publish(args: argparse.Namespace) -> int:
+    from runtime.store import repository as repo
+    journey = load_valid([args.file])[0]
+    store = _store(args)
+    now = _now(store)
+    with store.session() as s:
+        version = repo.publish(s, journey, now, by=_user())
+    print(f"published {journey.key} version {version}")
+    return 0
+
+
+@_args(publish)
+def _(p):
+    p.add_argument("file", metavar="FILE.journey.json")
+
+
+def _user() -> str:
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "someone"
+
+
+@_workspace
+@command("enroll", "enroll contacts in a published trigger.manual journey now")
+def enroll(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from runtime import sandbox
+    from runtime.contacts import identity
+    from runtime.store import repository as repo
+    from runtime.store.codec import decode
+    from runtime.engine import ENROLL_EVENT
+    from runtime.store.models import Contact, EventRow
+    if bool(args.emails) == bool(args.where):
+        raise InputError("enroll", "give either email addresses or --where CONDITION")
+    if args.where and (problem := sandbox.check(args.where, "condition")):
+        raise InputError("--where", f"condition {problem}")
+    store = _store(args)
+    now = _now(store)
+    with store.session() as s:
+        if repo.catalog(s).current.get(args.key) is None:
+            raise InputError(args.key, "no published journey has this key")
+        if args.emails:
+            ids = []
+            for email in args.emails:
+                cid = repo.contact_id(s, email)
+                if cid is None:
+                    raise InputError(email, "no such contact in the workspace")
+                ids.append(cid)
+        else:
+            ids = [row.id for row in s.scalars(select(Contact))
+                   if sandbox.evaluate(args.where, {"contact": sandbox.Fields(decode(row.fields))})]
+        # An enrollment is an event the scheduler acts on, so it is logged and survives a crash.
+        for cid in ids:
+            s.add(EventRow(contact_id=cid, type=ENROLL_EVENT, at=now, properties={"journey": args.key},
+                           processed=False))
+            s.get(Contact, cid).next_due = now
+    print(f"{len(ids)} contacts will be enrolled in {args.key}")
+    return 0
+
+
+@_args(enroll)
+def _(p):
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("emails", nargs="*", metavar="EMAIL")
+    p.add_argument("--where", metavar="CONDITION")
+
+
+@_workspace
+@command("workspace", "workspace settings: timezone, quiet_hours (20:00-08:00), frequency_cap (3/7d)")
+def workspace(args: argparse.Namespace) -> int:
+    from runtime.settings import QuietHours
+    from runtime.store import repository as repo
+    if args.action != "set":
+        raise InputError("workspace", f"unknown action {args.action!r} (use: workspace set KEY=VALUE ...)")
+    values = {}
+    for pair in args.pairs:
+        key, _, value = pair.partition("=")
+        try:
+            if key == "timezone":
+                _zone(value)
+                values[key] = value
+            elif key == "quiet_hours":
+                start, end = value.split("-")
+                values[key] = QuietHours(start=start, end=end).model_dump()
+            elif key == "frequency_cap":
+                values[key] = _cap(value).model_dump()
+            else:
+                raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
+        except InputError:
+            raise
+        except Exception:
+            raise InputError(key, f"{value!r} is not a valid value") from None
+    store = _store(args)
+    with store.session() as s:
+        for key, value in values.items():
+            repo.set_setting(s, key, value)
+    for key, value in values.items():
+        print(f"{key} = {value}")
+    return 0
+
+
+@_args(workspace)
+def _(p):
+    p.add_argument("action", choices=["set"])
+    p.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
+
+
+@_workspace
+@command("run", "the scheduler, headless")
+def run(args: argparse.Namespace) -> int:
+    import signal
+
+    from runtime.clock import StoredClock, WallClock, parse_instant
+    from runtime.scheduler import Scheduler
+    store = _store(args)
+    if args.fast_forward:
+        try:
+            start = parse_instant(args.start) if args.start else None
+        except ValueError as e:
+            raise InputError("--start", str(e)) from None
+        clock = StoredClock(store, start)
+    else:
+        clock = WallClock()
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
+    scheduler = Scheduler(store, clock)
+    total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
+                          stop=lambda: bool(stopping))
+    print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} messages queued, "
+          f"{total.delivered} handed to senders")
+    return 0
+
+
+@_args(run)
+def _(p):
+    p.add_argument("--until-idle", action="store_true", help="return when nothing is due")
+    p.add_argument("--fast-forward", action="store_true",
+                   help="run on a virtual clock kept in the workspace, jumping to each due moment (previews and tests)")
+    p.add_argument("--start", metavar="ISO", help="with --fast-forward: where the virtual clock starts")
+
+
+@_workspace
+@command("trace", "a contact's timeline: every step, message, skip and its reason")
+def trace(args: argparse.Namespace) -> int:
+    from runtime.store.workspace import open_store
+    from runtime.trace import timeline
+    store = _store(args)
+    with store.session() as s:
+        lines = timeline(s, args.email)
+    if lines is None:
+        raise InputError(args.email, "no such contact in the workspace")
+    for line in lines:
+        print(line)
+    return 0
+
+
+@_args(trace)
+def _(p):
+    p.add_argument("email", metavar="EMAIL")

@@ -38,3 +38,26 @@ def parse_instant(text: str) -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+class StoredClock(VirtualClock):
+    """A virtual clock kept in the workspace (setting `virtual_now`), so a restarted `run
+    --fast-forward` goes on from where the last one stopped."""
+
+    def __init__(self, store, start: datetime | None):
+        from runtime.store import repository as repo
+        self.store, self.repo = store, repo
+        with store.session() as s:
+            saved = repo.get_settings(s).get("virtual_now")
+        super().__init__(parse_instant(saved) if saved else (start or datetime.now(timezone.utc)))
+        if not saved:
+            self._save()
+
+    def advance_to(self, moment: datetime) -> None:
+        if moment > self._now:
+            self._now = moment
+            self._save()
+
+    def _save(self) -> None:
+        with self.store.session() as s:
+            self.repo.set_setting(s, "virtual_now", iso(self._now))

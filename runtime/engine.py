@@ -23,6 +23,7 @@ from runtime.state import ACTIVE, COMPLETED, CONVERTED, ERROR, EXITED, ContactSt
 
 CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms"}     # channels that reach the contact
 ADDRESS_FIELD = {"email": "email", "sms": "phone"}
+ENROLL_EVENT = "switchback.enroll"                                   # how a manual enrollment is queued
 MAX_STEPS = 1000                                                      # per enrollment per wake-up; a guard
 
 
@@ -95,6 +96,9 @@ class Engine:
 
     def handle_event(self, cs: ContactState, event: Event) -> None:
         now = event.at
+        if event.type == ENROLL_EVENT:                      # a person enrolled the contact (CLI, designer, API)
+            self.enroll(cs, event.properties.get("journey", ""), now)
+            return
         cs.record_event(event.type, now)
         for p, node in self.catalog.timed:
             if node.kind == "trigger.inactive":

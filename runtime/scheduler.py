@@ -1,0 +1,110 @@
+"""The scheduler: claim the contacts that have something due, run the engine on them, commit
+their state, step log and outbox together; then hand the outbox to the senders.
+
+On PostgreSQL due contacts are claimed with FOR UPDATE SKIP LOCKED, so any number of workers share
+one database: a row is locked for the length of its batch's transaction and a dead worker's locks
+go with its connection. On SQLite every transaction begins IMMEDIATE, which serialises workers.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from sqlalchemy import func, select
+
+from runtime.clock import Clock
+from runtime.engine import Engine
+from runtime.outbox import RecordingSender, SenderFor, deliver
+from runtime.store import repository as repo
+from runtime.store.counters import StorePools
+from runtime.store.models import Contact
+from runtime.store.workspace import Store
+
+
+@dataclass
+class Tick:
+    contacts: int = 0
+    steps: int = 0
+    messages: int = 0
+    delivered: int = 0
+
+
+class Scheduler:
+    def __init__(self, store: Store, clock: Clock, sender_for: SenderFor | None = None, batch: int = 500):
+        self.store = store
+        self.clock = clock
+        self.batch = batch
+        recorder = RecordingSender(store)
+        self.sender_for = sender_for or (lambda channel, connector: recorder)
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self._generation = -1
+        self._catalog = None
+
+    def _engine(self, s) -> tuple[Engine, int]:
+        generation = repo.generation(s)
+        if generation != self._generation:
+            self._catalog, self._generation = repo.catalog(s), generation
+            self._rules = repo.rules(s)
+            self._window = repo.cap_window(self._catalog, self._rules)
+        engine = Engine(self._catalog, self._rules, StorePools(s), new_id=lambda: uuid.uuid4().hex)
+        return engine, generation
+
+    def step_batch(self) -> Tick:
+        """One claim-step-commit round. Returns what it did."""
+        now = self.clock.now()
+        tick = Tick()
+        with self.store.session() as s:
+            q = select(Contact.id).where(Contact.next_due <= now).order_by(Contact.next_due).limit(self.batch)
+            if not self.store.is_sqlite:
+                q = q.with_for_update(skip_locked=True)
+            ids = list(s.scalars(q))
+            if ids:
+                engine, generation = self._engine(s)
+                batch = repo.load(s, ids, now, self._window)
+                for item in batch:
+                    cs = item.state
+                    for event in item.events:
+                        engine.run_due(cs, event.at)
+                        engine.handle_event(cs, event)
+                    if item.row.admitted != generation:
+                        engine.admit(cs, now)
+                    engine.run_due(cs, now)
+                    tick.steps += sum(1 for x in cs.log if x.what == "entered")
+                    tick.messages += len(cs.outbox)
+                repo.save(s, batch, now, generation)
+                tick.contacts = len(ids)
+        tick.delivered = deliver(self.store, self.sender_for, now, skip_locked=not self.store.is_sqlite)
+        return tick
+
+    def next_due(self):
+        with self.store.session() as s:
+            return s.scalar(select(func.min(Contact.next_due)))
+
+    def run(self, until_idle: bool = False, fast_forward: bool = False, stop: Callable[[], bool] = lambda: False,
+            idle_sleep: float = 1.0, on_tick: Callable[[Tick], None] | None = None) -> Tick:
+        """Run until stopped; with `until_idle`, return when nothing is due (with `fast_forward`, a
+        virtual clock jumps to the next due moment instead, until nothing at all is left)."""
+        import time
+        total = Tick()
+        while not stop():
+            tick = self.step_batch()
+            for f in ("contacts", "steps", "messages", "delivered"):
+                setattr(total, f, getattr(total, f) + getattr(tick, f))
+            if on_tick:
+                on_tick(tick)
+            if tick.contacts or tick.delivered:
+                continue
+            if fast_forward:
+                upcoming = self.next_due()
+                if upcoming is None:
+                    return total
+                self.clock.advance_to(upcoming)
+                continue
+            if until_idle:
+                return total
+            time.sleep(idle_sleep)
+        return total

@@ -1,0 +1,158 @@
+"""The workspace's tables, as typed SQLAlchemy 2.0 models. Change them only with a migration."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTC(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone; PostgreSQL gets timestamptz)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTC, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)            # lower-cased identity
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_activity: Mapped[datetime | None]
+    timers: Mapped[list[Any]] = mapped_column(JSON, default=list)             # [[journey, node, iso or null]]
+    admitted: Mapped[int] = mapped_column(Integer, default=0)                 # the catalog generation it was admitted to
+    history: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)       # event type -> [iso, ...]
+    next_due: Mapped[datetime | None] = mapped_column(UTC, index=True)       # the scheduler's queue
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    type: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+    processed: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (Index("ix_events_pending", "contact_id", "processed", "at"),)
+
+
+class JourneyRow(Base):
+    __tablename__ = "journeys"
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    draft: Mapped[str] = mapped_column(Text)                                  # the journey file's JSON
+    revision: Mapped[int] = mapped_column(Integer, default=1)                 # bumped on every draft save
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class JourneyVersion(Base):
+    __tablename__ = "journey_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(ForeignKey("journeys.key"))
+    version: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+
+class ConnectorRow(Base):
+    __tablename__ = "connectors"
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)                   # never a secret: those are in the keyring
+
+
+class EnrollmentRow(Base):
+    __tablename__ = "enrollments"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    journey: Mapped[str] = mapped_column(String(128), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    node: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))
+    due: Mapped[datetime | None]
+    wait_event: Mapped[str | None] = mapped_column(String(128))
+    wait_where: Mapped[str | None] = mapped_column(Text)
+    on_event: Mapped[str | None] = mapped_column(String(128))
+    on_time: Mapped[str | None] = mapped_column(String(128))
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    entered_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StepRow(Base):
+    __tablename__ = "steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    enrollment_id: Mapped[str | None] = mapped_column(String(40))
+    journey: Mapped[str | None] = mapped_column(String(128))
+    node: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime]
+    what: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)              # idempotency key
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    journey: Mapped[str] = mapped_column(String(128))
+    node: Mapped[str] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(32))
+    connector: Mapped[str | None] = mapped_column(String(128))
+    to: Mapped[str | None] = mapped_column(String(320))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime]                                                     # when the journey sent it
+    status: Mapped[str] = mapped_column(String(16), default="pending")       # pending, sending, sent, failed, uncertain
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt"),)
+
+
+class Delivery(Base):
+    """What the built-in recording sender was handed (until a connector is configured, and in tests)."""
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    to: Mapped[str | None] = mapped_column(String(320))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime]
+
+
+class CounterRow(Base):
+    """Small shared counters: round-robin turns (`turn:journey/node`) and owner loads (`load:owner`)."""
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(400), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,260 @@
+"""Reading and writing the workspace: contacts and events in, contact state to and from the engine,
+journeys and their published versions, workspace settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from runtime import document
+from runtime.catalog import Catalog, Published
+from runtime.contacts import Event, identity, with_defaults
+from runtime.document import Journey
+from runtime.engine import WorkspaceRules
+from runtime.settings import FrequencyCap, QuietHours
+from runtime.state import ACTIVE, ContactState, Enrollment
+from runtime.store.codec import decode, encode
+from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,
+                                  StepRow)
+
+CHUNK = 500
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# --- workspace settings ------------------------------------------------------------------------
+
+def get_settings(s: Session) -> dict[str, Any]:
+    return {row.key: row.value for row in s.scalars(select(Setting))}
+
+
+def set_setting(s: Session, key: str, value: Any) -> None:
+    s.merge(Setting(key=key, value=value))
+
+
+def rules(s: Session) -> WorkspaceRules:
+    values = get_settings(s)
+    out = WorkspaceRules()
+    if values.get("timezone"):
+        out.timezone = ZoneInfo(values["timezone"])
+    if values.get("quiet_hours"):
+        out.quiet_hours = QuietHours.model_validate(values["quiet_hours"])
+    if values.get("frequency_cap"):
+        out.frequency_cap = FrequencyCap.model_validate(values["frequency_cap"])
+    return out
+
+
+# --- journeys ------------------------------------------------------------------------------------
+
+def generation(s: Session) -> int:
+    """Grows with every publish; the scheduler reloads its catalog when it changes."""
+    return s.scalar(select(func.count(JourneyVersion.id))) or 0
+
+
+def catalog(s: Session) -> Catalog:
+    rows = s.scalars(select(JourneyVersion).order_by(JourneyVersion.key, JourneyVersion.version))
+    return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows])
+
+
+def save_draft(s: Session, journey: Journey, now: datetime, by: str | None = None) -> int:
+    row = s.get(JourneyRow, journey.key)
+    if row is None:
+        row = JourneyRow(key=journey.key, name=journey.name, draft=journey.dumps(), revision=1, updated_at=now, updated_by=by)
+        s.add(row)
+    else:
+        row.name, row.draft, row.revision, row.updated_at, row.updated_by = journey.name, journey.dumps(), row.revision + 1, now, by
+    s.flush()
+    return row.revision
+
+
+def publish(s: Session, journey: Journey, now: datetime, by: str | None = None) -> int:
+    """Store the journey as its next immutable version; contacts are re-admitted so its triggers
+    see them. Enrollments already running stay on the version they entered."""
+    save_draft(s, journey, now, by)
+    last = s.scalar(select(func.max(JourneyVersion.version)).where(JourneyVersion.key == journey.key)) or 0
+    s.add(JourneyVersion(key=journey.key, version=last + 1, document=journey.dumps(), published_at=now))
+    s.execute(update(Contact).values(next_due=now))
+    return last + 1
+
+
+# --- contacts and events -------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -> ImportResult:
+    """New contacts are added; a known one (by email, any case) gets a `contact_updated` event with
+    what changed, so triggers, exits and goals react to it when the scheduler runs."""
+    result = ImportResult()
+    for part in chunks(contacts):
+        emails = [identity(c["email"]) for c in part]
+        known = {row.email: row for row in s.scalars(select(Contact).where(Contact.email.in_(emails)))}
+        new_rows, events = [], []
+        for fields, email in zip(part, emails):
+            row = known.get(email)
+            if row is None:
+                new_rows.append(dict(email=email, fields=encode(with_defaults(fields)), timers=[], history={}, admitted=0,
+                                     last_activity=now, next_due=now, created_at=now, updated_at=now))
+                result.added += 1
+                continue
+            current = decode(row.fields)
+            changes = {k: v for k, v in fields.items() if current.get(k) != v}
+            if not changes:
+                result.unchanged += 1
+                continue
+            events.append(dict(contact_id=row.id, type="contact_updated", at=now, properties=encode(changes), processed=False))
+            row.next_due = now if row.next_due is None or row.next_due > now else row.next_due
+            result.updated += 1
+        if new_rows:
+            s.execute(Contact.__table__.insert(), new_rows)
+        if events:
+            s.execute(EventRow.__table__.insert(), events)
+    return result
+
+
+def record_events(s: Session, events: list[Event], now: datetime) -> int:
+    """Record events for the scheduler; a contact not known yet is added with just its email."""
+    by_email: dict[str, int] = {}
+    emails = sorted({e.contact for e in events})
+    for part in chunks(emails):
+        by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
+    missing = [e for e in emails if e not in by_email]
+    if missing:
+        import_contacts(s, [{"email": e} for e in missing], now)
+        for part in chunks(missing):
+            by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
+    rows, due = [], {}
+    for e in events:
+        cid = by_email[e.contact]
+        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=encode(e.properties), processed=False))
+        due[cid] = min(due.get(cid, e.at), e.at)
+    for part in chunks(rows):
+        s.execute(EventRow.__table__.insert(), part)
+    for cid, at in due.items():
+        s.execute(update(Contact).where(Contact.id == cid, (Contact.next_due.is_(None)) | (Contact.next_due > at))
+                  .values(next_due=at))
+    return len(rows)
+
+
+def contact_id(s: Session, email: str) -> int | None:
+    return s.scalar(select(Contact.id).where(Contact.email == identity(email)))
+
+
+# --- contact state for the engine ----------------------------------------------------------------
+
+@dataclass
+class Loaded:
+    """A contact as the scheduler holds it during one batch."""
+    row: Contact
+    state: ContactState
+    known_enrollments: set[str]
+    events: list[Event]            # pending events due now, in time order
+    event_ids: list[int]
+    later_event: datetime | None   # the first pending event still in the future
+
+
+def _times(values: list[str]) -> list[datetime]:
+    return [datetime.fromisoformat(v) for v in values]
+
+
+def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None) -> list[Loaded]:
+    rows = {r.id: r for r in s.scalars(select(Contact).where(Contact.id.in_(ids)))}
+    enrollments: dict[int, list[Enrollment]] = {i: [] for i in ids}
+    for r in s.scalars(select(EnrollmentRow).where(EnrollmentRow.contact_id.in_(ids))):
+        enrollments[r.contact_id].append(Enrollment(
+            id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
+            entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
+            on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
+            dirty=False))
+    for items in enrollments.values():
+        items.sort(key=lambda e: e.entered_at)
+    sent: dict[int, list[tuple[datetime, str]]] = {i: [] for i in ids}
+    if cap_window is not None:
+        q = (select(OutboxRow.contact_id, OutboxRow.at, OutboxRow.journey)
+             .where(OutboxRow.contact_id.in_(ids), OutboxRow.channel.in_(("email", "sms")), OutboxRow.at > now - cap_window)
+             .order_by(OutboxRow.at))
+        for cid, at, journey in s.execute(q):
+            sent[cid].append((at, journey))
+    pending: dict[int, list[EventRow]] = {i: [] for i in ids}
+    for e in s.scalars(select(EventRow).where(EventRow.contact_id.in_(ids), EventRow.processed.is_(False))
+                       .order_by(EventRow.at, EventRow.id)):
+        pending[e.contact_id].append(e)
+    out = []
+    for cid in ids:
+        row = rows[cid]
+        cs = ContactState(email=row.email, fields=decode(row.fields), enrollments=enrollments[cid], sent=sent[cid],
+                          events={k: _times(v) for k, v in (row.history or {}).items()}, last_activity=row.last_activity,
+                          timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in row.timers or []})
+        now_events = [e for e in pending[cid] if e.at <= now]
+        later = [e.at for e in pending[cid] if e.at > now]
+        out.append(Loaded(row=row, state=cs, known_enrollments={e.id for e in enrollments[cid]},
+                          events=[Event(row.email, e.type, e.at, decode(e.properties)) for e in now_events],
+                          event_ids=[e.id for e in now_events], later_event=min(later) if later else None))
+    return out
+
+
+def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> None:
+    """Write back what the engine did, in the caller's transaction: state, step log and outbox
+    together, so a crash keeps all of it or none."""
+    new_enrollments, changed, steps, outbox, processed = [], [], [], [], []
+    for item in batch:
+        cs, row = item.state, item.row
+        if cs.fields_dirty:
+            row.fields = encode(cs.fields)
+            row.updated_at = now
+        row.last_activity = cs.last_activity
+        row.timers = [[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()]
+        if item.events:
+            row.history = {k: [t.isoformat() for t in v] for k, v in cs.events.items()}
+        row.admitted = generation
+        due = cs.next_due()
+        if item.later_event is not None and (due is None or item.later_event < due):
+            due = item.later_event
+        row.next_due = due
+        for e in cs.enrollments:
+            if not e.dirty:
+                continue
+            values = dict(id=e.id, contact_id=row.id, journey=e.journey, version=e.version, node=e.node, state=e.state,
+                          due=e.due, wait_event=e.wait_event, wait_where=e.wait_where, on_event=e.on_event,
+                          on_time=e.on_time, held=e.held, entered_at=e.entered_at, ended_at=e.ended_at, error=e.error,
+                          seq=e.seq)
+            (changed if e.id in item.known_enrollments else new_enrollments).append(values)
+            e.dirty = False
+        steps += [dict(contact_id=row.id, enrollment_id=x.enrollment, journey=x.journey, node=x.node, at=x.at,
+                       what=x.what, detail=x.detail) for x in cs.log]
+        outbox += [dict(key=m.key, contact_id=row.id, journey=m.journey, node=m.node, channel=m.channel,
+                        connector=m.connector, to=m.to, payload=m.payload, at=m.at, status="pending", attempts=0,
+                        next_attempt=m.at) for m in cs.outbox]
+        processed += item.event_ids
+        cs.log.clear()
+        cs.outbox.clear()
+        cs.fields_dirty = False
+    s.flush()
+    if new_enrollments:
+        s.execute(EnrollmentRow.__table__.insert(), new_enrollments)
+    if changed:
+        s.execute(update(EnrollmentRow), changed)
+    if steps:
+        s.execute(StepRow.__table__.insert(), steps)
+    if outbox:
+        s.execute(OutboxRow.__table__.insert(), outbox)
+    for part in chunks(processed):
+        s.execute(update(EventRow).where(EventRow.id.in_(part)).values(processed=True))
+
+
+def cap_window(catalog: Catalog, rules: WorkspaceRules) -> timedelta | None:
+    windows = [p.settings.frequency_cap.window for p in catalog.versions.values() if p.settings.frequency_cap]
+    if rules.frequency_cap:
+        windows.append(rules.frequency_cap.window)
+    return max(windows) if windows else None

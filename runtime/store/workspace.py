@@ -1,0 +1,99 @@
+"""Opening a workspace: a SQLite file (the embedded default) or a PostgreSQL URL, migrated to head."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from runtime.problems import InputError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def default_path() -> Path:
+    """The user's own workspace, in the platform's data folder."""
+    from platformdirs import user_data_dir
+    return Path(user_data_dir("Switchback", appauthor=False)) / "workspace.sqlite"
+
+
+def url_for(workspace: str | Path | None = None, db: str | None = None) -> str:
+    if db:
+        return db
+    path = Path(workspace) if workspace else default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_pragmas(dbapi_connection, record) -> None:
+    dbapi_connection.isolation_level = None         # SQLAlchemy's "begin" hook below opens transactions
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")          # readers never block the scheduler's writes
+    cur.execute("PRAGMA synchronous=NORMAL")        # durable at every checkpoint; WAL keeps commits atomic
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+class Store:
+    """One workspace database. `session()` is one unit of work: commit on success, roll back on error."""
+
+    def __init__(self, url: str, migrate: bool = True):
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_pre_ping": True}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # IMMEDIATE takes the write lock up front: two workers on one file then queue instead
+            # of both reading the same due contacts and failing when they write.
+            event.listen(self.engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if migrate:
+            self.migrate()
+
+    def migrate(self, revision: str = "head") -> None:
+        cfg = alembic_config()
+        try:
+            with self.engine.begin() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+                if current == ScriptDirectory.from_config(cfg).get_current_head() and revision == "head":
+                    return
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        except OperationalError as e:
+            raise InputError(self.url, f"cannot open the workspace: {e.orig}") from None
+
+    def revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as s:
+            with s.begin():
+                yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(workspace: str | Path | None = None, db: str | None = None) -> Store:
+    try:
+        return Store(url_for(workspace, db))
+    except SQLAlchemyError as e:
+        raise InputError(workspace or db or str(default_path()), f"cannot open the workspace: {e}") from None
