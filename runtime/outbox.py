@@ -8,7 +8,9 @@ honours idempotency keys gets it again under the same key; any other sender's me
 """
 from __future__ import annotations
 
+import os
 import random
+import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
@@ -20,6 +22,24 @@ from runtime.store.workspace import Store
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+HOST = socket.gethostname()
+WORKER = f"{HOST}:{os.getpid()}"
+
+
+def _dead(worker: str | None) -> bool:
+    """A worker on this machine whose process is gone: its claims need not wait for the lease."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != HOST or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class TemporaryFailure(Exception):
@@ -65,8 +85,10 @@ def backoff(attempts: int) -> timedelta:
 
 def recover(s: Session, wall: datetime, sender_for: SenderFor) -> None:
     """Messages whose worker died mid-hand-off: retry where that cannot duplicate, else flag."""
-    stale = s.scalars(select(OutboxRow).where(OutboxRow.status == "sending", OutboxRow.claimed_until < wall)).all()
-    for row in stale:
+    claimed = s.scalars(select(OutboxRow).where(OutboxRow.status == "sending")).all()
+    for row in claimed:
+        if row.claimed_until >= wall and not _dead(row.claimed_by):
+            continue
         if sender_for(row.channel, row.connector).idempotent:
             row.status, row.claimed_until = "pending", None
         else:
@@ -86,7 +108,7 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 500
             q = q.with_for_update(skip_locked=True)
         batch = s.scalars(q).all()
         for row in batch:
-            row.status, row.attempts, row.claimed_until = "sending", row.attempts + 1, wall + LEASE
+            row.status, row.attempts, row.claimed_until, row.claimed_by = "sending", row.attempts + 1, wall + LEASE, WORKER
     for row in batch:
         outcome: dict[str, Any]
         try:
@@ -101,5 +123,5 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 500
         except PermanentFailure as e:
             outcome = dict(status="failed", error=str(e))
         with store.session() as s:
-            s.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(claimed_until=None, **outcome))
+            s.execute(update(OutboxRow).where(OutboxRow.id == row.id).values(claimed_until=None, claimed_by=None, **outcome))
     return len(batch)

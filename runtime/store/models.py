@@ -135,6 +135,7 @@ class OutboxRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))             # host:pid of the worker handing it over
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt"),)
