@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import time, timedelta
 from typing import Annotated
 
@@ -12,6 +13,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
+@lru_cache(maxsize=1024)
 def parse_duration(text: str) -> timedelta:
     """`2d` -> 2 days. Raises ValueError naming the accepted forms."""
     m = _DURATION.match(text.strip()) if isinstance(text, str) else None
@@ -21,6 +23,7 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=sign * int(m.group(2)) * _UNITS[m.group(3)])
 
 
+@lru_cache(maxsize=1024)
 def parse_time_of_day(text: str) -> time:
     """`09:00` -> time(9, 0). Raises ValueError."""
     m = _TIME.match(text.strip()) if isinstance(text, str) else None

@@ -7,6 +7,7 @@ refuses it again at run time.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable
@@ -72,6 +73,8 @@ class _Sandbox(SandboxedEnvironment):
 
 ENV = _Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True)
 ENV.tests["none"] = _test_none
+# Only what a marketer's template needs; every global is copied into each render's context.
+ENV.globals = {"range": ENV.globals["range"], "dict": ENV.globals["dict"], "namespace": ENV.globals["namespace"]}
 
 
 class CodeError(ValueError):
@@ -151,9 +154,35 @@ def evaluate(expression: str, names: dict[str, Any]) -> bool:
         raise RunError(f"condition {expression!r} failed: {e}") from None
 
 
+_FIELD = re.compile(r"\{\{\s*contact\.([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
+
+
+@lru_cache(maxsize=4096)
+def _plan(text: str) -> tuple[str, ...] | None:
+    """Most message fields only put contact fields into text: split them once into literal and
+    field parts and skip Jinja's machinery. None when the template needs Jinja."""
+    parts = _FIELD.split(text)
+    literals = parts[0::2]
+    if any(tok in lit for lit in literals for tok in ("{{", "{%", "{#")):
+        return None
+    return tuple(parts)
+
+
 def render(text: str, names: dict[str, Any]) -> str:
     if "{" not in text:
         return text
+    plan = _plan(text)
+    contact = names.get("contact")
+    if plan is not None and isinstance(contact, Fields):
+        data = contact._data
+        out = []
+        for i, part in enumerate(plan):
+            if i % 2 == 0:
+                out.append(part)
+            else:
+                value = data.get(part)
+                out.append("" if value is None else str(value))
+        return "".join(out)
     try:
         return compile_template(text).render(**names)
     except CodeError as e:

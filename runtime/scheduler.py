@@ -70,7 +70,7 @@ class Scheduler:
                     for event in item.events:
                         engine.run_due(cs, event.at)
                         engine.handle_event(cs, event)
-                    if item.row.admitted != generation:
+                    if item.admitted != generation:
                         engine.admit(cs, now)
                     engine.run_due(cs, now)
                     tick.steps += sum(1 for x in cs.log if x.what == "entered")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from runtime import document
@@ -141,9 +141,12 @@ def record_events(s: Session, events: list[Event], now: datetime) -> int:
         due[cid] = min(due.get(cid, e.at), e.at)
     for part in chunks(rows):
         s.execute(EventRow.__table__.insert(), part)
-    for cid, at in due.items():
-        s.execute(update(Contact).where(Contact.id == cid, (Contact.next_due.is_(None)) | (Contact.next_due > at))
-                  .values(next_due=at))
+    current = {}
+    for part in chunks(list(due)):
+        current.update(dict(s.execute(select(Contact.id, Contact.next_due).where(Contact.id.in_(part))).all()))
+    moves = [dict(id=cid, next_due=at) for cid, at in due.items() if current[cid] is None or current[cid] > at]
+    if moves:
+        s.execute(update(Contact), moves)
     return len(rows)
 
 
@@ -156,39 +159,47 @@ def contact_id(s: Session, email: str) -> int | None:
 @dataclass
 class Loaded:
     """A contact as the scheduler holds it during one batch."""
-    row: Contact
+    id: int
+    admitted: int
     state: ContactState
     known_enrollments: set[str]
     events: list[Event]            # pending events due now, in time order
     event_ids: list[int]
     later_event: datetime | None   # the first pending event still in the future
+    had_events: bool = False
 
 
 def _times(values: list[str]) -> list[datetime]:
     return [datetime.fromisoformat(v) for v in values]
 
 
+_ENROLLMENT_COLUMNS = ("id", "journey", "version", "node", "entered_at", "state", "due", "wait_event", "wait_where",
+                       "on_event", "on_time", "held", "ended_at", "error", "seq")
+
+
 def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None) -> list[Loaded]:
-    rows = {r.id: r for r in s.scalars(select(Contact).where(Contact.id.in_(ids)))}
+    """The contacts' state for the engine, read with plain column queries (this is the hot path)."""
+    c, en, ev, ob = Contact.__table__.c, EnrollmentRow.__table__.c, EventRow.__table__.c, OutboxRow.__table__.c
+    rows = {r.id: r for r in s.execute(select(c.id, c.email, c.fields, c.history, c.last_activity, c.timers, c.admitted)
+                                       .where(c.id.in_(ids)))}
     enrollments: dict[int, list[Enrollment]] = {i: [] for i in ids}
-    for r in s.scalars(select(EnrollmentRow).where(EnrollmentRow.contact_id.in_(ids))):
+    q = select(en.contact_id, *[en[n] for n in _ENROLLMENT_COLUMNS]).where(en.contact_id.in_(ids)).order_by(en.entered_at)
+    for r in s.execute(q):
         enrollments[r.contact_id].append(Enrollment(
             id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
             entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
             on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
             dirty=False))
-    for items in enrollments.values():
-        items.sort(key=lambda e: e.entered_at)
     sent: dict[int, list[tuple[datetime, str]]] = {i: [] for i in ids}
     if cap_window is not None:
-        q = (select(OutboxRow.contact_id, OutboxRow.at, OutboxRow.journey)
-             .where(OutboxRow.contact_id.in_(ids), OutboxRow.channel.in_(("email", "sms")), OutboxRow.at > now - cap_window)
-             .order_by(OutboxRow.at))
+        q = (select(ob.contact_id, ob.at, ob.journey)
+             .where(ob.contact_id.in_(ids), ob.channel.in_(("email", "sms")), ob.at > now - cap_window).order_by(ob.at))
         for cid, at, journey in s.execute(q):
             sent[cid].append((at, journey))
-    pending: dict[int, list[EventRow]] = {i: [] for i in ids}
-    for e in s.scalars(select(EventRow).where(EventRow.contact_id.in_(ids), EventRow.processed.is_(False))
-                       .order_by(EventRow.at, EventRow.id)):
+    pending: dict[int, list] = {i: [] for i in ids}
+    q = (select(ev.id, ev.contact_id, ev.type, ev.at, ev.properties)
+         .where(ev.contact_id.in_(ids), ev.processed.is_(False)).order_by(ev.at, ev.id))
+    for e in s.execute(q):
         pending[e.contact_id].append(e)
     out = []
     for cid in ids:
@@ -198,59 +209,66 @@ def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None
                           timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in row.timers or []})
         now_events = [e for e in pending[cid] if e.at <= now]
         later = [e.at for e in pending[cid] if e.at > now]
-        out.append(Loaded(row=row, state=cs, known_enrollments={e.id for e in enrollments[cid]},
+        out.append(Loaded(id=cid, admitted=row.admitted, state=cs, known_enrollments={e.id for e in enrollments[cid]},
                           events=[Event(row.email, e.type, e.at, decode(e.properties)) for e in now_events],
                           event_ids=[e.id for e in now_events], later_event=min(later) if later else None))
     return out
 
 
+def _by_id(table, **columns):
+    """UPDATE table SET columns WHERE id = :key_id, for executemany."""
+    return update(table).where(table.c.id == bindparam("key_id")).values(
+        **{name: bindparam(name) for name in columns})
+
+
 def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> None:
     """Write back what the engine did, in the caller's transaction: state, step log and outbox
     together, so a crash keeps all of it or none."""
-    new_enrollments, changed, steps, outbox, processed = [], [], [], [], []
+    contacts, new_enrollments, changed, steps, outbox, processed = [], [], [], [], [], []
     for item in batch:
-        cs, row = item.state, item.row
-        if cs.fields_dirty:
-            row.fields = encode(cs.fields)
-            row.updated_at = now
-        row.last_activity = cs.last_activity
-        row.timers = [[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()]
-        if item.events:
-            row.history = {k: [t.isoformat() for t in v] for k, v in cs.events.items()}
-        row.admitted = generation
+        cs = item.state
         due = cs.next_due()
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
-        row.next_due = due
+        contacts.append(dict(
+            key_id=item.id, fields=encode(cs.fields), updated_at=now, last_activity=cs.last_activity,
+            timers=[[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()],
+            history={k: [t.isoformat() for t in v] for k, v in cs.events.items()}, admitted=generation, next_due=due))
         for e in cs.enrollments:
             if not e.dirty:
                 continue
-            values = dict(id=e.id, contact_id=row.id, journey=e.journey, version=e.version, node=e.node, state=e.state,
+            values = dict(contact_id=item.id, journey=e.journey, version=e.version, node=e.node, state=e.state,
                           due=e.due, wait_event=e.wait_event, wait_where=e.wait_where, on_event=e.on_event,
                           on_time=e.on_time, held=e.held, entered_at=e.entered_at, ended_at=e.ended_at, error=e.error,
                           seq=e.seq)
-            (changed if e.id in item.known_enrollments else new_enrollments).append(values)
+            if e.id in item.known_enrollments:
+                changed.append(dict(values, key_id=e.id))
+            else:
+                new_enrollments.append(dict(values, id=e.id))
+                item.known_enrollments.add(e.id)
             e.dirty = False
-        steps += [dict(contact_id=row.id, enrollment_id=x.enrollment, journey=x.journey, node=x.node, at=x.at,
+        steps += [dict(contact_id=item.id, enrollment_id=x.enrollment, journey=x.journey, node=x.node, at=x.at,
                        what=x.what, detail=x.detail) for x in cs.log]
-        outbox += [dict(key=m.key, contact_id=row.id, journey=m.journey, node=m.node, channel=m.channel,
+        outbox += [dict(key=m.key, contact_id=item.id, journey=m.journey, node=m.node, channel=m.channel,
                         connector=m.connector, to=m.to, payload=m.payload, at=m.at, status="pending", attempts=0,
                         next_attempt=m.at) for m in cs.outbox]
         processed += item.event_ids
         cs.log.clear()
         cs.outbox.clear()
         cs.fields_dirty = False
-    s.flush()
+    ct, et = Contact.__table__, EnrollmentRow.__table__
+    if contacts:
+        s.execute(_by_id(ct, **{k: None for k in contacts[0] if k != "key_id"}), contacts)
     if new_enrollments:
-        s.execute(EnrollmentRow.__table__.insert(), new_enrollments)
+        s.execute(et.insert(), new_enrollments)
     if changed:
-        s.execute(update(EnrollmentRow), changed)
+        s.execute(_by_id(et, **{k: None for k in changed[0] if k != "key_id"}), changed)
     if steps:
         s.execute(StepRow.__table__.insert(), steps)
     if outbox:
         s.execute(OutboxRow.__table__.insert(), outbox)
     for part in chunks(processed):
-        s.execute(update(EventRow).where(EventRow.id.in_(part)).values(processed=True))
+        s.execute(update(EventRow.__table__).where(EventRow.__table__.c.id.in_(part)).values(processed=True))
 
 
 def cap_window(catalog: Catalog, rules: WorkspaceRules) -> timedelta | None:

@@ -1,0 +1,112 @@
+"""Engine benchmark: 100,000 contacts through a ten-node journey.
+
+Prints: the time to simulate 30 days for them (in memory, `switchback simulate`'s path), steps and
+enrollments per second through the SQLite scheduler (`switchback run`'s path), peak memory, and the
+same workload's instances per second in SpiffWorkflow (the peer engine) when it is installed.
+
+    .venv/bin/python bench/engine.py [--contacts 100000] [--skip-store] [--skip-peer]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from runtime import document                                   # noqa: E402
+from runtime.clock import VirtualClock                         # noqa: E402
+from runtime.contacts import Event                             # noqa: E402
+from runtime.simulation import simulate                        # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+START = datetime(2026, 3, 10, tzinfo=timezone.utc)
+ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", None]
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def contacts(n: int) -> list[dict]:
+    rng = random.Random(1)
+    out = []
+    for i in range(n):
+        c = {"email": f"c{i}@bench.test", "first_name": f"C{i}", "company": f"Co {i % 977}", "phone": f"+1555{i:07d}",
+             "employees": rng.choice([5, 50, 500, 5000]), "consent_email": "subscribed", "consent_sms": "subscribed"}
+        if ZONES[i % 4]:
+            c["timezone"] = ZONES[i % 4]
+        out.append(c)
+    return out
+
+
+def clicks(n: int) -> list[Event]:
+    rng = random.Random(2)
+    return [Event(f"c{i}@bench.test", "email_clicked", START.replace(day=11, hour=rng.randrange(24)), {})
+            for i in range(0, n, 3)]
+
+
+def bench_simulation(n: int) -> None:
+    journey = document.load(HERE / "ten_node.journey.json")
+    people, events = contacts(n), clicks(n)
+    t = time.perf_counter()
+    result = simulate([journey], people, events, START, 30)
+    took = time.perf_counter() - t
+    print(f"simulate 30 days, {n:,} contacts: {took:.1f} s  ({result.steps:,} steps, {len(result.messages):,} messages, "
+          f"{result.steps / took:,.0f} steps/s)  peak memory {peak_mb():,.0f} MB")
+
+
+def bench_store(n: int) -> None:
+    from runtime.scheduler import Scheduler
+    from runtime.store import repository as repo
+    from runtime.store.workspace import Store
+    journey = document.load(HERE / "ten_node.journey.json")
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(f"sqlite:///{tmp}/bench.sqlite")
+        with store.session() as s:
+            repo.import_contacts(s, contacts(n), START)
+            repo.publish(s, journey, START)
+        from runtime.engine import ENROLL_EVENT
+        with store.session() as s:
+            repo.record_events(s, [Event(f"c{i}@bench.test", ENROLL_EVENT, START, {"journey": "ten-node"})
+                                   for i in range(n)], START)
+            repo.record_events(s, clicks(n), START)
+        clock = VirtualClock(START)
+        scheduler = Scheduler(store, clock, batch=5000)
+        t = time.perf_counter()
+        total = scheduler.run(fast_forward=True)
+        took = time.perf_counter() - t
+        print(f"SQLite scheduler, {n:,} contacts over their whole journey: {took:.1f} s, {total.steps:,} steps "
+              f"({total.steps / took:,.0f} steps/s), {n / took:,.0f} enrollments/s, {total.messages:,} messages "
+              f"queued and {total.delivered:,} handed over  peak memory {peak_mb():,.0f} MB")
+        store.close()
+
+
+def bench_peer(n: int) -> None:
+    try:
+        from peer_spiff import run_spiff
+    except ImportError as e:
+        print(f"SpiffWorkflow: not installed ({e}); pip install -e '.[bench]'")
+        return
+    took, steps = run_spiff(n)
+    print(f"SpiffWorkflow, the same ten-node process, {n:,} instances: {took:.1f} s ({steps / took:,.0f} steps/s)")
+    return steps / took
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--contacts", type=int, default=100_000)
+    ap.add_argument("--skip-store", action="store_true")
+    ap.add_argument("--skip-peer", action="store_true")
+    a = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    bench_simulation(a.contacts)
+    if not a.skip_store:
+        bench_store(a.contacts)
+    if not a.skip_peer:
+        bench_peer(min(a.contacts, 20_000))
