@@ -8,13 +8,10 @@ WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 def at_local(day: date, clock: time, zone: tzinfo) -> datetime:
     """`day` at `clock` on the wall in `zone`, as UTC. A wall time skipped by a spring-forward
-    change lands just after the gap, as a person would read it."""
-    naive = datetime.combine(day, clock)
-    aware = naive.replace(tzinfo=zone)
-    utc = aware.astimezone(timezone.utc)
-    if utc.astimezone(zone).replace(tzinfo=None) != naive:      # inside a gap
-        utc = naive.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
-    return utc
+    change lands just after the gap, as a person would read it: read with the offset in force
+    before the change, 02:30 on a day that jumps from 02:00 to 03:00 is 03:30 (as RFC 5545 reads
+    it). A wall time that occurs twice (fall back) is its first occurrence."""
+    return datetime.combine(day, clock).replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
 
 
 def next_local(after: datetime, clock: time, zone: tzinfo, weekdays: list[str] | None = None) -> datetime:

@@ -1,7 +1,8 @@
 """Waits: hold the contact until a time, a moment derived from its fields, or an event."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 from pydantic import model_validator
 
@@ -51,6 +52,19 @@ class UntilConfig(Config):
         return self
 
 
+def _instant(value: Any, zone: tzinfo) -> datetime | None:
+    """A field holding a moment (a datetime, or ISO text with a time of day, as a CSV or an event
+    brings it) in UTC; None for a plain date. A moment without a zone is read in `zone`."""
+    if isinstance(value, str) and len(value.strip()) > 10:
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(timezone.utc) if value.tzinfo else at_local(value.date(), value.time(), zone)
+
+
 def _until(ctx, cfg: UntilConfig):
     zone = ctx.zone()
     clock = parse_time_of_day(cfg.time) if cfg.time else None
@@ -64,8 +78,9 @@ def _until(ctx, cfg: UntilConfig):
         if day is None:
             return Park(f"the contact has no date in {cfg.field}")
         shift = parse_duration(cfg.offset) if cfg.offset else timedelta(0)
-        if isinstance(value, datetime) and clock is None:
-            moment = value + shift
+        instant = _instant(value, zone)
+        if instant is not None and clock is None:
+            moment = instant + shift
         else:
             moment = at_local(day + timedelta(days=shift.days), clock or datetime.min.time(), zone)
     else:

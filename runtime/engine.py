@@ -113,7 +113,12 @@ class Engine:
         for e in cs.active():
             if e.wait_event == event.type and (e.due is None or now < e.due):
                 p = self.catalog.get(e.journey, e.version)
-                if e.wait_where and not self._condition(cs, e, p, e.wait_where, now, names_event):
+                try:
+                    if e.wait_where and not self._condition(cs, e, p, e.wait_where, now, names_event):
+                        continue
+                except RunError as err:                     # parks this contact here; nothing else stops
+                    e.due, e.error = None, str(err)
+                    self._end(cs, e, ERROR, now, str(err))
                     continue
                 self._note(cs, now, e, e.node, "left", f"{event.type} came")
                 self._move(cs, e, p, e.on_event, now)
