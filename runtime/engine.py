@@ -83,16 +83,30 @@ class Engine:
 
     # --- stimuli -------------------------------------------------------------------------------
 
-    def admit(self, cs: ContactState, now: datetime) -> None:
+    def admit(self, cs: ContactState, now: datetime, manual: tuple[str, ...] = ()) -> None:
         """A contact is new to the engine (imported, or a journey was published): set its timers and
-        enter it into segment journeys whose condition already holds."""
+        enter it into segment journeys whose condition already holds and into the `manual` journeys
+        given, all in priority order."""
         if cs.last_activity is None:
             cs.last_activity = now
         self._set_timers(cs, now, changed=None)
-        for p, node in self.catalog.segments:
-            if self._safe_condition(cs, p.configs[node.id].when, now):
-                self._enter(cs, p, node.id, now, "joined the segment")
+        entries = [(p, node.id, "joined the segment") for p, node in self.catalog.segments
+                   if self._safe_condition(cs, p.configs[node.id].when, now)]
+        for key in manual:
+            p = self.catalog.current.get(key)
+            if p is not None:
+                entries.append((p, self._manual_entry(p), "enrolled at the start"))
+        self._enter_all(cs, entries, now)
         self.run_due(cs, now)
+
+    def _enter_all(self, cs: ContactState, entries: list[tuple[Published, str, str]], now: datetime) -> None:
+        """Contacts that qualify for several journeys at once enter the highest priority first."""
+        for p, node_id, why in sorted(entries, key=lambda x: (-x[0].priority, x[0].key)):
+            self._enter(cs, p, node_id, now, why)
+
+    @staticmethod
+    def _manual_entry(p: Published) -> str:
+        return (p.triggers("trigger.manual") or p.journey.triggers())[0].id
 
     def handle_event(self, cs: ContactState, event: Event) -> None:
         now = event.at
@@ -103,12 +117,13 @@ class Engine:
         for p, node in self.catalog.timed:
             if node.kind == "trigger.inactive":
                 cs.timers[(p.key, node.id)] = p.kinds[node.id].timer(None, p.configs[node.id], now)
+        entries = []
         if event.type == "contact_updated":
             before = dict(cs.fields)
             cs.fields.update(event.properties)
             cs.fields_dirty = True
             self._note(cs, now, None, None, "updated", ", ".join(f"{k} = {v}" for k, v in event.properties.items()))
-            self._changed(cs, before, now)
+            entries = self._changed(cs, before, now)
         names_event = {"type": event.type, "at": event.at, "properties": event.properties}
         for e in cs.active():
             if e.wait_event == event.type and (e.due is None or now < e.due):
@@ -123,9 +138,9 @@ class Engine:
                 self._note(cs, now, e, e.node, "left", f"{event.type} came")
                 self._move(cs, e, p, e.on_event, now)
         arrived = EventArrived(event.type, event.at, event.properties)
-        for p, node in self.catalog.by_event.get(event.type, ()):
-            if self._fires(cs, p, node, arrived, now, names_event):
-                self._enter(cs, p, node.id, now, f"{event.type}")
+        entries += [(p, node.id, event.type) for p, node in self.catalog.by_event.get(event.type, ())
+                    if self._fires(cs, p, node, arrived, now, names_event)]
+        self._enter_all(cs, entries, now)
         self.run_due(cs, now)
 
     def enroll(self, cs: ContactState, key: str, now: datetime, why: str = "enrolled by hand") -> str:
@@ -133,9 +148,7 @@ class Engine:
         p = self.catalog.current.get(key)
         if p is None:
             return f"not enrolled in {key}: no published journey has that key"
-        manual = p.triggers("trigger.manual")
-        entry = manual[0].id if manual else p.journey.triggers()[0].id
-        outcome = self._enter(cs, p, entry, now, why)
+        outcome = self._enter(cs, p, self._manual_entry(p), now, why)
         self.run_due(cs, now)
         return outcome
 
@@ -280,21 +293,22 @@ class Engine:
             self._note(cs, now, None, node.id, "error", f"{p.key}: trigger failed: {err}")
             return False
 
-    def _changed(self, cs: ContactState, before: dict[str, Any], now: datetime) -> None:
-        """The contact's fields changed: leave on exit/goal, fire change triggers, move date timers."""
+    def _changed(self, cs: ContactState, before: dict[str, Any], now: datetime) -> list[tuple[Published, str, str]]:
+        """The contact's fields changed: leave on exit/goal, move date timers; returns the journeys
+        whose change triggers fire, for the caller to enter with any others in priority order."""
         for e in cs.active():
             p = self.catalog.get(e.journey, e.version)
             if p.settings.goal or p.settings.exit_when:
                 self._leaves(cs, e, p, now)
         stimulus = FieldsChanged(before, dict(cs.fields))
-        for p, node in self.catalog.on_change:
-            if self._fires(cs, p, node, stimulus, now):
-                self._enter(cs, p, node.id, now, p.kinds[node.id].title.lower())
+        entries = [(p, node.id, p.kinds[node.id].title.lower()) for p, node in self.catalog.on_change
+                   if self._fires(cs, p, node, stimulus, now)]
         self._set_timers(cs, now, changed={k for k in set(before) | set(cs.fields) if before.get(k) != cs.fields.get(k)})
+        return entries
 
     def _drain_changes(self, cs: ContactState, now: datetime) -> None:
         while cs.changes:
-            self._changed(cs, cs.changes.pop(0), now)
+            self._enter_all(cs, self._changed(cs, cs.changes.pop(0), now), now)
 
     def _set_timers(self, cs: ContactState, now: datetime, changed: set[str] | None) -> None:
         for p, node in self.catalog.timed:
@@ -414,8 +428,7 @@ class _Context:
         p = self.engine.catalog.current.get(journey_key)
         if p is None:
             return f"not enrolled in {journey_key}: no published journey has that key"
-        return self.engine._enter(self.cs, p, (p.triggers("trigger.manual") or p.journey.triggers())[0].id, self.now,
-                                  f"enrolled by {self.p.key}")
+        return self.engine._enter(self.cs, p, self.engine._manual_entry(p), self.now, f"enrolled by {self.p.key}")
 
     def exit_journeys(self, keys: list[str] | None) -> int:
         leaving = [x for x in self.cs.active() if x is not self.e and (keys is None or x.journey in keys)]

@@ -84,11 +84,9 @@ def simulate(journeys: list[Journey], contacts: list[dict[str, Any]], events: li
         if ev.type == "contact_updated":
             cs.fields.update(ev.properties)
 
-    manual = [p for p in catalog.ordered if p.triggers("trigger.manual")]
+    manual = tuple(p.key for p in catalog.ordered if p.triggers("trigger.manual"))
     for cs in states.values():
-        engine.admit(cs, start)
-        for p in manual:
-            engine.enroll(cs, p.key, start, "enrolled at the start of the simulation")
+        engine.admit(cs, start, manual)
         collect(cs)
 
     i, total = 0, max(1.0, (end - start).total_seconds())

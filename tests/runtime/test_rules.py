@@ -430,8 +430,6 @@ def test_the_higher_priority_journey_enters_first_and_keeps_the_contact_out_of_t
     assert trace(r, "a@p.test", "skipped") == ["not entered nurture: suppressed by sales-touch"]
 
 
-@pytest.mark.xfail(strict=True, reason="simulate admits a contact into segment journeys (and runs them) before "
-                   "it enrolls manual journeys, whatever their priority")
 def test_at_the_start_a_higher_priority_manual_journey_keeps_the_contact_out_of_a_segment_journey_it_suppresses():
     segment = journey("germany", ("de", "trigger.segment", {"when": "contact.country == 'DE'"}), email("hallo"), priority=1)
     manual = journey("launch", MANUAL, email("launch"), delay("d", "1d"), priority=5, suppresses=["germany"])
