@@ -59,6 +59,7 @@ def bench_simulation(n: int) -> None:
     took = time.perf_counter() - t
     print(f"simulate 30 days, {n:,} contacts: {took:.1f} s  ({result.steps:,} steps, {len(result.messages):,} messages, "
           f"{result.steps / took:,.0f} steps/s)  peak memory {peak_mb():,.0f} MB")
+    return n / took
 
 
 def bench_store(n: int) -> None:
@@ -94,8 +95,9 @@ def bench_peer(n: int) -> None:
         print(f"SpiffWorkflow: not installed ({e}); pip install -e '.[bench]'")
         return
     took, steps = run_spiff(n)
-    print(f"SpiffWorkflow, the same ten-node process, {n:,} instances: {took:.1f} s ({steps / took:,.0f} steps/s)")
-    return steps / took
+    print(f"SpiffWorkflow, the same ten-node process, {n:,} instances: {took:.1f} s ({steps / took:,.0f} steps/s, "
+          f"{n / took:,.0f} contacts/s)")
+    return n / took
 
 
 if __name__ == "__main__":
@@ -105,8 +107,10 @@ if __name__ == "__main__":
     ap.add_argument("--skip-peer", action="store_true")
     a = ap.parse_args()
     sys.path.insert(0, str(HERE))
-    bench_simulation(a.contacts)
+    ours = bench_simulation(a.contacts)
     if not a.skip_store:
         bench_store(a.contacts)
     if not a.skip_peer:
-        bench_peer(min(a.contacts, 20_000))
+        peer = bench_peer(min(a.contacts, 20_000))
+        if peer:
+            print(f"Switchback simulates {ours / peer:.1f}x as many contacts per second as SpiffWorkflow runs instances")
