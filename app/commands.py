@@ -338,3 +338,29 @@ def trace(args: argparse.Namespace) -> int:
 @_args(trace)
 def _(p):
     p.add_argument("email", metavar="EMAIL")
+
+
+@command("export-image", "draw a journey as the designer shows it, to PNG, SVG or PDF")
+def export_image(args: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+    journey = document.load(args.file)
+    if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise InputError(args.out, "use an .png, .svg or .pdf file name")
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from canvas.export import export_image as draw
+    app = QApplication.instance() or QApplication(["switchback"])  # noqa: F841  (the scene needs one)
+    try:
+        out = draw(journey, args.out)
+    except OSError as e:
+        raise InputError(args.out, str(e)) from None
+    print(out)
+    return 0
+
+
+@_args(export_image)
+def _(p):
+    p.add_argument("file", metavar="FILE.journey.json")
+    p.add_argument("out", metavar="OUT.(png|svg|pdf)")

@@ -151,4 +151,4 @@ class ManualConfig(Config):
 
 
 _trigger("trigger.manual", "Enrolled by hand", "Enters contacts that a person, the command line or the API enrolls.",
-         ManualConfig, summary=lambda c: "Enrolled by hand")
+         ManualConfig, summary=lambda c: "Started by a person or the command line")

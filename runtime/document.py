@@ -108,7 +108,14 @@ class Journey:
         return parsed
 
     def node(self, node_id: str) -> Node | None:
-        return self.index.get(node_id)
+        # A position index, checked on use and rebuilt when nodes were added or removed: editing a
+        # 1,000-node journey looks nodes up constantly.
+        where = self.__dict__.get("_where") or {}
+        i = where.get(node_id)
+        if i is None or i >= len(self.nodes) or self.nodes[i].id != node_id:
+            where = self.__dict__["_where"] = {n.id: i for i, n in enumerate(self.nodes)}
+            i = where.get(node_id)
+        return None if i is None else self.nodes[i]
 
     @property
     def index(self) -> dict[str, Node]:

@@ -118,9 +118,18 @@ def compile_condition(expression: str) -> Callable[..., Any]:
         raise CodeError(f"does not compile: {e.message}") from None
 
 
+def _unknown_names(tree: jnodes.Node) -> str | None:
+    """A filter or test that does not exist: Jinja only notices when compiling, which is slow."""
+    for node in tree.find_all((jnodes.Filter, jnodes.Test)):
+        known = ENV.filters if isinstance(node, jnodes.Filter) else ENV.tests
+        if node.name not in known:
+            return f"no {'filter' if isinstance(node, jnodes.Filter) else 'test'} named {node.name!r}"
+    return None
+
+
 @lru_cache(maxsize=4096)
-def compile_template(text: str):
-    """A jinja2 Template. Raises CodeError."""
+def parse_template(text: str) -> jnodes.Template:
+    """The checked syntax tree of a template. Raises CodeError."""
     try:
         tree = ENV.parse(text)
     except TemplateError as e:
@@ -128,13 +137,26 @@ def compile_template(text: str):
     bad = _internals(tree)
     if bad:
         raise CodeError(f"reaches for Python internals ({bad}), which is not allowed")
-    return ENV.from_string(text)
+    unknown = _unknown_names(tree)
+    if unknown:
+        raise CodeError(f"does not compile: {unknown}")
+    return tree
+
+
+@lru_cache(maxsize=4096)
+def compile_template(text: str):
+    """A jinja2 Template. Raises CodeError."""
+    parse_template(text)
+    try:
+        return ENV.from_string(text)
+    except TemplateError as e:
+        raise CodeError(f"does not compile: {e.message}") from None
 
 
 def check(code: str, role: str) -> str | None:
     """The problem with a condition or template, or None."""
     try:
-        (compile_condition if role == "condition" else compile_template)(code)
+        (compile_condition if role == "condition" else parse_template)(code)
         role = "condition" if role == "condition" else "template"
     except CodeError as e:
         return str(e)

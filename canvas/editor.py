@@ -1,0 +1,175 @@
+"""Editing one journey: the model, its undo stack and its scene, with every gesture turned into an
+undoable command. The window adds the store (autosave, publish) around it."""
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QGuiApplication, QUndoStack
+from PySide6.QtCore import QMimeData
+
+import nodes
+from canvas import commands as cmd
+from canvas.items import GRID
+from canvas.layout import layout
+from canvas.model import JourneyModel
+from canvas.scene import JourneyScene
+from canvas.theme import Theme, system_theme
+from runtime import document, validation
+from runtime.document import Edge, Journey, Node
+
+CLIP_MIME = "application/x-switchback-nodes"
+
+
+class JourneyEditor(QObject):
+    problems_changed = Signal(list)          # [Problem]
+    selection_changed = Signal(object)       # node id or None
+
+    def __init__(self, journey: Journey, theme: Theme | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = JourneyModel(journey, self)
+        self.undo = QUndoStack(self)
+        self.scene = JourneyScene(self.model, theme or system_theme(), self)
+        self.problems: list = []
+        s = self.scene
+        s.connect_requested.connect(self.connect_nodes)
+        s.kind_dropped.connect(self.drop_kind)
+        s.move_requested.connect(lambda moves: self.undo.push(cmd.MoveNodes(self.model, moves)))
+        s.splice_requested.connect(self._splice_existing)
+        s.selectionChanged.connect(self._selection)
+        self.model.changed.connect(self.revalidate)
+        self.revalidate()
+
+    @property
+    def journey(self) -> Journey:
+        return self.model.journey
+
+    def revalidate(self) -> None:
+        self.problems = validation.validate(self.journey)
+        by_node: dict[str, list[str]] = {}
+        for p in self.problems:
+            by_node.setdefault(p.where, []).append(p.message)
+        self.scene.set_problems(by_node)
+        self.problems_changed.emit(self.problems)
+
+    def _selection(self) -> None:
+        cards = self.scene.selected_cards()
+        self.selection_changed.emit(cards[0].node_id if len(cards) == 1 else None)
+
+    # --- edits -----------------------------------------------------------------------------------
+    def add_node(self, kind: str, pos: QPointF, edge: Edge | None = None) -> str:
+        spec = nodes.get(kind)
+        node = Node(id=self.model.new_id(kind), kind=kind, config=_starter_config(kind),
+                    position=[round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID])
+        if edge is None or kind.startswith("trigger.") or not node.ports():
+            self.undo.push(cmd.AddNode(self.model, node))
+        else:
+            self.undo.beginMacro(f"Insert {spec.title}")
+            self.undo.push(cmd.AddNode(self.model, node))
+            self.undo.push(cmd.splice(self.model, node, edge, node.ports()[0] if len(node.ports()) > 1 else None))
+            self.undo.endMacro()
+        self.scene.select_node(node.id)
+        return node.id
+
+    def drop_kind(self, kind: str, pos: QPointF, edge: Edge | None) -> None:
+        self.add_node(kind, pos, edge)
+
+    def connect_nodes(self, source: str, port: str, target: str) -> None:
+        src, dst = self.model.node(source), self.model.node(target)
+        if dst is None or dst.kind.startswith("trigger."):
+            return
+        one_port = len(src.ports()) <= 1
+        self.undo.beginMacro(f"Connect {source} to {target}")
+        old = self.model.edge_from(source, port)
+        if old is not None:                                 # a port leads one way: re-connecting replaces
+            self.undo.push(cmd.RemoveEdge(self.model, old))
+        self.undo.push(cmd.AddEdge(self.model, Edge(source=source, target=target, port=None if one_port else port)))
+        self.undo.endMacro()
+
+    def _splice_existing(self, node_id: str, edge: Edge) -> None:
+        node = self.model.node(node_id)
+        ports = node.ports()
+        if node.kind.startswith("trigger.") or not ports:
+            return
+        self.undo.push(cmd.splice(self.model, node, edge, ports[0] if len(ports) > 1 else None))
+
+    def set_config(self, node_id: str, config: dict) -> None:
+        if self.model.node(node_id).config != config:
+            self.undo.push(cmd.SetConfig(self.model, node_id, config))
+
+    def set_label(self, node_id: str, label: str) -> None:
+        if (self.model.node(node_id).label or "") != label:
+            self.undo.push(cmd.SetLabel(self.model, node_id, label))
+
+    def set_settings(self, settings: dict | None = None, name: str | None = None, description: str | None = None) -> None:
+        self.undo.push(cmd.SetSettings(self.model, settings, name, description))
+
+    def delete_selection(self) -> None:
+        cards, edges = self.scene.selected_cards(), self.scene.selected_edges()
+        if not cards and not edges:
+            return
+        self.undo.beginMacro("Delete")
+        removed = {c.node_id for c in cards}
+        for e in edges:
+            if e.source not in removed and e.target not in removed:
+                self.undo.push(cmd.RemoveEdge(self.model, e))
+        for c in cards:
+            self.undo.push(cmd.RemoveNode(self.model, c.node_id))
+        self.undo.endMacro()
+
+    def select_all(self) -> None:
+        for card in self.scene.cards.values():
+            card.setSelected(True)
+
+    def copy(self) -> None:
+        ids = {c.node_id for c in self.scene.selected_cards()}
+        if not ids:
+            return
+        data = {"nodes": [self.model.node(i).to_dict() for i in ids],
+                "edges": [e.to_dict() for e in self.journey.edges if e.source in ids and e.target in ids]}
+        mime = QMimeData()
+        mime.setData(CLIP_MIME, json.dumps(data).encode())
+        mime.setText(json.dumps(data, indent=2))
+        QGuiApplication.clipboard().setMimeData(mime)
+
+    def paste(self, offset: tuple[float, float] = (40, 40)) -> list[str]:
+        mime = QGuiApplication.clipboard().mimeData()
+        if mime is None or not mime.hasFormat(CLIP_MIME):
+            return []
+        data = json.loads(bytes(mime.data(CLIP_MIME)).decode())
+        doc = document.from_dict({"format": document.FORMAT, "key": "clip", "name": "clip", **data})
+        macro, ids = cmd.paste(self.model, doc.nodes, doc.edges, offset)
+        self.undo.push(macro)
+        self.scene.clearSelection()
+        for i in ids:
+            self.scene.cards[i].setSelected(True)
+        return ids
+
+    def duplicate(self) -> list[str]:
+        self.copy()
+        return self.paste()
+
+    def auto_layout(self) -> None:
+        positions = layout(self.journey)
+        moves = {i: (self.model.node(i).position, p) for i, p in positions.items() if self.model.node(i).position != p}
+        if moves:
+            self.undo.push(cmd.MoveNodes(self.model, moves))
+
+
+def _starter_config(kind: str) -> dict:
+    """A new node's config: the required fields filled with something sensible to edit."""
+    return {
+        "trigger.event": {"event": "form_submitted"}, "trigger.segment": {"when": "contact.score >= 50"},
+        "trigger.field_changed": {"field": "lifecycle_stage"}, "trigger.score": {"threshold": 50},
+        "trigger.date": {"field": "renewal_date", "offset": "-7d"}, "trigger.inactive": {"days": 60},
+        "wait.delay": {"duration": "1d"}, "wait.until": {"time": "09:00"},
+        "wait.event": {"event": "email_clicked", "timeout": "2d"}, "branch.if": {"when": "contact.score >= 50"},
+        "branch.switch": {"cases": [{"port": "case-1", "when": "contact.country == 'US'"}]},
+        "branch.split": {"variants": [{"port": "a", "weight": 50}, {"port": "b", "weight": 50}]},
+        "action.email": {"connector": "smtp", "subject": "Hello {{ contact.first_name }}", "body": "Hi {{ contact.first_name }},\n\n"},
+        "action.sms": {"connector": "twilio", "body": "Hi {{ contact.first_name }}"},
+        "action.webhook": {"url": "https://example.com/hook"}, "action.update": {"add_tags": ["engaged"]},
+        "action.score": {"add": 10}, "action.assign_owner": {"pool": ["owner@example.com"]},
+        "action.notify": {"to": "owner", "connector": "smtp", "subject": "{{ contact.email }} needs you", "body": ""},
+        "action.enroll": {"journey": "onboarding"}, "action.exit_journeys": {"journeys": "all"},
+    }.get(kind, {})

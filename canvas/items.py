@@ -1,0 +1,260 @@
+"""The items that draw a journey: node cards with ports, and the curves between them."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QStyleOptionGraphicsItem
+
+from canvas.theme import CATEGORY, Theme
+from resources import icon_path
+from runtime.document import Edge, Node
+
+CARD_W, CARD_H = 240.0, 76.0
+PORT_R = 6.0
+GRID = 20.0
+
+_ICONS: dict[str, QSvgRenderer] = {}
+_FONTS: dict[str, tuple[QFont, QFontMetricsF]] = {}
+
+
+def font(role: str) -> tuple[QFont, QFontMetricsF]:
+    """Fonts are made once (painting makes thousands of cards a second)."""
+    if role not in _FONTS:
+        f = QFont()
+        f.setPointSizeF({"title": 10.5, "body": 9.0, "badge": 8.5}[role])
+        f.setBold(role != "body")
+        _FONTS[role] = (f, QFontMetricsF(f))
+    return _FONTS[role]
+
+
+def _icon(name: str) -> QSvgRenderer:
+    if name not in _ICONS:
+        _ICONS[name] = QSvgRenderer(icon_path(name))
+    return _ICONS[name]
+
+
+def summary_of(node: Node) -> str:
+    spec = node.spec
+    if spec is None:
+        return f"Unknown kind {node.kind}"
+    try:
+        return spec.summary(node.parsed())
+    except Exception:
+        return "Needs settings"
+
+
+class PortItem(QGraphicsItem):
+    """An output port: drag from it to a node to connect."""
+
+    def __init__(self, card: "NodeCard", name: str, labelled: bool):
+        super().__init__(card)
+        self.card, self.name, self.labelled = card, name, labelled
+        self.setAcceptHoverEvents(True)
+        self.setCursor(Qt.CrossCursor)
+        self.setToolTip(f"Drag to connect '{name}'")
+        self.hover = False
+
+    def boundingRect(self) -> QRectF:
+        r = PORT_R + 3
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def shape(self) -> QPainterPath:
+        p = QPainterPath()
+        p.addEllipse(QRectF(-PORT_R - 5, -PORT_R - 5, 2 * PORT_R + 10, 2 * PORT_R + 10))
+        return p
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        theme = self.card.theme
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(QPen(theme.edge, 2))
+        painter.setBrush(theme.selection if self.hover else theme.card)
+        painter.drawEllipse(QPointF(0, 0), PORT_R, PORT_R)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hover = False
+        self.update()
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton:
+            self.scene().begin_connection(self)
+            event.accept()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        self.scene().drag_connection(event.scenePos())
+
+    def mouseReleaseEvent(self, event) -> None:
+        self.scene().end_connection(event.scenePos())
+
+
+class NodeCard(QGraphicsObject):
+    """A node: category stripe, icon, title, a one-line summary, ports, and badges."""
+
+    def __init__(self, node: Node, theme: Theme):
+        super().__init__()
+        self.node, self.theme = node, theme
+        self.problems: list[str] = []
+        self.count: int | None = None
+        self.on_path = False
+        self.ports: dict[str, PortItem] = {}
+        self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
+                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        self.refresh()
+
+    @property
+    def node_id(self) -> str:
+        return self.node.id
+
+    def refresh(self) -> None:
+        """Re-read the node (its config changed): title, summary, ports."""
+        spec = self.node.spec
+        self.title = self.node.label or (spec.title if spec else self.node.kind)
+        self.summary = summary_of(self.node)
+        self.colour = QColor(CATEGORY.get(spec.category if spec else "", "#718096"))
+        self.icon = spec.icon if spec else None
+        self.title_text = font("title")[1].elidedText(self.title, Qt.ElideRight, CARD_W - 84)
+        self.summary_text = font("body")[1].elidedText(self.summary, Qt.ElideRight, CARD_W - 30)
+        names = self.node.ports() if spec else []
+        if spec and not names and self.node.kind != "exit":
+            names = ["next"]
+        for name in list(self.ports):
+            if name not in names:
+                self.scene().removeItem(self.ports.pop(name)) if self.scene() else self.ports.pop(name)
+        for i, name in enumerate(names):
+            port = self.ports.get(name) or PortItem(self, name, labelled=len(names) > 1)
+            self.ports[name] = port
+            port.setPos(CARD_W * (i + 1) / (len(names) + 1), CARD_H)
+        tip = [f"<b>{self.title}</b>", spec.help if spec else "This kind is not in the catalogue."]
+        tip += [f"<span style='color:#C53030'>⚠ {p}</span>" for p in self.problems]
+        self.setToolTip("<br>".join(tip))
+        self.update()
+
+    def input_point(self) -> QPointF:
+        return self.scenePos() + QPointF(CARD_W / 2, 0)
+
+    def port_point(self, port: str | None) -> QPointF:
+        item = self.ports.get(port or "next") or (next(iter(self.ports.values())) if self.ports else None)
+        return item.scenePos() if item else self.scenePos() + QPointF(CARD_W / 2, CARD_H)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-4, -24, CARD_W + 8, CARD_H + 52)
+
+    def shape(self) -> QPainterPath:
+        p = QPainterPath()
+        p.addRoundedRect(QRectF(0, 0, CARD_W, CARD_H), 10, 10)
+        return p
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        t = self.theme
+        painter.setRenderHint(QPainter.Antialiasing)
+        rect = QRectF(0, 0, CARD_W, CARD_H)
+        border = t.selection if self.isSelected() else (t.path if self.on_path else t.card_border)
+        painter.setPen(QPen(border, 2.5 if self.isSelected() or self.on_path else 1.2))
+        painter.setBrush(t.card)
+        painter.drawRoundedRect(rect, 10, 10)
+        stripe = QPainterPath()
+        stripe.addRoundedRect(QRectF(0, 0, 8, CARD_H), 4, 4)
+        painter.fillPath(stripe, self.colour)
+        if self.icon:
+            _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
+        if self.node.kind != "exit" and not self.node.kind.startswith("trigger."):
+            painter.setPen(QPen(t.edge, 2))
+            painter.setBrush(t.card)
+            painter.drawEllipse(QPointF(CARD_W / 2, 0), 4.5, 4.5)
+        title_font, title_metrics = font("title")
+        body = font("body")[0]
+        painter.setFont(title_font)
+        painter.setPen(t.text)
+        painter.drawText(QRectF(48, 12, CARD_W - 84, 24), Qt.AlignVCenter | Qt.AlignLeft, self.title_text)
+        painter.setFont(body)
+        painter.setPen(t.muted)
+        painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
+        if self.problems:
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(t.problem)
+            painter.drawEllipse(QPointF(CARD_W - 18, 24), 10, 10)
+            painter.setPen(QColor("white"))
+            painter.setFont(title_font)
+            painter.drawText(QRectF(CARD_W - 28, 14, 20, 20), Qt.AlignCenter, "!")
+        if self.count is not None:
+            text = f"{self.count:,}"
+            painter.setFont(title_font)
+            w = title_metrics.horizontalAdvance(text) + 16
+            badge = QRectF(CARD_W - w - 6, -20, w, 20)
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(t.count)
+            painter.drawRoundedRect(badge, 10, 10)
+            painter.setPen(t.card)
+            painter.drawText(badge, Qt.AlignCenter, text)
+        labelled = [p for p in self.ports.values() if p.labelled]
+        if labelled:
+            painter.setFont(body)
+            painter.setPen(t.muted)
+            for port in labelled:        # beside the port, clear of the curve leaving it
+                painter.drawText(QRectF(port.x() + 9, CARD_H + 3, 90, 16), Qt.AlignLeft | Qt.AlignVCenter, port.name)
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionHasChanged and self.scene() is not None:
+            self.scene().node_geometry_changed(self)
+        return super().itemChange(change, value)
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A connection from an output port to a node's input."""
+
+    def __init__(self, edge: Edge, theme: Theme):
+        super().__init__()
+        self.edge, self.theme = edge, theme
+        self.count: int | None = None
+        self.on_path = False
+        self.setFlags(QGraphicsItem.ItemIsSelectable)
+        self.setZValue(-1)
+        self.setAcceptHoverEvents(True)
+
+    def route(self, start: QPointF, end: QPointF) -> None:
+        path = QPainterPath(start)
+        dy = max(50.0, abs(end.y() - start.y()) / 2)
+        path.cubicTo(start + QPointF(0, dy), end - QPointF(0, dy), end)
+        self.setPath(path)
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(12)
+        return stroker.createStroke(self.path())
+
+    def paint(self, painter: QPainter, option, widget=None) -> None:
+        t = self.theme
+        painter.setRenderHint(QPainter.Antialiasing)
+        colour = t.selection if self.isSelected() else (t.path if self.on_path else t.edge)
+        painter.setPen(QPen(colour, 3 if self.isSelected() or self.on_path else 2))
+        painter.setBrush(Qt.NoBrush)
+        painter.drawPath(self.path())
+        end = self.path().pointAtPercent(1.0)
+        arrow = QPainterPath(end)
+        arrow.lineTo(end + QPointF(-5, -9))
+        arrow.lineTo(end + QPointF(5, -9))
+        arrow.closeSubpath()
+        painter.fillPath(arrow, colour)
+        if self.count is not None:
+            mid = self.path().pointAtPercent(0.5)
+            badge_font, metrics = font("badge")
+            painter.setFont(badge_font)
+            text = f"{self.count:,}"
+            w = metrics.horizontalAdvance(text) + 12
+            box = QRectF(mid.x() - w / 2, mid.y() - 9, w, 18)
+            painter.setPen(QPen(t.count, 1))
+            painter.setBrush(t.card)
+            painter.drawRoundedRect(box, 9, 9)
+            painter.setPen(t.count)
+            painter.drawText(box, Qt.AlignCenter, text)
+
+    def boundingRect(self) -> QRectF:
+        return super().boundingRect().adjusted(-40, -20, 40, 20)
