@@ -117,6 +117,10 @@ class Engine:
         for p, node in self.catalog.timed:
             if node.kind == "trigger.inactive":
                 cs.timers[(p.key, node.id)] = p.kinds[node.id].timer(None, p.configs[node.id], now)
+        for e in cs.active():                                 # a goal may count events: check on each one
+            p = self.catalog.get(e.journey, e.version)
+            if p.settings.goal or p.settings.exit_when:
+                self._leaves(cs, e, p, now)
         entries = []
         if event.type == "contact_updated":
             before = dict(cs.fields)

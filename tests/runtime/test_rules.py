@@ -880,3 +880,23 @@ def test_cli_simulate_parks_a_contact_whose_template_fails_and_carries_on_with_t
     bob = cli_enrollments(out, "bob@cli.test")["greeting"]
     assert (bob["state"], bob["node"]) == ("error", "shout") and "nickname" in bob["error"]
     assert cli_enrollments(out, "ann@cli.test")["greeting"]["state"] == "completed"
+
+
+def test_a_goal_that_counts_events_converts_when_the_event_arrives():
+    from datetime import datetime, timezone
+
+    from runtime.contacts import Event
+    from runtime.document import from_dict
+    from runtime.simulation import simulate
+    j = from_dict({"format": "switchback.journey/1", "key": "onb", "name": "Onboarding",
+                   "settings": {"goal": "events('feature_used') >= 2"},
+                   "nodes": [{"id": "all", "kind": "trigger.manual", "config": {}},
+                             {"id": "wait", "kind": "wait.delay", "config": {"duration": "5d"}},
+                             {"id": "nudge", "kind": "action.email", "config": {"connector": "smtp", "subject": "Try it", "body": "."}}],
+                   "edges": [{"from": "all", "to": "wait"}, {"from": "wait", "to": "nudge"}]})
+    start = datetime(2026, 3, 10, tzinfo=timezone.utc)
+    used = [Event("u@g.test", "feature_used", start.replace(day=11), {}), Event("u@g.test", "feature_used", start.replace(day=12), {})]
+    r = simulate([j], [{"email": "u@g.test"}, {"email": "x@g.test"}], used, start, 10, keep_timeline=True)
+    e = r.states["u@g.test"].enrollments[0]
+    assert (e.state, e.ended_at) == ("converted", start.replace(day=12))
+    assert [m.contact for m in r.messages] == ["x@g.test"]
