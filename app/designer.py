@@ -1,4 +1,4 @@
-"""Starting the designer: the Qt application, the main window, the workspace it opens."""
+"""Starting the designer: the Qt application, the workspace, the main window."""
 from __future__ import annotations
 
 import sys
@@ -7,13 +7,28 @@ import sys
 def run_designer(journey_file: str | None = None, workspace: str | None = None, db: str | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from app.main_window import MainWindow
-    from runtime import document
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Switchback")
-    window = MainWindow()
+    app.setOrganizationName("Switchback")
+    window = build_window(workspace, db)
     if journey_file:
-        window.open_journey(document.load(journey_file))
+        window.open_file(journey_file)
     window.show()
     return app.exec()
+
+
+def build_window(workspace: str | None = None, db: str | None = None):
+    """The main window on a workspace (the local default unless told), with something open."""
+    from app.main_window import MainWindow
+    from app.workspace import Workspace
+    from runtime.store.workspace import default_path, open_store
+
+    store = open_store(workspace, db)
+    label = db.split("@")[-1] if db else str(workspace or default_path())
+    ws = Workspace(store, label)
+    opened = ws.seed_if_empty()
+    window = MainWindow(ws)
+    journeys = ws.journeys()
+    if opened or journeys:
+        window.open_key(opened or journeys[0].key)
+    return window

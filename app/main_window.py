@@ -1,43 +1,347 @@
-"""The main window: the palette of node kinds, the canvas, and (as they land) inspector and problems."""
+"""The main window: palette, canvas, inspector, problems, the workspace's journeys, and the
+simulation. It composes the pieces and wires them to the workspace; it decides nothing itself."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon, QPainter
-from PySide6.QtWidgets import QDockWidget, QGraphicsView, QMainWindow, QTreeWidget, QTreeWidgetItem
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QListWidget, QListWidgetItem,
+                               QMainWindow, QMessageBox, QTabWidget, QWidget)
 
 import nodes
-from canvas.scene import JourneyScene
-from nodes.registry import CATEGORIES
-from resources import icon_path
+from app.palette import Palette
+from app.problems import ProblemsPanel
+from app.workspace import Workspace, templates
+from canvas.editor import JourneyEditor
+from canvas.inspector import NodeInspector, SettingsInspector
+from canvas.view import JourneyView
+from runtime import document
 from runtime.document import Journey
+from runtime.problems import InputError
+
+AUTOSAVE_MS = 400
 
 
 class MainWindow(QMainWindow):
-    def __init__(self):
+    def __init__(self, workspace: Workspace):
         super().__init__()
-        self.setWindowTitle("Switchback")
-        self.resize(1280, 800)
-        self.view = QGraphicsView()
-        self.view.setRenderHint(QPainter.Antialiasing)
-        self.view.setAccessibleName("Journey canvas")
-        self.setCentralWidget(self.view)
-        self.palette_tree = QTreeWidget()
-        self.palette_tree.setHeaderHidden(True)
-        self.palette_tree.setAccessibleName("Node palette")
-        groups = {c: QTreeWidgetItem(self.palette_tree, [c]) for c in CATEGORIES}
-        for kind in nodes.kinds():
-            item = QTreeWidgetItem(groups[kind.category], [kind.title])
-            item.setIcon(0, QIcon(icon_path(kind.icon)))
-            item.setToolTip(0, kind.help)
-            item.setData(0, Qt.UserRole, kind.name)
-        self.palette_tree.expandAll()
-        dock = QDockWidget("Nodes", self)
-        dock.setObjectName("palette")
-        dock.setWidget(self.palette_tree)
-        self.addDockWidget(Qt.LeftDockWidgetArea, dock)
-        self.scene: JourneyScene | None = None
+        self.workspace = workspace
+        self.editor: JourneyEditor | None = None
+        self.resize(1440, 900)
+        self.setObjectName("main-window")
 
-    def open_journey(self, journey: Journey) -> None:
-        self.scene = JourneyScene(journey, self)
-        self.view.setScene(self.scene)
-        self.setWindowTitle(f"{journey.name} — Switchback")
+        self.view = JourneyView()
+        self.setCentralWidget(self.view)
+        self.palette = Palette()
+        self.palette.activated.connect(self.add_at_centre)
+        self.journeys = QListWidget()
+        self.journeys.setAccessibleName("Journeys in this workspace")
+        self.journeys.itemActivated.connect(lambda item: self.open_key(item.data(Qt.UserRole)))
+        self.journeys.itemDoubleClicked.connect(lambda item: self.open_key(item.data(Qt.UserRole)))
+        self.node_inspector = NodeInspector()
+        self.settings_inspector = SettingsInspector()
+        self.inspector_tabs = QTabWidget()
+        self.inspector_tabs.addTab(self.node_inspector, "Node")
+        self.inspector_tabs.addTab(self.settings_inspector, "Journey")
+        self.problems = ProblemsPanel()
+        self.problems.node_clicked.connect(self.go_to)
+        self.messages = QListWidget()
+        self.messages.setAccessibleName("Simulated messages")
+        self.messages.itemClicked.connect(self._message_clicked)
+
+        self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea)
+        self._dock("Journeys", self.journeys, Qt.LeftDockWidgetArea)
+        self._dock("Inspector", self.inspector_tabs, Qt.RightDockWidgetArea)
+        problems_dock = self._dock("Problems", self.problems, Qt.BottomDockWidgetArea)
+        messages_dock = self._dock("Simulation", self.messages, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(problems_dock, messages_dock)
+        problems_dock.raise_()
+        self.resizeDocks([problems_dock], [150], Qt.Vertical)
+        self.resizeDocks([self.findChild(QDockWidget, "dock-inspector"), self.findChild(QDockWidget, "dock-nodes")],
+                         [400, 240], Qt.Horizontal)
+        self.resizeDocks([self.findChild(QDockWidget, "dock-nodes"), self.findChild(QDockWidget, "dock-journeys")],
+                         [560, 180], Qt.Vertical)
+
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS, timeout=self.save_now)
+        self.node_inspector.config_changed.connect(lambda node_id, cfg: self.editor and self.editor.set_config(node_id, cfg))
+        self.node_inspector.label_changed.connect(lambda node_id, label: self.editor and self.editor.set_label(node_id, label))
+        self.settings_inspector.settings_changed.connect(lambda s: self.editor and self.editor.set_settings(settings=s))
+        self.settings_inspector.name_changed.connect(lambda n: self.editor and self.editor.set_settings(name=n))
+        self.settings_inspector.description_changed.connect(lambda d: self.editor and self.editor.set_settings(description=d))
+        self._build_actions()
+        self.refresh_journeys()
+        self._title()
+
+    # --- layout helpers ------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        action.setObjectName(name or text.lower().replace(" ", "-").replace(".", "").replace("…", ""))
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        f = bar.addMenu("&File")
+        self._action(f, "New journey from template…", self.new_from_template, QKeySequence.New)
+        self._action(f, "Open journey file…", self.open_file_dialog, QKeySequence.Open)
+        self._action(f, "Export journey file…", self.export_file_dialog, "Ctrl+Shift+E")
+        self._action(f, "Export image…", self.export_image_dialog)
+        f.addSeparator()
+        self.publish_action = self._action(f, "Publish", self.publish, "Ctrl+Shift+P")
+        f.addSeparator()
+        self._action(f, "Quit", self.close, QKeySequence.Quit)
+        e = bar.addMenu("&Edit")
+        self.undo_action = self._action(e, "Undo", lambda: self.editor and self.editor.undo.undo(), QKeySequence.Undo)
+        self.redo_action = self._action(e, "Redo", lambda: self.editor and self.editor.undo.redo(), QKeySequence.Redo)
+        e.addSeparator()
+        self._action(e, "Copy", lambda: self.editor and self.editor.copy(), QKeySequence.Copy)
+        self._action(e, "Paste", lambda: self.editor and self.editor.paste(), QKeySequence.Paste)
+        self._action(e, "Duplicate", lambda: self.editor and self.editor.duplicate(), "Ctrl+D")
+        self._action(e, "Delete", lambda: self.editor and self.editor.delete_selection(), QKeySequence.Delete)
+        self._action(e, "Select all", lambda: self.editor and self.editor.select_all(), QKeySequence.SelectAll)
+        self._action(e, "Find node kind", lambda: self.palette.search.setFocus(), "Ctrl+K")
+        v = bar.addMenu("&View")
+        self._action(v, "Zoom in", lambda: self.view.zoom_by(1.2), QKeySequence.ZoomIn)
+        self._action(v, "Zoom out", lambda: self.view.zoom_by(1 / 1.2), QKeySequence.ZoomOut)
+        self._action(v, "Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
+        self._action(v, "Fit journey", self.view.fit, "Ctrl+1")
+        self._action(v, "Auto-layout", lambda: self.editor and (self.editor.auto_layout(), self.view.fit()), "Ctrl+L")
+        s = bar.addMenu("&Simulate")
+        simulate = self._action(s, "Simulate…", self.simulate_dialog, "Ctrl+R")
+        self._action(s, "Clear simulation", self.clear_simulation, "Ctrl+Shift+R")
+        tools = self.addToolBar("Main")
+        tools.setObjectName("toolbar-main")
+        tools.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        tools.setMovable(False)
+        for action in (self.undo_action, self.redo_action):
+            tools.addAction(action)
+        tools.addSeparator()
+        for name in ("auto-layout", "fit-journey"):
+            tools.addAction(self.findChild(QAction, name))
+        tools.addSeparator()
+        tools.addAction(simulate)
+        tools.addAction(self.publish_action)
+
+    # --- journeys ------------------------------------------------------------------------------
+    def refresh_journeys(self) -> None:
+        current = self.editor.journey.key if self.editor else None
+        self.journeys.clear()
+        for info in self.workspace.journeys():
+            text = f"{info.name}\n{info.status}" + (f" · {info.active} active" if info.active else "")
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, info.key)
+            item.setToolTip(f"{info.key} · saved {info.updated_at:%Y-%m-%d %H:%M}")
+            self.journeys.addItem(item)
+            if info.key == current:
+                item.setSelected(True)
+
+    def open_key(self, key: str) -> None:
+        self.open_journey(self.workspace.load(key))
+
+    def open_journey(self, journey: Journey, save: bool = False) -> None:
+        if self.editor is not None:
+            self.save_now()
+            self.editor.deleteLater()
+        self.editor = JourneyEditor(journey, parent=self)
+        ed = self.editor
+        ed.undo.indexChanged.connect(lambda _: self._changed())
+        ed.problems_changed.connect(self.problems.show_problems)
+        ed.problems_changed.connect(lambda p: self.publish_action.setToolTip(
+            "Fix the problems first" if p else "Publish a new version"))
+        ed.selection_changed.connect(self.inspect)
+        ed.model.settings_changed.connect(self._title)
+        self.view.setScene(ed.scene)
+        self.problems.show_problems(ed.problems)
+        self.settings_inspector.set_settings(journey.name, journey.description or "", journey.settings_raw or {}, journey.key)
+        self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), {"key": journey.key, "name": journey.name})
+        self.inspect(None)
+        if save:
+            self.save_now()
+        QTimer.singleShot(0, self.view.fit)
+        self._title()
+        self.refresh_journeys()
+
+    def _changed(self) -> None:
+        self._autosave.start()
+        self._title()
+        self.inspect(self._inspected, refresh=True)
+
+    def save_now(self) -> None:
+        """Drafts are saved as you edit: a crash loses nothing."""
+        if self.editor is None:
+            return
+        self._autosave.stop()
+        self.workspace.save_draft(self.editor.journey)
+        self.status.setText(f"Saved to {self.workspace.label}")
+        self.refresh_journeys()
+
+    def publish(self) -> None:
+        if self.editor is None:
+            return
+        self.save_now()
+        version, problems = self.workspace.publish(self.editor.journey)
+        if version is None:
+            lines = "\n".join(f"• {p.where}: {p.message}" for p in problems[:12])
+            QMessageBox.warning(self, "Not published",
+                                f"{self.editor.journey.name} has {len(problems)} problem(s) to fix first:\n\n{lines}")
+            return
+        self.status.setText(f"Published {self.editor.journey.key} version {version}")
+        self.refresh_journeys()
+
+    def new_from_template(self) -> None:
+        options = templates()
+        names = [f"{t.name} — {t.description or ''}" for t in options] + ["Blank journey"]
+        choice, ok = QInputDialog.getItem(self, "New journey", "Start from:", names, 0, False)
+        if ok:
+            self.create_from(options[names.index(choice)] if choice != "Blank journey" else None)
+
+    def create_from(self, template: Journey | None) -> Journey:
+        """A new draft in the workspace from a template (or blank), with a key not yet taken."""
+        taken = {j.key for j in self.workspace.journeys()}
+        if template is None:
+            template = Journey(key="new-journey", name="New journey")
+        journey = document.loads(template.dumps())
+        key, i = journey.key, 2
+        while journey.key in taken:
+            journey.key, i = f"{key}-{i}", i + 1
+        if journey.key != key:
+            journey.name = f"{journey.name} ({i - 1})"
+        self.open_journey(journey, save=True)
+        return journey
+
+    def open_file_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open journey", "", "Journeys (*.journey.json *.json)")
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> None:
+        try:
+            journey = document.load(path)
+        except InputError as e:
+            QMessageBox.warning(self, "Cannot open", str(e))
+            return
+        self.open_journey(journey, save=True)
+
+    def export_file_dialog(self) -> None:
+        if self.editor is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export journey", f"{self.editor.journey.key}.journey.json",
+                                              "Journeys (*.journey.json)")
+        if path:
+            document.save(self.editor.journey, path)
+
+    def export_image_dialog(self) -> None:
+        if self.editor is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export image", f"{self.editor.journey.key}.png",
+                                              "Images (*.png *.svg *.pdf)")
+        if path:
+            from canvas.export import export_image
+            export_image(document.loads(self.editor.journey.dumps()), path)
+
+    # --- canvas and inspector --------------------------------------------------------------------
+    _inspected: str | None = None
+
+    def inspect(self, node_id: str | None, refresh: bool = False) -> None:
+        if self.editor is None:
+            return
+        node = self.editor.model.node(node_id) if node_id else None
+        if node is None or node.spec is None:
+            self._inspected = None
+            self.node_inspector.clear()
+            if not refresh:
+                self.inspector_tabs.setCurrentWidget(self.settings_inspector)
+            return
+        if refresh and node_id == self._inspected:
+            self.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+            return
+        self._inspected = node_id
+        self.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+        self.inspector_tabs.setCurrentWidget(self.node_inspector)
+
+    def add_at_centre(self, kind: str) -> None:
+        if self.editor is None or nodes.get(kind) is None:
+            return
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        self.editor.add_node(kind, centre - QPointF(120, 38))
+
+    def go_to(self, where: str) -> None:
+        if self.editor is None:
+            return
+        if where in self.editor.scene.cards:
+            self.editor.scene.select_node(where)
+            self.view.centerOn(self.editor.scene.cards[where])
+        else:
+            self.inspector_tabs.setCurrentWidget(self.settings_inspector)
+
+    def _title(self) -> None:
+        name = self.editor.journey.name if self.editor else "No journey open"
+        self.setWindowTitle(f"{name} — Switchback — {self.workspace.label}")
+
+    # --- simulation ---------------------------------------------------------------------------
+    def simulate_dialog(self) -> None:
+        from app.simulate import SimulateDialog
+        if self.editor is None:
+            return
+        dialog = SimulateDialog(self, self.editor.journey, self.workspace)
+        dialog.finished_with.connect(self.show_simulation)
+        dialog.open()
+
+    def show_simulation(self, result) -> None:
+        key = self.editor.journey.key
+        counts = {node: n for (j, node), n in result.entered.items() if j == key}
+        edges = {}
+        for steps in result.timeline.values():
+            path = [s.node for s in steps if s.journey == key and s.what == "entered"]
+            for a, b in zip(path, path[1:]):
+                for e in self.editor.journey.edges:
+                    if e.source == a and e.target == b:
+                        edges[(a, e.port or "next")] = edges.get((a, e.port or "next"), 0) + 1
+        self.editor.scene.set_counts(counts, edges)
+        self._result = result
+        self.messages.clear()
+        for m in result.messages:
+            if m.journey != key:
+                continue
+            item = QListWidgetItem(f"{m.at:%Y-%m-%d %H:%M} UTC  {m.channel:<6} {m.node:<16} to {m.to}  "
+                                   f"{m.payload.get('subject', m.payload.get('body', ''))[:60]}")
+            item.setData(Qt.UserRole, m.contact)
+            self.messages.addItem(item)
+        if self.messages.count() == 0:
+            self.messages.addItem("No message would go out in this simulation.")
+        self.messages.parentWidget().raise_()
+        self.status.setText(f"Simulated {len(result.states)} contacts: {len(result.messages)} messages")
+
+    def _message_clicked(self, item: QListWidgetItem) -> None:
+        contact = item.data(Qt.UserRole)
+        result = getattr(self, "_result", None)
+        if not contact or result is None or self.editor is None:
+            return
+        key = self.editor.journey.key
+        path = [s.node for s in result.timeline.get(contact, []) if s.journey == key and s.what == "entered"]
+        self.editor.scene.highlight_path(path)
+
+    def clear_simulation(self) -> None:
+        if self.editor is not None:
+            self.editor.scene.set_counts(None)
+            self.editor.scene.highlight_path([])
+        self.messages.clear()
+
+    def closeEvent(self, event) -> None:
+        self.save_now()
+        super().closeEvent(event)

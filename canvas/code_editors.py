@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFontDatabase, QKeyEvent
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from canvas.theme import system_theme
 from runtime import sandbox
@@ -52,7 +52,12 @@ def note_label(role: str = "muted") -> QLabel:
 
 
 def set_note(label: QLabel, text: str, role: str = "muted") -> None:
-    label.setStyleSheet(f"color: {colour(role)};")
+    """Show `text` in the colour of its role (problem, ok, muted), or a preview's tinted box."""
+    if role == "preview":
+        label.setStyleSheet(f"color: {system_theme().text.name()}; background: palette(alternate-base);"
+                            " border: 1px solid palette(midlight); border-radius: 3px; padding: 3px 5px;")
+    else:
+        label.setStyleSheet(f"color: {colour(role)};")
     label.setText(text)
     label.setVisible(bool(text))
 
@@ -133,7 +138,7 @@ class ConditionEdit(QWidget):
     def _check(self) -> None:
         problem = self.problem()
         if problem:
-            set_note(self.message, problem, "problem")
+            set_note(self.message, problem.replace("'end of template'", "the end of the condition"), "problem")
         else:
             set_note(self.message, "OK" if self.text().strip() else "", "ok")
 
@@ -156,6 +161,7 @@ class CommitPlainTextEdit(QPlainTextEdit):
             self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
             self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
             self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            self.document().setDocumentMargin(2)
         self._committed = ""
         self._fit()
 
@@ -203,6 +209,9 @@ class TemplateEdit(QWidget):
         self.input.setPlaceholderText("Hi {{ contact.first_name }}" if role == "template" else '{"email": "{{ contact.email }}"}')
         self.message = note_label()
         self.preview = note_label()
+        self.preview.setWordWrap(lines > 1)
+        if lines == 1:                                  # a long one-line preview must not widen the form
+            self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -245,7 +254,10 @@ class TemplateEdit(QWidget):
             except ValueError as e:
                 set_note(self.preview, one_line(f"Not JSON once rendered: {e}"), "problem")
                 return
+        if rendered == self.text():                    # nothing to fill in: a preview would only repeat it
+            set_note(self.preview, "")
+            return
         lines = rendered.splitlines() or [""]
         shown = "\n".join(lines[:8]) + ("\n…" if len(lines) > 8 else "")
-        set_note(self.preview, f"Preview: {shown}", "muted")
+        set_note(self.preview, shown if self.input.lines > 1 else one_line(shown, 80), "preview")
 

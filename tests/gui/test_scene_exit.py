@@ -7,10 +7,11 @@ from tests.conftest import DATA, ROOT
 SCRIPT = f"""
 import sys
 from PySide6.QtWidgets import QApplication
+from canvas.model import JourneyModel
 from canvas.scene import JourneyScene
 from runtime import document
 app = QApplication(sys.argv)
-scene = JourneyScene(document.load(r"{DATA / 'every-kind.journey.json'}"))
+scene = JourneyScene(JourneyModel(document.load(r"{DATA / 'every-kind.journey.json'}")))
 assert len(scene.cards) == 23
 print("built")
 """

@@ -1,0 +1,96 @@
+"""The designer's view of a workspace: journeys, drafts, publishing and contacts for previews."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from resources import ROOT as RESOURCES
+from runtime import document, validation
+from runtime.contacts import read_contacts_csv
+from runtime.document import Journey
+from runtime.store import repository as repo
+from runtime.store.codec import decode
+from runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
+from runtime.store.workspace import Store
+
+SAMPLE_JOURNEY = "welcome-series"
+
+
+@dataclass
+class JourneyInfo:
+    key: str
+    name: str
+    revision: int
+    published: int | None
+    updated_at: datetime
+    active: int
+
+    @property
+    def status(self) -> str:
+        if self.published is None:
+            return "draft"
+        return f"published v{self.published}"
+
+
+class Workspace:
+    def __init__(self, store: Store, label: str):
+        self.store, self.label = store, label
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def journeys(self) -> list[JourneyInfo]:
+        with self.store.session() as s:
+            published = dict(s.execute(select(JourneyVersion.key, func.max(JourneyVersion.version))
+                                        .group_by(JourneyVersion.key)).all())
+            active = dict(s.execute(select(EnrollmentRow.journey, func.count()).where(EnrollmentRow.state == "active")
+                                    .group_by(EnrollmentRow.journey)).all())
+            return [JourneyInfo(r.key, r.name, r.revision, published.get(r.key), r.updated_at, active.get(r.key, 0))
+                    for r in s.scalars(select(JourneyRow).order_by(JourneyRow.name))]
+
+    def load(self, key: str) -> Journey:
+        with self.store.session() as s:
+            row = s.get(JourneyRow, key)
+            return document.loads(row.draft, key)
+
+    def save_draft(self, journey: Journey) -> int:
+        with self.store.session() as s:
+            return repo.save_draft(s, journey, self.now())
+
+    def publish(self, journey: Journey) -> tuple[int | None, list]:
+        """The new version, or None and the problems that refuse it."""
+        problems = validation.validate(journey)
+        if problems:
+            return None, problems
+        with self.store.session() as s:
+            return repo.publish(s, journey, self.now()), []
+
+    def contacts(self, limit: int | None = None) -> list[dict]:
+        with self.store.session() as s:
+            q = select(Contact.fields).order_by(Contact.id)
+            if limit:
+                q = q.limit(limit)
+            return [decode(f) for f in s.scalars(q)]
+
+    def seed_if_empty(self) -> str | None:
+        """A new workspace starts with sample contacts and a template journey, so there is something
+        to look at and simulate. Returns the key of the journey to open."""
+        with self.store.session() as s:
+            if s.scalar(select(func.count(JourneyRow.key))):
+                return None
+            repo.import_contacts(s, read_contacts_csv(RESOURCES / "samples" / "contacts.csv"), self.now())
+            template = templates_dir() / f"{SAMPLE_JOURNEY}.journey.json"
+            journey = document.load(template)
+            repo.save_draft(s, journey, self.now())
+            return journey.key
+
+
+def templates_dir() -> Path:
+    return RESOURCES / "templates"
+
+
+def templates() -> list[Journey]:
+    return [document.load(p) for p in sorted(templates_dir().glob("*.journey.json"))]
