@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
             self.editor.deleteLater()
         self.editor = JourneyEditor(journey, parent=self)
         ed = self.editor
-        ed.undo.indexChanged.connect(lambda _: self._changed())
+        ed.undo.indexChanged.connect(self._changed)
         ed.problems_changed.connect(self.problems.show_problems)
         ed.problems_changed.connect(lambda p: self.publish_action.setToolTip(
             "Fix the problems first" if p else "Publish a new version"))
@@ -176,7 +176,7 @@ class MainWindow(QMainWindow):
         self._title()
         self.refresh_journeys()
 
-    def _changed(self) -> None:
+    def _changed(self, _index: int = 0) -> None:
         self._autosave.start()
         self._title()
         self.inspect(self._inspected, refresh=True)
@@ -197,8 +197,10 @@ class MainWindow(QMainWindow):
         version, problems = self.workspace.publish(self.editor.journey)
         if version is None:
             lines = "\n".join(f"• {p.where}: {p.message}" for p in problems[:12])
-            QMessageBox.warning(self, "Not published",
-                                f"{self.editor.journey.name} has {len(problems)} problem(s) to fix first:\n\n{lines}")
+            self.notice = QMessageBox(QMessageBox.Warning, "Not published",
+                                      f"{self.editor.journey.name} has {len(problems)} problem(s) to fix first:\n\n{lines}",
+                                      QMessageBox.Ok, self)
+            self.notice.open()                   # window-modal, so the problems panel stays in reach
             return
         self.status.setText(f"Published {self.editor.journey.key} version {version}")
         self.refresh_journeys()

@@ -1030,6 +1030,7 @@ class NodeInspector(QWidget):
         self.form.setObjectName("config-form")
         self.form.changed.connect(self._config_done)
         self.form_slot.addWidget(self.form)
+        self.form.show()                 # a layout shows a new child only on the next event loop turn
         self._preview_picked()
         self.stack.setCurrentIndex(1)
 

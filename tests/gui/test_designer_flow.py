@@ -1,0 +1,147 @@
+"""What a marketer does, through the widgets: drag nodes from the palette, connect them, edit them in
+the inspector, undo and redo every step, save, close, reopen; publish only once nothing is wrong."""
+import json
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from sqlalchemy import func, select
+
+from app.designer import build_window
+from canvas.scene import KIND_MIME
+from runtime.store.models import JourneyVersion
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    w.create_from(None)                                # File > New journey > Blank journey
+    w.view.set_zoom(0.6)
+    w.view.centerOn(QPointF(300, 400))
+    return w
+
+
+def drop_kind(w, kind: str, scene_pos: QPointF) -> str:
+    """Drop a palette item onto the canvas, as a drag from the palette ends."""
+    before = set(w.editor.scene.cards)
+    mime = QMimeData()
+    mime.setData(KIND_MIME, kind.encode())
+    port = w.view.viewport()
+    at = QPointF(w.view.mapFromScene(scene_pos))
+    for cls in (QDragEnterEvent, QDragMoveEvent):
+        ev = cls(at.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+        QApplication.sendEvent(port, ev)
+    QApplication.sendEvent(port, QDropEvent(at, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    added = set(w.editor.scene.cards) - before
+    assert len(added) == 1, f"dropping {kind} added {added}"
+    return added.pop()
+
+
+def connect(qtbot, w, source: str, port: str, target: str) -> None:
+    """Drag from an output port to another node's card."""
+    scene = w.editor.scene
+    start = w.view.mapFromScene(scene.cards[source].ports[port].scenePos())
+    end = w.view.mapFromScene(scene.cards[target].sceneBoundingRect().center())
+    vp = w.view.viewport()
+    qtbot.mousePress(vp, Qt.LeftButton, pos=start)
+    qtbot.mouseMove(vp, pos=(start + end) / 2)
+    qtbot.mouseMove(vp, pos=end)
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=end)
+
+
+def pick(qtbot, w, node_id: str) -> None:
+    card = w.editor.scene.cards[node_id]
+    at = w.view.mapFromScene(card.sceneBoundingRect().topLeft() + QPointF(120, 55))
+    qtbot.mouseClick(w.view.viewport(), Qt.LeftButton, pos=at)
+    assert w.node_inspector.isVisible() and w._inspected == node_id
+
+
+def type_into(qtbot, w, field: str, text: str) -> None:
+    shown = [b for b in w.node_inspector.findChildren(QWidget, f"field-{field}") if b.isVisible()]
+    assert len(shown) == 1, f"no editor for {field}"
+    box = getattr(shown[0], "input", shown[0])  # condition and template editors wrap a text box
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key_Return)           # Enter finishes a one-line field
+
+
+def test_a_marketer_builds_a_journey_undoes_redoes_saves_and_reopens_it(qtbot, window, tmp_path):
+    w = window
+    key = w.editor.journey.key
+    trigger = drop_kind(w, "trigger.event", QPointF(200, 0))
+    wait = drop_kind(w, "wait.delay", QPointF(200, 180))
+    branch = drop_kind(w, "branch.if", QPointF(200, 360))
+    email = drop_kind(w, "action.email", QPointF(0, 560))
+    score = drop_kind(w, "action.score", QPointF(400, 560))
+    connect(qtbot, w, trigger, "next", wait)
+    connect(qtbot, w, wait, "next", branch)
+    connect(qtbot, w, branch, "yes", email)
+    connect(qtbot, w, branch, "no", score)
+    assert {(e.source, e.port, e.target) for e in w.editor.journey.edges} == {
+        (trigger, None, wait), (wait, None, branch), (branch, "yes", email), (branch, "no", score)}
+
+    pick(qtbot, w, trigger)
+    type_into(qtbot, w, "event", "demo_requested")
+    pick(qtbot, w, wait)
+    type_into(qtbot, w, "duration", "3d")
+    pick(qtbot, w, email)
+    type_into(qtbot, w, "connector", "sendgrid")
+    qtbot.mouseClick(w.view.viewport(), Qt.LeftButton, pos=QPoint(5, 5))     # click the empty canvas
+
+    built = json.loads(w.editor.journey.dumps())
+    nodes = {n["id"]: n for n in built["nodes"]}
+    assert nodes[trigger]["config"]["event"] == "demo_requested"
+    assert nodes[wait]["config"]["duration"] == "3d"
+    assert nodes[email]["config"]["connector"] == "sendgrid"
+    assert w.editor.problems == []
+
+    steps = w.editor.undo.count()
+    assert steps >= 12                    # five drops, four connections, three edits (moves may add more)
+    for _ in range(steps):
+        w.undo_action.trigger()
+    assert w.editor.journey.nodes == [] and w.editor.journey.edges == []
+    for _ in range(steps):
+        w.redo_action.trigger()
+    assert json.loads(w.editor.journey.dumps()) == built
+
+    w.close()                                          # saves
+    again = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(again)
+    again.open_key(key)
+    assert json.loads(again.editor.journey.dumps()) == built
+
+
+def published_versions(w) -> int:
+    with w.workspace.store.session() as s:
+        return s.scalar(select(func.count(JourneyVersion.id)).where(JourneyVersion.key == w.editor.journey.key))
+
+
+def test_publish_is_refused_while_a_problem_exists_and_allowed_once_fixed(qtbot, window):
+    w = window
+    trigger = drop_kind(w, "trigger.event", QPointF(200, 0))
+    email = drop_kind(w, "action.email", QPointF(200, 200))
+    connect(qtbot, w, trigger, "next", email)
+    pick(qtbot, w, email)
+    type_into(qtbot, w, "subject", " {{ contact.first_name")          # a template that cannot compile
+    assert any("does not compile" in p.message for p in w.editor.problems)
+    assert w.problems.count() >= 1 and "does not compile" in w.problems.item(0).text()
+
+    w.publish_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
+    assert "problem" in w.notice.text() and "does not compile" in w.notice.text()
+    w.notice.close()
+    assert published_versions(w) == 0
+
+    w.problems.itemClicked.emit(w.problems.item(0))                     # clicking a problem selects its node
+    assert [c.node_id for c in w.editor.scene.selected_cards()] == [email]
+    type_into(qtbot, w, "subject", "Hello {{ contact.first_name }}")
+    assert w.editor.problems == []
+    w.publish_action.trigger()
+    assert published_versions(w) == 1
+    assert "Published" in w.status.text()
