@@ -302,9 +302,10 @@ def run(args: argparse.Namespace) -> int:
         clock = StoredClock(store, start)
     else:
         clock = WallClock()
+    from connectors.workspace import sender_for
     stopping = []
     signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
-    scheduler = Scheduler(store, clock)
+    scheduler = Scheduler(store, clock, sender_for(store))
     total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
                           stop=lambda: bool(stopping))
     print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} messages queued, "
@@ -364,3 +365,40 @@ def export_image(args: argparse.Namespace) -> int:
 def _(p):
     p.add_argument("file", metavar="FILE.journey.json")
     p.add_argument("out", metavar="OUT.(png|svg|pdf)")
+
+
+@_workspace
+@command("connector", "configure a connector; --secret KEY reads its value from standard input into the keyring")
+def connector(args: argparse.Namespace) -> int:
+    from connectors import workspace as connectors
+    from connectors.secrets import SecretsUnavailable
+    if args.action != "add":
+        raise InputError("connector", f"unknown action {args.action!r} (use: connector add NAME --kind KIND ...)")
+    settings = {}
+    for pair in args.set or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--set {pair}", "use KEY=VALUE")
+        settings[key] = value
+    secrets = {}
+    for key in args.secret or []:
+        value = sys.stdin.readline().rstrip("\n")
+        if not value:
+            raise InputError(f"--secret {key}", "expected its value on standard input (one line per --secret)")
+        secrets[key] = value
+    store = _store(args)
+    try:
+        connectors.add(store, args.name, args.kind, settings, secrets)
+    except SecretsUnavailable as e:
+        raise InputError("keyring", str(e)) from None
+    print(f"connector {args.name} ({args.kind}) saved" + (f"; {len(secrets)} secret(s) in the keyring" if secrets else ""))
+    return 0
+
+
+@_args(connector)
+def _(p):
+    p.add_argument("action", choices=["add"])
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--kind", required=True)
+    p.add_argument("--set", action="append", metavar="KEY=VALUE")
+    p.add_argument("--secret", action="append", metavar="KEY")

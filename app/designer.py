@@ -10,6 +10,8 @@ def run_designer(journey_file: str | None = None, workspace: str | None = None, 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Switchback")
     app.setOrganizationName("Switchback")
+    from app.theme import apply_theme
+    apply_theme(app)
     window = build_window(workspace, db)
     if journey_file:
         window.open_file(journey_file)

@@ -34,6 +34,11 @@ DARK = Theme("dark", QColor("#1B1F27"), QColor("#262B35"), QColor("#2A303B"), QC
 
 
 def system_theme() -> Theme:
+    """The system's scheme; SWITCHBACK_THEME=light|dark overrides it."""
+    import os
+    forced = os.environ.get("SWITCHBACK_THEME", "").lower()
+    if forced in ("light", "dark"):
+        return DARK if forced == "dark" else LIGHT
     app = QGuiApplication.instance()
     if app is not None and app.styleHints().colorScheme() == Qt.ColorScheme.Dark:
         return DARK

@@ -1,0 +1,56 @@
+"""Connector kinds: each declares its settings (a pydantic model), the secrets it needs (kept in
+the keyring), and how to build its sender or CRM source. `switchback connector add`, the scheduler
+and the designer's connector screens all read this one list."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+SecretGetter = Callable[[str], "str | None"]      # secret name -> value from the keyring
+
+
+@dataclass(frozen=True)
+class ConnectorKind:
+    name: str                                     # `smtp`
+    title: str                                    # `SMTP server`
+    settings: type[BaseModel]
+    secrets: tuple[str, ...] = ()                 # every secret it may use
+    required_secrets: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()                # what it can send: email, sms, notify, webhook
+    sender: Callable[[str, Any, SecretGetter], Any] | None = None    # (name, settings, secret) -> Sender
+    source: Callable[[str, Any, SecretGetter], Any] | None = None    # (name, settings, secret) -> CRM source
+    help: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_KINDS: dict[str, ConnectorKind] = {}
+
+
+def register(kind: ConnectorKind) -> ConnectorKind:
+    _KINDS[kind.name] = kind
+    return kind
+
+
+def get(name: str) -> ConnectorKind | None:
+    _load()
+    return _KINDS.get(name)
+
+
+def kinds() -> list[ConnectorKind]:
+    _load()
+    return list(_KINDS.values())
+
+
+def _load() -> None:
+    """Import the modules that declare kinds (each registers itself), once."""
+    if _KINDS.get("record"):
+        return
+    import importlib
+    for module in ("record", "smtp", "sendgrid", "twilio", "slack", "webhook", "hubspot", "pipedrive"):
+        try:
+            importlib.import_module(f"connectors.{module}")
+        except ModuleNotFoundError as e:
+            if e.name != f"connectors.{module}":
+                raise

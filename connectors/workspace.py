@@ -1,0 +1,76 @@
+"""The connectors configured in a workspace: adding them (secrets to the keyring) and building the
+senders the scheduler hands messages to."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from connectors import registry
+from connectors.secrets import get_secret, set_secret
+from runtime.outbox import RecordingSender, Sender, SenderFor, TemporaryFailure
+from runtime.problems import InputError
+from runtime.store.models import ConnectorRow
+from runtime.store.workspace import Store
+
+
+def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: dict[str, str]) -> None:
+    """Check and store a connector; its secrets go to the keyring, never to the store."""
+    spec = registry.get(kind)
+    if spec is None:
+        known = ", ".join(k.name for k in registry.kinds())
+        raise InputError(f"--kind {kind}", f"unknown connector kind (known: {known})")
+    for key in secrets:
+        if key not in spec.secrets:
+            raise InputError(f"--secret {key}", f"{kind} has no secret of that name (it has: {', '.join(spec.secrets) or 'none'})")
+        if key in settings:
+            raise InputError(key, "is a secret: pass it with --secret, not --set")
+    try:
+        parsed = spec.settings.model_validate(settings)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise InputError(f"--set {'.'.join(map(str, first['loc'])) or kind}",
+                         first["msg"].removeprefix("Value error, ")) from None
+    for key, value in secrets.items():
+        set_secret(name, key, value)
+    with store.session() as s:
+        s.merge(ConnectorRow(name=name, kind=kind, settings=parsed.model_dump(mode="json", exclude_unset=True, by_alias=True)))
+
+
+class _Missing:
+    """A connector a journey names that the workspace does not have: its messages wait."""
+    idempotent = True
+
+    def __init__(self, name: str | None):
+        self.name = name
+
+    def send(self, message) -> None:
+        raise TemporaryFailure(f"no connector named {self.name!r} in this workspace; add it with "
+                               f"`switchback connector add {self.name} --kind ...`")
+
+
+def sender_for(store: Store) -> SenderFor:
+    """What the scheduler calls to find each message's sender. A workspace without any connector
+    records messages instead of sending them (a safe default for trying journeys out)."""
+    cache: dict[str | None, Sender] = {}
+    recorder = RecordingSender(store)
+
+    def lookup(channel: str, name: str | None) -> Sender:
+        if name in cache:
+            return cache[name]
+        with store.session() as s:
+            row = s.get(ConnectorRow, name) if name else None
+            none_at_all = not s.scalar(select(func.count(ConnectorRow.name)))
+        if row is None:
+            sender = recorder if none_at_all else _Missing(name)
+        elif row.kind == "record":
+            sender = recorder
+        else:
+            spec = registry.get(row.kind)
+            settings = spec.settings.model_validate(row.settings)
+            sender = spec.sender(row.name, settings, lambda key, n=row.name: get_secret(n, key))
+        cache[name] = sender
+        return sender
+
+    return lookup
