@@ -42,22 +42,38 @@ def iso(moment: datetime) -> str:
 
 class StoredClock(VirtualClock):
     """A virtual clock kept in the workspace (setting `virtual_now`), so a restarted `run
-    --fast-forward` goes on from where the last one stopped."""
+    --fast-forward` goes on where the last one stopped, and several workers share one time."""
 
     def __init__(self, store, start: datetime | None):
-        from runtime.store import repository as repo
-        self.store, self.repo = store, repo
-        with store.session() as s:
-            saved = repo.get_settings(s).get("virtual_now")
-        super().__init__(parse_instant(saved) if saved else (start or datetime.now(timezone.utc)))
-        if not saved:
-            self._save()
+        from runtime.store.models import Setting
+        self.store, self.Setting = store, Setting
+        super().__init__(start or datetime.now(timezone.utc))
+        saved = self._read()
+        if saved is None:
+            self._write(self._now)
+        else:
+            self._now = saved
+
+    def _read(self) -> datetime | None:
+        with self.store.session() as s:
+            row = s.get(self.Setting, "virtual_now")
+            return parse_instant(row.value) if row else None
+
+    def _write(self, moment: datetime) -> None:
+        with self.store.session() as s:
+            row = s.get(self.Setting, "virtual_now", with_for_update=not self.store.is_sqlite)
+            if row is None:
+                s.add(self.Setting(key="virtual_now", value=iso(moment)))
+            elif parse_instant(row.value) < moment:           # time only moves forward
+                row.value = iso(moment)
+
+    def now(self) -> datetime:
+        saved = self._read()
+        if saved is not None and saved > self._now:
+            self._now = saved
+        return self._now
 
     def advance_to(self, moment: datetime) -> None:
         if moment > self._now:
             self._now = moment
-            self._save()
-
-    def _save(self) -> None:
-        with self.store.session() as s:
-            self.repo.set_setting(s, "virtual_now", iso(self._now))
+            self._write(moment)

@@ -102,6 +102,8 @@ class Scheduler:
                 upcoming = self.next_due()
                 if upcoming is None:
                     return total
+                if upcoming <= self.clock.now():           # due, but other workers hold those rows
+                    time.sleep(0.05)
                 self.clock.advance_to(upcoming)
                 continue
             if until_idle:

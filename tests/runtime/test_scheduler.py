@@ -19,20 +19,21 @@ def sw(*args) -> int:
     return main([str(a) for a in args])
 
 
-def run_case_in_store(case: str, ws) -> tuple[list[tuple], dict]:
+def run_case_in_store(case: str, ws, flag: str = "--workspace") -> tuple[list[tuple], dict]:
+    """`ws` is a workspace file, or with flag="--db" a database URL."""
     d = CONFORMANCE / case
     spec = json.loads((d / "case.json").read_text())
-    assert sw("run", "--fast-forward", "--start", spec["start"], "--workspace", ws) == 0   # sets the virtual clock
-    assert sw("import", d / "contacts.csv", "--workspace", ws) == 0
+    assert sw("run", "--fast-forward", "--start", spec["start"], flag, ws) == 0   # sets the virtual clock
+    assert sw("import", d / "contacts.csv", flag, ws) == 0
     for j in spec["journeys"]:
-        assert sw("publish", d / j, "--workspace", ws) == 0
+        assert sw("publish", d / j, flag, ws) == 0
         doc = json.loads((d / j).read_text())
         if any(n["kind"] == "trigger.manual" for n in doc["nodes"]):
-            assert sw("enroll", doc["key"], "--where", "true", "--workspace", ws) == 0
+            assert sw("enroll", doc["key"], "--where", "true", flag, ws) == 0
     if (d / "events.jsonl").exists():
-        assert sw("events", d / "events.jsonl", "--workspace", ws) == 0
-    assert sw("run", "--fast-forward", "--workspace", ws) == 0
-    store = Store(f"sqlite:///{ws}")
+        assert sw("events", d / "events.jsonl", flag, ws) == 0
+    assert sw("run", "--fast-forward", flag, ws) == 0
+    store = Store(ws if flag == "--db" else f"sqlite:///{ws}")
     end = parse_instant(spec["start"]) + timedelta(days=spec["days"])
     with store.session() as s:
         rows = s.scalars(select(OutboxRow).where(OutboxRow.at < end)).all()
