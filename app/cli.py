@@ -41,10 +41,11 @@ def open_designer(argv: Sequence[str]) -> int:
     p = argparse.ArgumentParser(prog="switchback", description="Opens the designer. Commands: "
                                 + ", ".join(sorted(COMMANDS)) + " (switchback COMMAND --help).")
     p.add_argument("file", nargs="?", metavar="FILE.journey.json")
+    p.add_argument("--check-startup", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     _workspace_args(p)
     args = p.parse_args(argv)
     from app.designer import run_designer
-    return run_designer(journey_file=args.file, workspace=args.workspace, db=args.db)
+    return run_designer(journey_file=args.file, workspace=args.workspace, db=args.db, check_startup=args.check_startup)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

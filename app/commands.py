@@ -175,11 +175,24 @@ def _(p):
 
 
 @_workspace
-@command("publish", "validate, store and publish a new version of a journey")
+@command("publish", "validate, store and publish a new version of a journey (a file, or the key of a draft)")
 def publish(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from runtime.store import repository as repo
-    journey = load_valid([args.file])[0]
+    from runtime.store.models import JourneyRow
     store = _store(args)
+    if not Path(args.file).exists() and not args.file.endswith(".json"):
+        with store.session() as s:
+            row = s.get(JourneyRow, args.file)
+            if row is None:
+                raise InputError(args.file, "no such file, and no draft with this key in the workspace")
+            journey = document.loads(row.draft, args.file)
+        problems = validation.validate(journey)
+        if problems:
+            raise InvalidJourneys([p.line(args.file) for p in problems])
+    else:
+        journey = load_valid([args.file])[0]
     now = _now(store)
     with store.session() as s:
         version = repo.publish(s, journey, now, by=_user())
@@ -189,7 +202,7 @@ def publish(args: argparse.Namespace) -> int:
 
 @_args(publish)
 def _(p):
-    p.add_argument("file", metavar="FILE.journey.json")
+    p.add_argument("file", metavar="FILE.journey.json|KEY")
 
 
 def _user() -> str:
@@ -402,3 +415,56 @@ def _(p):
     p.add_argument("--kind", required=True)
     p.add_argument("--set", action="append", metavar="KEY=VALUE")
     p.add_argument("--secret", action="append", metavar="KEY")
+
+
+@_workspace
+@command("bundle", "export journeys to a .swbundle, or import one (never a secret inside)")
+def bundle(args: argparse.Namespace) -> int:
+    from runtime import bundles
+    store = _store(args)
+    if args.action == "export":
+        if not args.output:
+            raise InputError("bundle export", "name the bundle with -o FILE.swbundle")
+        for line in bundles.export_bundle(store, args.items, args.output, drafts=args.drafts):
+            print(f"warning: {line}", file=sys.stderr)
+        print(args.output)
+        return 0
+    if len(args.items) != 1:
+        raise InputError("bundle import", "give one FILE.swbundle")
+    mapping = {}
+    for pair in args.map or []:
+        name, sep, target = pair.partition("=")
+        if not sep or not name or not target:
+            raise InputError(f"--map {pair}", "use NAME=TARGET")
+        mapping[name] = target
+    from connectors import registry
+    from connectors.secrets import SecretsUnavailable, get_secret
+
+    def has_secret(connector: str, key: str) -> bool:
+        try:
+            return get_secret(connector, key) is not None
+        except SecretsUnavailable:
+            return False
+
+    plan = bundles.plan_import(store, args.items[0], mapping,
+                               secrets_of=lambda kind: registry.get(kind).required_secrets if registry.get(kind) else (),
+                               has_secret=has_secret)
+    if plan.problems:
+        for line in plan.problems:
+            print(line)
+        return 1
+    bundles.apply_import(store, plan)
+    for j in plan.journeys:
+        print(f"{j.key}: " + ("a new draft of the existing journey" if j.key in plan.updates else "added as a draft"))
+    for line in plan.secrets_needed:
+        print(f"secret needed: {line}")
+    return 0
+
+
+@_args(bundle)
+def _(p):
+    p.add_argument("action", choices=["export", "import"])
+    p.add_argument("items", nargs="+", metavar="KEY... | FILE.swbundle")
+    p.add_argument("-o", "--output", metavar="FILE.swbundle")
+    p.add_argument("--drafts", action="store_true", help="export drafts instead of the latest published versions")
+    p.add_argument("--map", action="append", metavar="NAME=TARGET")

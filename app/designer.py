@@ -4,7 +4,13 @@ from __future__ import annotations
 import sys
 
 
-def run_designer(journey_file: str | None = None, workspace: str | None = None, db: str | None = None) -> int:
+def run_designer(journey_file: str | None = None, workspace: str | None = None, db: str | None = None,
+                 check_startup: float | None = None) -> int:
+    """`check_startup` (packaging smoke tests): print how long the window took to appear, stay open
+    that many seconds, then quit."""
+    import time
+    started = time.perf_counter()
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -16,6 +22,11 @@ def run_designer(journey_file: str | None = None, workspace: str | None = None, 
     if journey_file:
         window.open_file(journey_file)
     window.show()
+    if check_startup is not None:
+        def shown() -> None:
+            print(f"window shown in {(time.perf_counter() - started) * 1000:.0f} ms: {window.windowTitle()}", flush=True)
+            QTimer.singleShot(int(check_startup * 1000), app.quit)
+        QTimer.singleShot(0, shown)
     return app.exec()
 
 

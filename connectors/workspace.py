@@ -26,6 +26,11 @@ def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: d
             raise InputError(f"--secret {key}", f"{kind} has no secret of that name (it has: {', '.join(spec.secrets) or 'none'})")
         if key in settings:
             raise InputError(key, "is a secret: pass it with --secret, not --set")
+    if not settings:                          # `--secret` alone updates a secret, keeping the settings
+        with store.session() as s:
+            row = s.get(ConnectorRow, name)
+            if row is not None and row.kind == kind:
+                settings = dict(row.settings)
     try:
         parsed = spec.settings.model_validate(settings)
     except ValidationError as e:
@@ -62,8 +67,15 @@ def sender_for(store: Store) -> SenderFor:
         with store.session() as s:
             row = s.get(ConnectorRow, name) if name else None
             none_at_all = not s.scalar(select(func.count(ConnectorRow.name)))
-        if row is None:
-            sender = recorder if none_at_all else _Missing(name)
+        if row is None and none_at_all:
+            sender = recorder
+        elif row is None and name is None and channel == "webhook":
+            # A webhook node with its own URL and no connector: the node's URL is the whole setting.
+            spec = registry.get("webhook")
+            sender = spec.sender("webhook", spec.settings.model_construct(url="", method="POST", timeout=20.0),
+                                 lambda key: None)
+        elif row is None:
+            sender = _Missing(name)
         elif row.kind == "record":
             sender = recorder
         else:

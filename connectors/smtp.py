@@ -1,0 +1,210 @@
+"""`smtp`: email through any SMTP server (a relay, a mailbox provider, a local test server).
+
+SMTP has no idempotency key, so this sender is not idempotent: a hand-off cut short is flagged
+for a person rather than sent again. The Message-ID is derived from the outbox key all the same,
+so a receiver that de-duplicates on it can drop a copy."""
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from pydantic import AfterValidator, Field, field_validator
+
+from connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
+from connectors.registry import ConnectorKind, register
+from runtime.outbox import PermanentFailure, TemporaryFailure
+
+DEFAULT_UNSUBSCRIBE = "mailto:{from}?subject=unsubscribe"
+
+
+def _address(value: str) -> str:
+    if "@" not in parseaddr(value)[1]:
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+Address = Annotated[str, AfterValidator(_address)]       # `Name <address>` or an address
+
+
+class SmtpSettings(SenderSettings):
+    host: str = Field(min_length=1, title="Server", description="The SMTP server's host name.")
+    port: int = Field(587, ge=1, le=65535, title="Port",
+                      description="587 for STARTTLS, 465 for TLS from the start, 25 for a local relay.")
+    from_: Address = Field(alias="from", title="From", description="The sender, `Name <address>` or an address.")
+    tls: Literal["starttls", "tls", "none"] = Field(
+        "starttls", title="Encryption",
+        description="starttls: upgrade after connecting; tls: encrypted from the start; none: plain (local relays only).")
+    username: str | None = Field(None, title="User name", description="Log in as this user (the password is a secret).")
+    verify_tls: bool = Field(True, title="Verify the certificate",
+                             description="Turn off only for a test server with a self-signed certificate.")
+    unsubscribe: str | None = Field(
+        None, title="Unsubscribe link",
+        description="A mailto: or https: URL for the List-Unsubscribe header; {email} becomes the recipient. "
+                    "Default: mailto:{from}?subject=unsubscribe.")
+    timeout: float = timeout_field()
+
+    @field_validator("unsubscribe")
+    @classmethod
+    def _unsubscribe(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("mailto:", "https://", "http://")):
+            raise ValueError("use a mailto: or https:// URL")
+        return value
+
+
+def message_id(key: str, sender: str) -> str:
+    """The same key always gives the same Message-ID (RFC 5322 msg-id: a digest, then a domain)."""
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "switchback.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}.switchback@{domain}>"
+
+
+def unsubscribe_headers(template: str | None, recipient: str, sender: str) -> dict[str, str]:
+    """List-Unsubscribe for one recipient, and the RFC 8058 one-click header when the URL is https
+    (RFC 8058 asks for an HTTPS URI before a receiver may POST to unsubscribe; a mailto: alone
+    does not offer one-click)."""
+    url = (template or DEFAULT_UNSUBSCRIBE).replace("{from}", parseaddr(sender)[1])
+    url = url.replace("{email}", quote(recipient, safe="@"))
+    headers = {"List-Unsubscribe": f"<{url}>"}
+    if url.startswith("https://"):
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class SmtpSender:
+    idempotent = False          # SMTP cannot de-duplicate: a second hand-off could deliver twice
+    channels = ("email", "notify")
+
+    def __init__(self, name: str, settings: SmtpSettings, secret: SecretGetter):
+        self.name, self.settings = name, settings
+        self.secrets = Secrets(name, "smtp", secret)
+
+    # -- the message -----------------------------------------------------------------------------
+    def build(self, message) -> EmailMessage:
+        """The email as it will be sent; separate from `send` so previews and tests can read it."""
+        s, payload = self.settings, message.payload or {}
+        to = message.to or payload.get("to")
+        if not to or "@" not in parseaddr(str(to))[1]:
+            raise PermanentFailure(f"not an email address: {to!r}")
+        sender = payload.get("from") or s.from_
+        email = EmailMessage()
+        try:
+            email["From"] = sender
+            email["To"] = to
+            email["Subject"] = _one_line(payload.get("subject", ""))
+            email["Date"] = formatdate(usegmt=True)
+            email["Message-ID"] = message_id(message.key, sender)
+            if message.channel == "email":      # marketing mail; a notify goes to a teammate
+                for header, value in unsubscribe_headers(s.unsubscribe, parseaddr(str(to))[1], s.from_).items():
+                    email[header] = value
+        except (ValueError, TypeError) as e:
+            raise PermanentFailure(f"cannot build the email: {e}") from None
+        email.set_content(payload.get("body") or "")
+        if payload.get("html"):
+            email.add_alternative(payload["html"], subtype="html")
+        return email
+
+    # -- the hand-off ----------------------------------------------------------------------------
+    def send(self, message) -> None:
+        if message.channel not in self.channels:
+            raise PermanentFailure(f"connector {self.name!r} (smtp) cannot send {message.channel} messages")
+        s = self.settings
+        password = self.secrets.need("password") if s.username else None
+        email = self.build(message)
+        envelope_from = parseaddr(s.from_)[1]
+        smtp: smtplib.SMTP | None = None
+        try:
+            smtp = self._connect()
+            if s.username:
+                smtp.login(s.username, password)
+            smtp.send_message(email, from_addr=envelope_from, to_addrs=[parseaddr(str(email["To"]))[1]])
+        except Exception as e:                      # noqa: BLE001 — each kind is mapped below
+            failure = _failure(e, s)
+            if failure is None:
+                raise
+            raise failure from None
+        finally:
+            if smtp is not None:
+                try:
+                    smtp.quit()
+                except Exception:                   # noqa: BLE001 — the message is already handed over or failed
+                    smtp.close()
+
+    def _context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if not self.settings.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.tls == "tls":
+            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
+        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        if s.tls == "starttls":
+            try:
+                smtp.starttls(context=self._context())
+            except BaseException:
+                smtp.close()
+                raise
+        return smtp
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {_one_line(text)}"
+
+
+def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
+    """What an smtplib or socket error means for the message: 5xx replies are final, 4xx replies and
+    network trouble pass. None for anything that is not a sending error (a bug: let it show)."""
+    where = f"{s.host}:{s.port}"
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        replies = [(code, _reply(code, text), rcpt) for rcpt, (code, text) in e.recipients.items()]
+        reason = "; ".join(f"{rcpt} refused: {reply}" for _, reply, rcpt in replies)
+        if all(code >= 500 for code, _, _ in replies):
+            return PermanentFailure(f"{where}: {reason}")
+        return TemporaryFailure(f"{where}: {reason}")
+    if isinstance(e, smtplib.SMTPResponseException):
+        what = ("login refused" if isinstance(e, smtplib.SMTPAuthenticationError) else
+                "sender refused" if isinstance(e, smtplib.SMTPSenderRefused) else "server refused")
+        reason = f"{where}: {what}: {_reply(e.smtp_code, e.smtp_error)}"
+        if isinstance(e, smtplib.SMTPAuthenticationError):      # fixable by setting the password: wait
+            return TemporaryFailure(reason + " (check the connector's password)")
+        return PermanentFailure(reason) if 500 <= e.smtp_code < 600 else TemporaryFailure(reason)
+    if isinstance(e, smtplib.SMTPNotSupportedError):
+        return PermanentFailure(f"{where}: {e or 'the server does not support what the settings ask for'}"
+                                + (" (tls=starttls, but the server offers no STARTTLS)" if s.tls == "starttls" else ""))
+    if isinstance(e, smtplib.SMTPServerDisconnected) and isinstance(e.__context__, TimeoutError):
+        return TemporaryFailure(f"{where} did not answer within {s.timeout:g} s")
+    if isinstance(e, smtplib.SMTPServerDisconnected):
+        return TemporaryFailure(f"{where}: the server closed the connection ({e or 'unexpectedly'})")
+    if isinstance(e, (TimeoutError, socket.timeout)):
+        return TemporaryFailure(f"{where} did not answer within {s.timeout:g} s")
+    if isinstance(e, ConnectionRefusedError):
+        return TemporaryFailure(f"{where}: connection refused")
+    if isinstance(e, ssl.SSLCertVerificationError):
+        return TemporaryFailure(f"{where}: the server's certificate was not accepted ({e.verify_message}); "
+                                "fix the certificate, or set verify_tls=false for a test server")
+    if isinstance(e, (smtplib.SMTPException, OSError)):
+        return TemporaryFailure(f"{where}: {type(e).__name__}: {e}")
+    return None
+
+
+register(ConnectorKind(
+    name="smtp", title="SMTP server", settings=SmtpSettings,
+    secrets=("password",), required_secrets=(),
+    channels=SmtpSender.channels,
+    sender=lambda name, settings, secret: SmtpSender(name, settings, secret),
+    help="Sends email through an SMTP server. The password (a secret) is needed when a user name is set.",
+))
