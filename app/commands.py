@@ -468,3 +468,139 @@ def _(p):
     p.add_argument("-o", "--output", metavar="FILE.swbundle")
     p.add_argument("--drafts", action="store_true", help="export drafts instead of the latest published versions")
     p.add_argument("--map", action="append", metavar="NAME=TARGET")
+
+
+@_workspace
+@command("audit", "the cross-journey report: inventory, problems, conflicts and, with contacts, messages (HTML or PDF)")
+def audit(args: argparse.Namespace) -> int:
+    from datetime import timezone
+    from pathlib import Path
+
+    from runtime import audit as report
+    from runtime.clock import parse_instant
+    from runtime.contacts import read_contacts_csv, read_events_jsonl
+    if bool(args.files) == bool(args.workspace or args.db):
+        raise InputError("audit", "give journey files or --workspace FILE (or --db URL), not both")
+    if Path(args.output).suffix.lower() not in (".html", ".htm", ".pdf"):
+        raise InputError(args.output, "the report must be an .html or .pdf file")
+    if args.days <= 0:
+        raise InputError("--days", "must be more than zero")
+    try:
+        start = parse_instant(args.start).astimezone(timezone.utc) if args.start else None
+    except ValueError as e:
+        raise InputError("--start", str(e)) from None
+    if Path(args.output).suffix.lower() == ".pdf":
+        report.chromium()                                  # before any work: one line if it is missing
+    contacts = read_contacts_csv(args.contacts) if args.contacts else None
+    events = read_events_jsonl(args.events) if args.events else None
+    if events and contacts is None:
+        raise InputError("--events", "events need --contacts: the simulation runs on contacts")
+    if args.files:
+        journeys, sources = [], {}
+        for path in args.files:
+            journey = document.load(path)                  # invalid journeys are reported, not refused
+            journeys.append(journey)
+            sources.setdefault(journey.key, Path(path).name)
+        subject = "Journey files" if len(journeys) != 1 else Path(args.files[0]).name
+        result = report.build_audit(journeys, None, contacts, events, args.days, start, sources=sources, subject=subject)
+    else:
+        store = _store(args)
+        subject = f"Workspace {Path(args.workspace).name}" if args.workspace else "Shared workspace"
+        result = report.audit_workspace(store, contacts, events, args.days, start, subject=subject)
+    if args.title:
+        result.title = args.title
+    out = report.write_report(result, args.output)
+    by = result.conflicts_by_severity
+    messages = f", {result.messages.to_contacts} messages simulated" if result.messages else ""
+    print(f"{out}: {len(result.journeys)} journeys, {len(result.problems)} problems, {len(result.findings)} conflicts "
+          f"({by['high']} high, {by['medium']} medium, {by['low']} low){messages}")
+    return 0
+
+
+@_args(audit)
+def _(p):
+    p.add_argument("files", nargs="*", metavar="FILE.journey.json")
+    p.add_argument("--contacts", metavar="CSV", help="simulate the journeys on these contacts")
+    p.add_argument("--events", metavar="JSONL", help="events for the simulation (needs --contacts)")
+    p.add_argument("--days", type=float, default=30, help="how long to simulate (default 30)")
+    p.add_argument("--start", metavar="ISO", help="when the simulation starts (default: the day of the first event, else this hour)")
+    p.add_argument("--title", metavar="TEXT", help="the report's heading (default: Journey audit)")
+    p.add_argument("-o", "--output", required=True, metavar="REPORT.(html|pdf)")
+
+
+@command("convert", "turn another platform's campaign, journey or flow into a journey (mautic, dittofeed, hubspot)")
+def convert(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from connectors.convert import convert as convert_file
+    journey, warnings = convert_file(args.file, args.from_)
+    out = Path(args.output)
+    if out.is_dir():
+        raise InputError(args.output, "is a folder; give a file name such as OUT.journey.json")
+    try:
+        document.save(journey, out)
+    except OSError as e:
+        raise InputError(args.output, f"cannot write: {e.strerror or e}") from None
+    for line in warnings:
+        print(line, file=sys.stderr)
+    print(f"{out}: {journey.name} ({journey.key}), {len(journey.nodes)} nodes"
+          + (f", {len(warnings)} warnings" if warnings else ""))
+    return 0
+
+
+@_args(convert)
+def _(p):
+    from connectors.convert import PLATFORMS
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--from", dest="from_", required=True, choices=sorted(PLATFORMS), metavar="PLATFORM",
+                   help="the platform the file comes from: " + ", ".join(sorted(PLATFORMS)))
+    p.add_argument("-o", "--output", required=True, metavar="OUT.journey.json")
+
+
+@_workspace
+@command("sync", "pull contacts from a CRM connector (incremental after the first run) and push back score, stage and owner")
+def sync(args: argparse.Namespace) -> int:
+    from connectors import registry
+    from connectors.crm_http import CrmError
+    from connectors.secrets import SecretsUnavailable, get_secret
+    from runtime import sync as crm
+    from runtime.store.models import ConnectorRow
+    store = _store(args)
+    with store.session() as s:
+        row = s.get(ConnectorRow, args.name)
+        kind, settings = (row.kind, dict(row.settings)) if row else (None, None)
+    if kind is None:
+        raise InputError(args.name, "no connector of that name in the workspace (switchback connector add ...)")
+    spec = registry.get(kind)
+    if spec is None or spec.source is None:
+        raise InputError(args.name, f"a {kind} connector is not a CRM source")
+    source = spec.source(args.name, spec.settings.model_validate(settings), lambda key: get_secret(args.name, key))
+    shown = [-1]
+
+    def progress(done: int, total: int | None) -> None:
+        percent = int(done * 100 / total) if total else None
+        if sys.stderr.isatty() or percent is None or percent >= shown[0] + 10 or done == total:
+            shown[0] = percent if percent is not None else shown[0]
+            print(f"\r{args.name}: {done:,}" + (f" of {total:,} ({percent}%)" if total else "") + " contacts",
+                  end="", file=sys.stderr, flush=True)
+    try:
+        result = crm.sync(store, args.name, source, progress=progress)
+        print(file=sys.stderr)
+        pushed = crm.push_changes(store, args.name, source) if not args.no_push else None
+    except (CrmError, SecretsUnavailable) as e:
+        print(file=sys.stderr)
+        raise InputError(args.name, str(e)) from None
+    print(f"{args.name}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged "
+          f"in {result.pages} page(s)" + (f"; pushed {pushed.sent} change(s) back" if pushed else ""))
+    for line in getattr(result, "conflicts", []) or []:
+        print(f"conflict: {line}")
+    if pushed and pushed.failed:
+        for crm_id, why in pushed.failed.items():
+            print(f"not written back: {crm_id}: {why}")
+    return 0
+
+
+@_args(sync)
+def _(p):
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--no-push", action="store_true", help="only pull; do not write score, stage and owner back")

@@ -19,6 +19,7 @@ from canvas.view import JourneyView
 from runtime import document
 from runtime.document import Journey
 from runtime.problems import InputError
+from runtime.store.repository import StaleDraft
 
 AUTOSAVE_MS = 400
 
@@ -121,6 +122,11 @@ class MainWindow(QMainWindow):
         self._action(v, "Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
         self._action(v, "Fit journey", self.view.fit, "Ctrl+1")
         self._action(v, "Auto-layout", lambda: self.editor and (self.editor.auto_layout(), self.view.fit()), "Ctrl+L")
+        w = bar.addMenu("&Workspace")
+        self._action(w, "Connectors…", self.connectors_dialog)
+        w.addSeparator()
+        self._action(w, "Export bundle…", self.export_bundle_dialog)
+        self._action(w, "Import bundle…", self.import_bundle_dialog)
         s = bar.addMenu("&Simulate")
         simulate = self._action(s, "Simulate…", self.simulate_dialog, "Ctrl+R")
         self._action(s, "Clear simulation", self.clear_simulation, "Ctrl+Shift+R")
@@ -186,7 +192,14 @@ class MainWindow(QMainWindow):
         if self.editor is None:
             return
         self._autosave.stop()
-        self.workspace.save_draft(self.editor.journey)
+        try:
+            self.workspace.save_draft(self.editor.journey)
+        except StaleDraft as e:
+            self.status.setText("Not saved: someone else changed this journey")
+            self.notice = QMessageBox(QMessageBox.Warning, "Not saved", f"{e}.\n\nReopen the journey to see "
+                                      "their version; copy your nodes first (Ctrl+C) to keep them.", QMessageBox.Ok, self)
+            self.notice.open()
+            return
         self.status.setText(f"Saved to {self.workspace.label}")
         self.refresh_journeys()
 
@@ -255,6 +268,41 @@ class MainWindow(QMainWindow):
         if path:
             from canvas.export import export_image
             export_image(document.loads(self.editor.journey.dumps()), path)
+
+    # --- workspace -------------------------------------------------------------------------------
+    def connectors_dialog(self) -> None:
+        from app.connectors_dialog import ConnectorsDialog
+        self.dialog = ConnectorsDialog(self, self.workspace)
+        self.dialog.open()
+
+    def export_bundle_dialog(self) -> None:
+        from app.bundle_dialogs import ExportBundleDialog
+        self.save_now()
+        self.dialog = ExportBundleDialog(self, self.workspace)
+        self.dialog.open()
+
+    def import_bundle_dialog(self, path: str | None = None) -> None:
+        from app.bundle_dialogs import ImportBundleDialog
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import bundle", "", "Bundles (*.swbundle)")
+            if not path:
+                return
+        try:
+            self.dialog = ImportBundleDialog(self, self.workspace, path)
+        except InputError as e:
+            self.notice = QMessageBox(QMessageBox.Warning, "Cannot import", str(e), QMessageBox.Ok, self)
+            self.notice.open()
+            return
+        self.dialog.accepted.connect(self._imported)
+        self.dialog.open()
+
+    def _imported(self) -> None:
+        done = self.dialog
+        self.refresh_journeys()
+        text = f"Imported {len(done.imported)} journey(s) as drafts."
+        if done.secrets_needed:
+            text += " Secrets to enter: " + "; ".join(done.secrets_needed)
+        self.status.setText(text)
 
     # --- canvas and inspector --------------------------------------------------------------------
     _inspected: str | None = None

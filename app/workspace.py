@@ -37,7 +37,13 @@ class JourneyInfo:
 
 class Workspace:
     def __init__(self, store: Store, label: str):
+        import getpass
         self.store, self.label = store, label
+        self.revisions: dict[str, int] = {}          # the draft revision each open journey was loaded at
+        try:
+            self.user = getpass.getuser()
+        except Exception:
+            self.user = "someone"
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
@@ -54,11 +60,17 @@ class Workspace:
     def load(self, key: str) -> Journey:
         with self.store.session() as s:
             row = s.get(JourneyRow, key)
-            return document.loads(row.draft, key)
+            journey = document.loads(row.draft, key)
+        self.revisions[key] = row.revision
+        return journey
 
     def save_draft(self, journey: Journey) -> int:
+        """Raises repository.StaleDraft when someone else saved this journey since we loaded it."""
         with self.store.session() as s:
-            return repo.save_draft(s, journey, self.now())
+            revision = repo.save_draft(s, journey, self.now(), by=self.user,
+                                       expected_revision=self.revisions.get(journey.key))
+        self.revisions[journey.key] = revision
+        return revision
 
     def publish(self, journey: Journey) -> tuple[int | None, list]:
         """The new version, or None and the problems that refuse it."""

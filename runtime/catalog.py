@@ -50,7 +50,10 @@ class Catalog:
         self.versions: dict[tuple[str, int], Published] = {}
         self.current: dict[str, Published] = {}
         for p in versions:
-            self.add(p)
+            self.versions[(p.key, p.version)] = p
+            if p.key not in self.current or p.version > self.current[p.key].version:
+                self.current[p.key] = p
+        self._index()                       # also for no journeys at all
 
     def add(self, published: Published) -> None:
         self.versions[(published.key, published.version)] = published

@@ -17,6 +17,7 @@ from typing import Any, Callable, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from runtime.store import bulk
 from runtime.store.models import Delivery, OutboxRow
 from runtime.store.workspace import Store
 
@@ -79,8 +80,7 @@ class RecordingSender:
             now = datetime.now(timezone.utc)
             rows = [dict(key=m.key, channel=m.channel, to=m.to, payload=m.payload, at=now)
                     for m in messages if m.key not in seen]
-            if rows:
-                s.execute(Delivery.__table__.insert(), rows)
+            bulk.insert(s, Delivery.__table__, rows)
 
 
 SenderFor = Callable[[str, str | None], Sender]
@@ -91,24 +91,33 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(0.5, 1.0) * min(3600, 30 * 2 ** (attempts - 1)))
 
 
-def recover(s: Session, wall: datetime, sender_for: SenderFor) -> None:
-    """Messages whose worker died mid-hand-off: retry where that cannot duplicate, else flag."""
-    claimed = s.scalars(select(OutboxRow).where(OutboxRow.status == "sending")).all()
-    for row in claimed:
-        if row.claimed_until >= wall and not _dead(row.claimed_by):
-            continue
-        if sender_for(row.channel, row.connector).idempotent:
-            row.status, row.claimed_until = "pending", None
-        else:
-            row.status = "uncertain"
-            row.error = "the worker stopped while handing this over; not sent again so it cannot arrive twice"
+def recover(store: Store, wall: datetime, sender_for: SenderFor) -> None:
+    """Messages whose worker died mid-hand-off: retry where that cannot duplicate, else flag.
+    The senders are looked up between transactions: finding one may read the store itself."""
+    with store.session() as s:
+        stale = [(row.id, row.channel, row.connector) for row in
+                 s.scalars(select(OutboxRow).where(OutboxRow.status == "sending"))
+                 if row.claimed_until < wall or _dead(row.claimed_by)]
+    if not stale:
+        return
+    retry = {i for i, channel, connector in stale if sender_for(channel, connector).idempotent}
+    with store.session() as s:
+        for i, _, _ in stale:
+            row = s.get(OutboxRow, i)
+            if row is None or row.status != "sending":
+                continue
+            if i in retry:
+                row.status, row.claimed_until, row.claimed_by = "pending", None, None
+            else:
+                row.status = "uncertain"
+                row.error = "the worker stopped while handing this over; not sent again so it cannot arrive twice"
 
 
 def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 500, skip_locked: bool = False) -> int:
     """Hand due messages to their senders; returns how many were handled."""
     wall = datetime.now(timezone.utc)
+    recover(store, wall, sender_for)
     with store.session() as s:
-        recover(s, wall, sender_for)
         q = (select(OutboxRow).where(OutboxRow.status == "pending",
                                      or_(OutboxRow.next_attempt.is_(None), OutboxRow.next_attempt <= now))
              .order_by(OutboxRow.id).limit(limit))
@@ -135,8 +144,7 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 500
                 outcomes.append(_outcome(row, e, now))
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
     with store.session() as s:
-        if outcomes:
-            s.execute(update(OutboxRow), outcomes)
+        bulk.update_by_id(s, OutboxRow.__table__, outcomes)
     return len(batch)
 
 

@@ -2,12 +2,13 @@
 journeys and their published versions, workspace settings."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from runtime import document
@@ -17,6 +18,7 @@ from runtime.document import Journey
 from runtime.engine import WorkspaceRules
 from runtime.settings import FrequencyCap, QuietHours
 from runtime.state import ACTIVE, ContactState, Enrollment
+from runtime.store import bulk
 from runtime.store.codec import decode, encode
 from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,
                                   StepRow)
@@ -33,6 +35,11 @@ def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
 
 def get_settings(s: Session) -> dict[str, Any]:
     return {row.key: row.value for row in s.scalars(select(Setting))}
+
+
+def get_setting(s: Session, key: str) -> Any:
+    row = s.get(Setting, key)
+    return row.value if row is not None else None
 
 
 def set_setting(s: Session, key: str, value: Any) -> None:
@@ -63,8 +70,22 @@ def catalog(s: Session) -> Catalog:
     return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows])
 
 
-def save_draft(s: Session, journey: Journey, now: datetime, by: str | None = None) -> int:
-    row = s.get(JourneyRow, journey.key)
+class StaleDraft(Exception):
+    """Someone else saved this draft since it was opened: saving over it would lose their work."""
+
+    def __init__(self, key: str, by: str | None, at: datetime):
+        super().__init__(f"{key}: {by or 'someone'} changed this journey at {at:%Y-%m-%d %H:%M} UTC; "
+                         "your changes were not saved over theirs")
+        self.by, self.at = by, at
+
+
+def save_draft(s: Session, journey: Journey, now: datetime, by: str | None = None,
+               expected_revision: int | None = None) -> int:
+    """Save the draft and return its new revision. With `expected_revision` (the revision the
+    editor opened), a draft saved by someone else since is refused with StaleDraft."""
+    row = s.get(JourneyRow, journey.key, with_for_update=s.bind.dialect.name != "sqlite")
+    if row is not None and expected_revision is not None and row.revision != expected_revision:
+        raise StaleDraft(journey.key, row.updated_by, row.updated_at)
     if row is None:
         row = JourneyRow(key=journey.key, name=journey.name, draft=journey.dumps(), revision=1, updated_at=now, updated_by=by)
         s.add(row)
@@ -215,12 +236,6 @@ def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None
     return out
 
 
-def _by_id(table, **columns):
-    """UPDATE table SET columns WHERE id = :key_id, for executemany."""
-    return update(table).where(table.c.id == bindparam("key_id")).values(
-        **{name: bindparam(name) for name in columns})
-
-
 def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> None:
     """Write back what the engine did, in the caller's transaction: state, step log and outbox
     together, so a crash keeps all of it or none."""
@@ -231,7 +246,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
         contacts.append(dict(
-            key_id=item.id, fields=encode(cs.fields), updated_at=now, last_activity=cs.last_activity,
+            id=item.id, fields=encode(cs.fields), updated_at=now, last_activity=cs.last_activity,
             timers=[[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()],
             history={k: [t.isoformat() for t in v] for k, v in cs.events.items()}, admitted=generation, next_due=due))
         for e in cs.enrollments:
@@ -242,7 +257,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
                           on_time=e.on_time, held=e.held, entered_at=e.entered_at, ended_at=e.ended_at, error=e.error,
                           seq=e.seq)
             if e.id in item.known_enrollments:
-                changed.append(dict(values, key_id=e.id))
+                changed.append(dict(values, id=e.id))
             else:
                 new_enrollments.append(dict(values, id=e.id))
                 item.known_enrollments.add(e.id)
@@ -256,17 +271,11 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         cs.log.clear()
         cs.outbox.clear()
         cs.fields_dirty = False
-    ct, et = Contact.__table__, EnrollmentRow.__table__
-    if contacts:
-        s.execute(_by_id(ct, **{k: None for k in contacts[0] if k != "key_id"}), contacts)
-    if new_enrollments:
-        s.execute(et.insert(), new_enrollments)
-    if changed:
-        s.execute(_by_id(et, **{k: None for k in changed[0] if k != "key_id"}), changed)
-    if steps:
-        s.execute(StepRow.__table__.insert(), steps)
-    if outbox:
-        s.execute(OutboxRow.__table__.insert(), outbox)
+    bulk.update_by_id(s, Contact.__table__, contacts)
+    bulk.insert(s, EnrollmentRow.__table__, new_enrollments)
+    bulk.update_by_id(s, EnrollmentRow.__table__, changed)
+    bulk.insert(s, StepRow.__table__, steps)
+    bulk.insert(s, OutboxRow.__table__, outbox)
     for part in chunks(processed):
         s.execute(update(EventRow.__table__).where(EventRow.__table__.c.id.in_(part)).values(processed=True))
 
@@ -276,3 +285,167 @@ def cap_window(catalog: Catalog, rules: WorkspaceRules) -> timedelta | None:
     if rules.frequency_cap:
         windows.append(rules.frequency_cap.window)
     return max(windows) if windows else None
+
+
+# --- CRM sync ------------------------------------------------------------------------------------
+
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+$")
+
+
+@dataclass
+class CrmMerge:
+    """What one page of CRM records did to the contacts."""
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0                                   # no CRM id or no usable email address
+    conflicts: list[str] = field(default_factory=list)  # one line each, for the person running the sync
+
+
+def crm_ids(s: Session, id_field: str) -> dict[str, int]:
+    """CRM record id -> contact id, for every contact linked to that CRM. One pass over the table,
+    so a sync can match each page by id without a JSON index."""
+    value = Contact.fields[id_field].as_string()
+    return {str(crm): cid for cid, crm in s.execute(select(Contact.id, value).where(value.is_not(None)))}
+
+
+def _effective(rows: dict[int, Any], s: Session) -> dict[int, dict[str, Any]]:
+    """Each contact's fields as they will be once its pending `contact_updated` events are applied:
+    a sync compares with these, so a change already on its way is not sent twice."""
+    out = {cid: decode(row.fields) for cid, row in rows.items()}
+    ev = EventRow.__table__.c
+    for part in chunks(list(rows)):
+        q = (select(ev.contact_id, ev.properties)
+             .where(ev.contact_id.in_(part), ev.processed.is_(False), ev.type == "contact_updated")
+             .order_by(ev.at, ev.id))
+        for cid, properties in s.execute(q):
+            out[cid].update(decode(properties or {}))
+    return out
+
+
+def merge_crm_contacts(s: Session, records: list[dict[str, Any]], id_field: str, now: datetime,
+                       known: dict[str, int]) -> CrmMerge:
+    """Bring one page of CRM records in. A record is matched by its CRM id first (`known`, which this
+    keeps up to date), then by email, any case; a new one is added. What changed on a known contact
+    becomes a `contact_updated` event, so triggers, exits and goals see it; a `None` value clears a
+    field. A changed address moves the contact's identity (the email column) at once, unless another
+    contact already has that address: that, and an address two CRM records share, is a conflict,
+    reported and otherwise left alone. The CRM id itself is written straight into the contact's
+    fields as well, so the next page and the next sync find it even before the scheduler runs."""
+    out = CrmMerge()
+    latest: dict[str, dict[str, Any]] = {}
+    for record in records:                               # the last version of a record in a page wins
+        crm, email = record.get(id_field), record.get("email")
+        if crm is None or not isinstance(email, str) or not _ADDRESS.match(email.strip()):
+            out.skipped += 1
+            continue
+        latest[str(crm)] = dict(record, **{id_field: str(crm), "email": email.strip()})
+    if not latest:
+        return out
+    c = Contact.__table__.c
+    columns = (c.id, c.email, c.fields, c.next_due)
+    by_id: dict[int, Any] = {}
+    for part in chunks([known[k] for k in latest if k in known]):
+        by_id.update({r.id: r for r in s.execute(select(*columns).where(c.id.in_(part)))})
+    by_email: dict[str, Any] = {}
+    for part in chunks(sorted({identity(r["email"]) for r in latest.values()})):
+        by_email.update({r.email: r for r in s.execute(select(*columns).where(c.email.in_(part)))})
+    rows = dict(by_id)
+    rows.update({r.id: r for r in by_email.values()})
+    current = _effective(rows, s)
+
+    new_rows: list[dict[str, Any]] = []
+    new_crm: dict[str, str] = {}                          # email -> CRM id, for the rows added now
+    events: list[dict[str, Any]] = []
+    due: list[int] = []
+    for crm, record in latest.items():
+        email = identity(record["email"])
+        row = by_id.get(known.get(crm, -1))
+        if row is None:
+            row = by_email.get(email)
+            if row is not None:
+                other = current[row.id].get(id_field)
+                if other is not None and str(other) != crm:
+                    out.conflicts.append(f"{id_field} {crm}: {email} is already the contact of {id_field} {other}; "
+                                         f"not merged")
+                    out.skipped += 1
+                    continue
+        if row is None:
+            if email in new_crm:
+                out.conflicts.append(f"{id_field} {crm}: {email} is also the address of {id_field} {new_crm[email]}; "
+                                     f"not added")
+                out.skipped += 1
+                continue
+            new_crm[email] = crm
+            fields = {k: v for k, v in record.items() if v is not None}
+            new_rows.append(dict(email=email, fields=encode(with_defaults(fields)), timers=[], history={}, admitted=0,
+                                 last_activity=now, next_due=now, created_at=now, updated_at=now))
+            out.added += 1
+            continue
+        known[crm] = row.id
+        fields = current[row.id]
+        changes = {k: v for k, v in record.items() if fields.get(k) != v}
+        direct: dict[str, Any] = {}
+        if email != row.email:
+            holder = s.scalar(select(c.id).where(c.email == email))
+            if (holder is not None and holder != row.id) or email in new_crm:
+                out.conflicts.append(f"{id_field} {crm}: its new address {email} already belongs to another contact; "
+                                     f"{row.email} kept")
+                changes.pop("email", None)
+            else:
+                direct["email"] = email
+        if str(fields.get(id_field)) != crm:
+            raw = dict(row.fields or {})
+            raw[id_field] = crm
+            direct["fields"] = raw
+        if direct:
+            s.execute(update(Contact.__table__).where(c.id == row.id).values(updated_at=now, **direct))
+        if not changes:
+            out.unchanged += 1
+            continue
+        events.append(dict(contact_id=row.id, type="contact_updated", at=now, properties=encode(changes), processed=False))
+        if row.next_due is None or row.next_due > now:
+            due.append(row.id)
+        out.updated += 1
+    if new_rows:
+        s.execute(Contact.__table__.insert(), new_rows)
+        for part in chunks(list(new_crm)):
+            for cid, email in s.execute(select(c.id, c.email).where(c.email.in_(part))):
+                known[new_crm[email]] = cid
+    if events:
+        s.execute(EventRow.__table__.insert(), events)
+    for part in chunks(due):
+        s.execute(update(Contact.__table__).where(c.id.in_(part)).values(next_due=now))
+    return out
+
+
+def journey_changes(s: Session, after: int, settled: datetime | None = None) -> tuple[list[int], int]:
+    """Contacts whose fields a journey changed (an `updated` step with a journey) in steps newer than
+    `after`, and the step id to continue from next time. CRM changes coming in are `updated` steps
+    without a journey, so they are never sent back. With `settled`, the id to continue from is the
+    newest step taken before that time: on PostgreSQL a step with a smaller id can still be
+    committing while newer ones are visible, so the last minute or so is looked at again."""
+    st = StepRow.__table__.c
+    mine = (st.id > after, st.what == "updated", st.journey.is_not(None))
+    found = s.execute(select(st.contact_id, func.max(st.id)).where(*mine).group_by(st.contact_id)).all()
+    if settled is None:
+        newest = max((m for _, m in found), default=after)
+    else:
+        newest = s.scalar(select(func.max(st.id)).where(*mine, st.at <= settled)) or after
+    return [cid for cid, _ in found], newest
+
+
+def crm_values(s: Session, contact_ids: list[int], id_field: str, names: tuple[str, ...]) -> list[tuple[str, dict[str, Any]]]:
+    """(CRM id, {field: value}) for those of the contacts linked to the CRM, with the named fields they have."""
+    out = []
+    c = Contact.__table__.c
+    for part in chunks(contact_ids):
+        for (raw,) in s.execute(select(c.fields).where(c.id.in_(part)).order_by(c.id)):
+            fields = decode(raw or {})
+            crm = fields.get(id_field)
+            if crm is None:
+                continue
+            values = {n: fields[n] for n in names if fields.get(n) is not None}
+            if values:
+                out.append((str(crm), values))
+    return out

@@ -1,0 +1,213 @@
+"""Workspace › Connectors: add, edit, test ("Send test") and remove the workspace's connectors.
+Settings are edited with the form generated from each kind's settings model; secrets go to the
+keyring only, and a system without one is told so plainly."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QVBoxLayout, QWidget)
+from sqlalchemy import delete, select
+
+from canvas.inspector import ConfigForm
+from connectors import registry
+from connectors import workspace as connectors
+from connectors.secrets import SecretsUnavailable, delete_secret, get_secret
+from runtime.outbox import PermanentFailure, TemporaryFailure
+from runtime.problems import InputError
+from runtime.store.models import ConnectorRow
+
+
+class _TestSend(QObject):
+    done = Signal(str)
+
+    def __init__(self, sender, message):
+        super().__init__()
+        self.sender, self.message = sender, message
+
+    def run(self) -> None:
+        try:
+            self.sender.send(self.message)
+            self.done.emit("Sent. Check that it arrived.")
+        except (TemporaryFailure, PermanentFailure) as e:
+            self.done.emit(f"Not sent: {e}")
+        except Exception as e:                          # shown, not raised: the dialog stays up
+            self.done.emit(f"Not sent: {type(e).__name__}: {e}")
+
+
+class ConnectorsDialog(QDialog):
+    def __init__(self, parent, workspace):
+        super().__init__(parent)
+        self.setWindowTitle("Connectors")
+        self.resize(820, 560)
+        self.workspace = workspace
+        self.list = QListWidget()
+        self.list.setAccessibleName("Connectors in this workspace")
+        self.list.currentItemChanged.connect(lambda item, _: self.show_connector(item.data(Qt.UserRole) if item else None))
+        add, remove = QPushButton("Add"), QPushButton("Remove")
+        add.clicked.connect(lambda: self.show_connector(None))
+        remove.clicked.connect(self.remove)
+        left = QVBoxLayout()
+        left.addWidget(self.list)
+        row = QHBoxLayout()
+        row.addWidget(add)
+        row.addWidget(remove)
+        left.addLayout(row)
+        self.name = QLineEdit(placeholderText="a name journeys use, such as smtp")
+        self.name.setObjectName("connector-name")
+        self.kind = QComboBox()
+        self.kind.setObjectName("connector-kind")
+        for spec in registry.kinds():
+            self.kind.addItem(spec.title, spec.name)
+        self.kind.currentIndexChanged.connect(lambda _: self._build_form({}))
+        self.form_box = QVBoxLayout()
+        self.secrets_box = QFormLayout()
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setObjectName("connector-note")
+        head = QFormLayout()
+        head.addRow("Name", self.name)
+        head.addRow("Kind", self.kind)
+        right = QVBoxLayout()
+        right.addLayout(head)
+        right.addLayout(self.form_box)
+        right.addLayout(self.secrets_box)
+        right.addWidget(self.note)
+        right.addStretch()
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton("Save", QDialogButtonBox.AcceptRole)
+        self.test_button = buttons.addButton("Send test…", QDialogButtonBox.ActionRole)
+        close = buttons.addButton(QDialogButtonBox.Close)
+        self.save_button.clicked.connect(self.save)
+        self.test_button.clicked.connect(self.send_test)
+        close.clicked.connect(self.accept)
+        right.addWidget(buttons)
+        body = QHBoxLayout(self)
+        body.addLayout(left, 1)
+        body.addLayout(right, 2)
+        self.form: ConfigForm | None = None
+        self.secret_edits: dict[str, QLineEdit] = {}
+        self.refresh()
+        self.show_connector(self.list.item(0).data(Qt.UserRole) if self.list.count() else None)
+
+
+    def refresh(self) -> None:
+        self.list.clear()
+        with self.workspace.store.session() as s:
+            for row in s.scalars(select(ConnectorRow).order_by(ConnectorRow.name)):
+                item = QListWidgetItem(f"{row.name} — {row.kind}")
+                item.setData(Qt.UserRole, row.name)
+                self.list.addItem(item)
+        if not self.list.count():
+            hint = QListWidgetItem("No connectors yet.\nUntil you add one, messages\nare recorded, not sent.")
+            hint.setFlags(Qt.NoItemFlags)
+            self.list.addItem(hint)
+
+    def show_connector(self, name: str | None) -> None:
+        settings, kind = {}, None
+        if name:
+            with self.workspace.store.session() as s:
+                row = s.get(ConnectorRow, name)
+                settings, kind = dict(row.settings), row.kind
+        self.name.setText(name or "")
+        self.name.setReadOnly(bool(name))
+        if kind:
+            self.kind.blockSignals(True)
+            self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
+            self.kind.blockSignals(False)
+        self._build_form(settings)
+
+    def _build_form(self, settings: dict) -> None:
+        spec = registry.get(self.kind.currentData())
+        if self.form is not None:
+            self.form.setParent(None)
+            self.form.deleteLater()
+        self.form = ConfigForm(spec.settings, settings, compact=True)
+        self.form_box.addWidget(self.form)
+        while self.secrets_box.rowCount():
+            self.secrets_box.removeRow(0)
+        self.secret_edits = {}
+        name = self.name.text().strip()
+        for key in spec.secrets:
+            edit = QLineEdit(echoMode=QLineEdit.Password)
+            edit.setObjectName(f"secret-{key}")
+            try:
+                stored = bool(name) and get_secret(name, key) is not None
+                edit.setPlaceholderText("stored in the keyring; type to replace" if stored else
+                                        "kept in the OS keyring, never in the workspace")
+            except SecretsUnavailable:
+                edit.setPlaceholderText("no keyring on this system")
+            self.secret_edits[key] = edit
+            self.secrets_box.addRow(key.replace("_", " ").capitalize() + (" *" if key in spec.required_secrets else ""), edit)
+        self.note.setText(spec.help)
+
+    def save(self) -> bool:
+        name, kind = self.name.text().strip(), self.kind.currentData()
+        if not name:
+            self.note.setText("Give the connector a name.")
+            return False
+        secrets = {k: e.text() for k, e in self.secret_edits.items() if e.text()}
+        try:
+            connectors.add(self.workspace.store, name, kind, self.form.config() if self.form else {}, secrets)
+        except SecretsUnavailable as e:
+            self.note.setText(f"Not saved: {e}")
+            return False
+        except InputError as e:
+            self.note.setText(f"Not saved: {e}")
+            return False
+        for edit in self.secret_edits.values():
+            edit.clear()
+        self.refresh()
+        self.note.setText(f"Saved {name}." + (" Its secrets are in the keyring." if secrets else ""))
+        return True
+
+    def remove(self) -> None:
+        item = self.list.currentItem()
+        if item is None:
+            return
+        name = item.data(Qt.UserRole)
+        with self.workspace.store.session() as s:
+            kind = s.get(ConnectorRow, name).kind
+            s.execute(delete(ConnectorRow).where(ConnectorRow.name == name))
+        for key in registry.get(kind).secrets if registry.get(kind) else ():
+            delete_secret(name, key)
+        self.refresh()
+        self.show_connector(None)
+
+    def send_test(self, to: str | None = None) -> None:
+        if not self.save():
+            return
+        spec = registry.get(self.kind.currentData())
+        channel = spec.channels[0] if spec.channels else "email"
+        if to is None:
+            to, ok = QInputDialog.getText(self, "Send test", f"Send a test {channel} message to:")
+            if not ok or not to:
+                return
+        lookup = connectors.sender_for(self.workspace.store)
+        sender = lookup(channel, self.name.text().strip())
+        message = SimpleNamespace(key=f"test-{uuid.uuid4().hex}", channel=channel, connector=self.name.text().strip(),
+                                  to=to, journey="test", node="test", contact_id=None,
+                                  at=datetime.now(timezone.utc),
+                                  payload={"subject": "Switchback test message",
+                                           "body": "This is a test from Switchback. It worked.", "to": to,
+                                           "method": "POST", "body_json": {"test": True}})
+        if channel == "webhook":
+            message.payload = {"method": "POST", "body": {"test": True, "from": "Switchback"}}
+        self.note.setText(f"Sending a test to {to}…")
+        self.test_button.setEnabled(False)
+        self.thread = QThread(self)
+        self.worker = _TestSend(sender, message)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.done.connect(self._tested)
+        self.thread.start()
+
+    def _tested(self, text: str) -> None:
+        self.thread.quit()
+        self.thread.wait()
+        self.test_button.setEnabled(True)
+        self.note.setText(text)

@@ -1,0 +1,53 @@
+"""`switchback convert`: another platform's exported campaign, journey or flow as a journey.
+
+Each platform's format lives in its own module beside that platform's other code; this package
+only reads the file and dispatches. A converter takes the parsed JSON and the file's name and
+returns the journey and its warnings, one line each (`FILE:<source node>: what was not carried
+over`); it raises InputError when the file is not that platform's format at all."""
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from runtime.document import Journey
+from runtime.problems import InputError
+
+# platform name -> (module, what its export is called), imported when used
+PLATFORMS: dict[str, tuple[str, str]] = {
+    "mautic": ("connectors.convert.mautic", "Mautic campaign"),
+    "dittofeed": ("connectors.convert.dittofeed", "Dittofeed journey"),
+    "hubspot": ("connectors.convert.hubspot_flows", "HubSpot workflow (automation v4 flow)"),
+}
+
+
+def converter(platform: str) -> Callable[[Any, str], tuple[Journey, list[str]]]:
+    if platform not in PLATFORMS:
+        raise InputError("--from", f"unknown platform {platform!r} (use {', '.join(PLATFORMS)})")
+    return importlib.import_module(PLATFORMS[platform][0]).convert_data
+
+
+def read_json(path: str | Path) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "is a folder, not a file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(path), f"cannot read: {e}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}:{e.lineno}", f"not valid JSON: {e.msg}") from None
+
+
+def convert(path: str | Path, platform: str) -> tuple[Journey, list[str]]:
+    """The journey the file describes, and one warning line per thing not carried over."""
+    convert_data = converter(platform)
+    return convert_data(read_json(path), str(path))
+
+
+__all__ = ["convert", "converter", "PLATFORMS", "read_json"]

@@ -1,0 +1,54 @@
+"""Many rows in one statement, straight through the driver: the scheduler's hot path writes tens of
+thousands of rows a second, and SQLAlchemy's per-row parameter processing would be most of the cost.
+Values are converted here exactly as the models' column types store them."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Sequence
+
+from sqlalchemy import JSON, Table
+from sqlalchemy.orm import Session
+
+from runtime.store.models import UTC
+
+
+def _converter(column, dialect: str):
+    if isinstance(column.type, UTC):
+        if dialect == "sqlite":            # as SQLAlchemy's SQLite DATETIME stores it: naive UTC text
+            return lambda v: None if v is None else v.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return lambda v: v
+    if isinstance(column.type, JSON):
+        if dialect == "sqlite":
+            return lambda v: None if v is None else json.dumps(v)
+        from psycopg.types.json import Json
+        return lambda v: None if v is None else Json(v)
+    return lambda v: v
+
+
+def _rows(table: Table, names: Sequence[str], rows: list[dict[str, Any]], dialect: str) -> list[tuple]:
+    convert = [_converter(table.c[n], dialect) for n in names]
+    return [tuple(f(r[n]) for f, n in zip(convert, names)) for r in rows]
+
+
+def insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = s.bind.dialect.name
+    names = list(rows[0])
+    q = s.bind.dialect.identifier_preparer.quote
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO {q(table.name)} ({', '.join(map(q, names))}) VALUES ({', '.join([mark] * len(names))})"
+    s.connection().exec_driver_sql(sql, _rows(table, names, rows, dialect))
+
+
+def update_by_id(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """UPDATE ... WHERE id = row["id"] for each row (every row has the same keys)."""
+    if not rows:
+        return
+    dialect = s.bind.dialect.name
+    names = [n for n in rows[0] if n != "id"]
+    q = s.bind.dialect.identifier_preparer.quote
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = f"UPDATE {q(table.name)} SET {', '.join(f'{q(n)} = {mark}' for n in names)} WHERE id = {mark}"
+    s.connection().exec_driver_sql(sql, _rows(table, [*names, "id"], rows, dialect))

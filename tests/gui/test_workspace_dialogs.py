@@ -1,0 +1,68 @@
+"""The designer's connector screen and bundle dialogs, driven through their widgets."""
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+from app.bundle_dialogs import ExportBundleDialog, ImportBundleDialog
+from app.connectors_dialog import ConnectorsDialog
+from app.designer import build_window
+from connectors.secrets import get_secret
+from tests.connectors.servers import FakeSMTP
+
+
+def test_add_a_connector_keep_its_password_in_the_keyring_and_send_a_test(qtbot, tmp_path, test_keyring):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    d = ConnectorsDialog(w, w.workspace)
+    qtbot.addWidget(d)
+    d.show()
+    d.kind.setCurrentIndex(d.kind.findData("smtp"))
+    d.name.setText("mail")
+    with FakeSMTP(users={"news": "hunter2-pw"}) as server:
+        d.form.set_config({"host": "127.0.0.1", "port": server.port, "from": "news@shop.test", "tls": "none",
+                           "username": "news"})
+        d.secret_edits["password"].setText("hunter2-pw")
+        d.send_test("ada@shop.test")
+        qtbot.waitUntil(lambda: d.test_button.isEnabled(), timeout=15000)
+        assert d.note.text() == "Sent. Check that it arrived."
+        assert server.received[0].message["Subject"] == "Switchback test message"
+    assert get_secret("mail", "password") == "hunter2-pw"
+    assert b"hunter2-pw" not in (tmp_path / "w.sqlite").read_bytes()
+    assert [d.list.item(i).text() for i in range(d.list.count())] == ["mail — smtp"]
+    d.list.setCurrentRow(0)
+    d.remove()
+    assert d.list.count() == 1 and "No connectors yet" in d.list.item(0).text()
+
+
+def test_import_refuses_to_finish_while_a_connector_is_unmapped(qtbot, tmp_path, test_keyring):
+    from app.cli import main
+    import io, sys
+    src = tmp_path / "agency.sqlite"
+    sys.stdin = io.StringIO("pw\n")
+    assert main(["connector", "add", "smtp", "--kind", "smtp", "--set", "host=a", "--set", "port=25",
+                 "--set", "from=a@b.test", "--secret", "password", "--workspace", str(src)]) == 0
+    sys.stdin = sys.__stdin__
+    agency = build_window(workspace=str(src))
+    qtbot.addWidget(agency)
+    assert main(["publish", agency.editor.journey.key, "--workspace", str(src)]) == 0
+    export = ExportBundleDialog(agency, agency.workspace)
+    qtbot.addWidget(export)
+    bundle = str(tmp_path / "b.swbundle")
+    export.export(bundle)
+
+    sys.stdin = io.StringIO("pw2\n")
+    client_ws = tmp_path / "client.sqlite"
+    assert main(["connector", "add", "mailer", "--kind", "smtp", "--set", "host=c", "--set", "port=25",
+                 "--set", "from=c@d.test", "--secret", "password", "--workspace", str(client_ws)]) == 0
+    sys.stdin = sys.__stdin__
+    client = build_window(workspace=str(client_ws))
+    qtbot.addWidget(client)
+    before = {j.key: j.revision for j in client.workspace.journeys()}
+    d = ImportBundleDialog(client, client.workspace, bundle)
+    qtbot.addWidget(d)
+    ok = d.buttons.button(QDialogButtonBox.Ok)
+    assert not ok.isEnabled() and "Map smtp" in d.note.text()
+    d.choices["smtp"].setCurrentIndex(d.choices["smtp"].findData("mailer"))
+    assert ok.isEnabled()
+    ok.click()
+    assert d.result() == d.DialogCode.Accepted
+    after = {j.key: j.revision for j in client.workspace.journeys()}
+    assert after[agency.editor.journey.key] == before.get(agency.editor.journey.key, 0) + 1
