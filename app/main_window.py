@@ -123,10 +123,15 @@ class MainWindow(QMainWindow):
         self._action(v, "Fit journey", self.view.fit, "Ctrl+1")
         self._action(v, "Auto-layout", lambda: self.editor and (self.editor.auto_layout(), self.view.fit()), "Ctrl+L")
         w = bar.addMenu("&Workspace")
+        self._action(w, "Open workspace file…", self.open_workspace_file)
+        self._action(w, "Open team workspace (PostgreSQL)…", self.open_team_workspace)
+        w.addSeparator()
         self._action(w, "Connectors…", self.connectors_dialog)
         w.addSeparator()
         self._action(w, "Export bundle…", self.export_bundle_dialog)
         self._action(w, "Import bundle…", self.import_bundle_dialog)
+        t = bar.addMenu("&Tools")
+        self._action(t, "Audit workspace…", self.audit_workspace)
         s = bar.addMenu("&Simulate")
         simulate = self._action(s, "Simulate…", self.simulate_dialog, "Ctrl+R")
         self._action(s, "Clear simulation", self.clear_simulation, "Ctrl+Shift+R")
@@ -295,6 +300,50 @@ class MainWindow(QMainWindow):
             return
         self.dialog.accepted.connect(self._imported)
         self.dialog.open()
+
+    def open_workspace_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", "Workspaces (*.sqlite *.db)")
+        if path:
+            self.switch_workspace(workspace=path)
+
+    def open_team_workspace(self) -> None:
+        from app.workspace_dialogs import TeamWorkspaceDialog
+        self.dialog = TeamWorkspaceDialog(self)
+        self.dialog.accepted.connect(lambda: (url := self.dialog.url()) and self.switch_workspace(db=url))
+        self.dialog.open()
+
+    def switch_workspace(self, workspace: str | None = None, db: str | None = None):
+        """A new window on the other workspace; this one closes (its draft saved)."""
+        from app.designer import build_window
+        try:
+            window = build_window(workspace, db)
+        except InputError as e:
+            self.notice = QMessageBox(QMessageBox.Warning, "Cannot open the workspace", str(e), QMessageBox.Ok, self)
+            self.notice.open()
+            return None
+        window.resize(self.size())
+        window.show()
+        self.close()
+        return window
+
+    def audit_workspace(self, out: str | None = None) -> None:
+        """Tools › Audit workspace: the report of SPEC section 8 for every journey here, simulated with
+        this workspace's contacts, written off the GUI thread and opened in the browser."""
+        from app.audit_runner import AuditRunner
+        self.save_now()
+        self.status.setText("Auditing the workspace…")
+        self.audit_runner = AuditRunner(self, self.workspace, out)
+        self.audit_runner.finished_with.connect(self._audited)
+        self.audit_runner.start()
+
+    def _audited(self, path: str, error: str) -> None:
+        if error:
+            self.status.setText(f"Audit failed: {error}")
+            return
+        self.status.setText(f"Audit written to {path}")
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+        QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
     def _imported(self) -> None:
         done = self.dialog

@@ -66,3 +66,43 @@ def test_import_refuses_to_finish_while_a_connector_is_unmapped(qtbot, tmp_path,
     assert d.result() == d.DialogCode.Accepted
     after = {j.key: j.revision for j in client.workspace.journeys()}
     assert after[agency.editor.journey.key] == before.get(agency.editor.journey.key, 0) + 1
+
+
+def test_tools_audit_writes_the_report_off_the_gui_thread(qtbot, tmp_path, monkeypatch):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    out = tmp_path / "audit.html"
+    from PySide6.QtGui import QDesktopServices
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toLocalFile()) or True))
+    w.audit_workspace(str(out))
+    qtbot.waitUntil(lambda: "Audit written" in w.status.text() or "failed" in w.status.text(), timeout=60000)
+    assert "Audit written" in w.status.text(), w.status.text()
+    html = out.read_text()
+    assert 'id="summary"' in html and "Welcome series" in html
+    assert opened == [str(out)]
+
+
+def test_a_team_workspace_opens_with_its_password_from_the_keyring(qtbot, tmp_path, test_keyring):
+    from app.workspace_dialogs import TeamWorkspaceDialog
+    from connectors.secrets import get_secret
+    from tests.support import postgres
+    import pytest
+    if not postgres.available():
+        pytest.skip("PostgreSQL is not installed (.ci/run installs it)")
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    with postgres.server() as url:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        d = TeamWorkspaceDialog(w)
+        qtbot.addWidget(d)
+        d.port.setValue(port)
+        d.user.setText("switchback")
+        d.password.setText("team-pass")
+        team = w.switch_workspace(db=d.url())
+        qtbot.addWidget(team)
+        assert team is not None and "127.0.0.1" in team.windowTitle()
+        assert team.editor.journey.key == "welcome-series"
+        assert get_secret(f"postgresql:switchback@127.0.0.1:{port}/switchback", "password") == "team-pass"
+        team.close()
+        team.workspace.store.close()
