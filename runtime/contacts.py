@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from runtime.clock import parse_instant
-from runtime.problems import InputError
+from runtime.problems import InputError, read_text
 
 STANDARD = ("email", "first_name", "last_name", "phone", "company", "job_title", "country", "timezone",
             "lifecycle_stage", "owner", "score", "tags", "consent_email", "consent_sms")
@@ -132,14 +132,7 @@ def _standard(name: str, cell: str) -> Any:
 
 def read_events_jsonl(path: str | Path) -> list[Event]:
     """Every event of a JSONL file, in file order. Raises InputError naming the file and line."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(str(path), f"cannot read: {e}") from None
-    return list(parse_events(text.splitlines(), str(path)))
+    return list(parse_events(read_text(path).splitlines(), str(path)))
 
 
 def parse_events(lines: list[str], place: str) -> Iterator[Event]:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 import nodes
 from nodes.registry import NodeKind
-from runtime.problems import InputError
+from runtime.problems import InputError, read_text
 from runtime.settings import Settings
 
 FORMAT = "switchback.journey/1"
@@ -197,14 +197,7 @@ def loads(text: str, place: str = "journey") -> Journey:
 
 def load(path: str | Path) -> Journey:
     """Read a journey file; InputError names the file (and line) on any failure."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(str(path), f"cannot read: {e}") from None
-    return loads(text, str(path))
+    return loads(read_text(path), str(path))
 
 
 def save(journey: Journey, path: str | Path) -> None:

@@ -31,3 +31,17 @@ class InvalidJourneys(InputError):
         Exception.__init__(self, "\n".join(lines))
         self.place, self.message = lines[0].split(":", 1)[0], lines[0]
         self.lines = lines
+
+
+def read_text(path, encoding: str = "utf-8") -> str:
+    """A file's text, or an InputError naming it: the one place input files are opened."""
+    from pathlib import Path
+    path = Path(path)
+    try:
+        return path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "is a folder, not a file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(str(path), f"cannot read: {e}") from None

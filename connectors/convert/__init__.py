@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from runtime.document import Journey
-from runtime.problems import InputError
+from runtime.problems import InputError, read_text
 
 # platform name -> (module, what its export is called), imported when used
 PLATFORMS: dict[str, tuple[str, str]] = {
@@ -30,14 +30,7 @@ def converter(platform: str) -> Callable[[Any, str], tuple[Journey, list[str]]]:
 
 def read_json(path: str | Path) -> Any:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except IsADirectoryError:
-        raise InputError(str(path), "is a folder, not a file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(str(path), f"cannot read: {e}") from None
+    text = read_text(path, encoding="utf-8-sig")
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
