@@ -544,7 +544,7 @@ def convert(args: argparse.Namespace) -> int:
     for line in warnings:
         print(line, file=sys.stderr)
     print(f"{out}: {journey.name} ({journey.key}), {len(journey.nodes)} nodes"
-          + (f", {len(warnings)} warnings" if warnings else ""))
+          + (f", {len(warnings)} warning{'s' if len(warnings) != 1 else ''}" if warnings else ""))
     return 0
 
 

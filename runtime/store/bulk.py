@@ -16,7 +16,7 @@ from runtime.store.models import UTC
 def _converter(column, dialect: str):
     if isinstance(column.type, UTC):
         if dialect == "sqlite":            # as SQLAlchemy's SQLite DATETIME stores it: naive UTC text
-            return lambda v: None if v is None else v.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+            return _sqlite_time
         return lambda v: v
     if isinstance(column.type, JSON):
         if dialect == "sqlite":
@@ -24,6 +24,23 @@ def _converter(column, dialect: str):
         from psycopg.types.json import Json
         return lambda v: None if v is None else Json(v)
     return lambda v: v
+
+
+_TIMES: dict[datetime, str] = {}
+
+
+def _sqlite_time(v: datetime | None) -> str | None:
+    """Rows in one batch share a few moments (its `now`, the same due times): format each once."""
+    if v is None:
+        return None
+    text = _TIMES.get(v)
+    if text is None:
+        if len(_TIMES) > 50_000:
+            _TIMES.clear()
+        u = v.astimezone(timezone.utc)
+        text = _TIMES[v] = "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (u.year, u.month, u.day, u.hour, u.minute,
+                                                                   u.second, u.microsecond)
+    return text
 
 
 def _rows(table: Table, names: Sequence[str], rows: list[dict[str, Any]], dialect: str) -> list[tuple]:
