@@ -1,11 +1,13 @@
-"""Every edit is a small QUndoCommand on the model; bigger edits are built from the small ones
-(a removal carries its edges as child commands; splicing is remove-edge + two add-edges)."""
+"""Every edit is a small QUndoCommand on the model; bigger edits are macros of the small ones
+(a removal removes its edges first; splicing is remove-edge + two add-edges). Macros are built with
+the stack's beginMacro/endMacro rather than child commands: the stack then owns every command, and
+no Python subclass can be collected while C++ still holds it."""
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from PySide6.QtGui import QUndoCommand
+from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from canvas.model import JourneyModel
 from runtime.document import Edge, Node
@@ -48,22 +50,26 @@ class AddEdge(QUndoCommand):
 
 
 class RemoveNode(QUndoCommand):
-    """Removes a node and, as child commands, every edge touching it."""
+    """Removes a node that no edge touches any more (see remove_node, which removes those first)."""
 
     def __init__(self, model: JourneyModel, node_id: str, parent: QUndoCommand | None = None):
         node = model.node(node_id)
         super().__init__(f"Remove {node.label or node.id}", parent)
         self.model, self.node, self.index = model, node, None
-        for edge in model.edges_of(node_id):
-            RemoveEdge(model, edge, self)
 
     def redo(self) -> None:
-        super().redo()                       # the edges first
         self.index = self.model.remove_node(self.node.id)
 
     def undo(self) -> None:
         self.model.add_node(self.node, self.index)
-        super().undo()
+
+
+def remove_node(stack: QUndoStack, model: JourneyModel, node_id: str) -> None:
+    stack.beginMacro(f"Remove {model.node(node_id).label or node_id}")
+    for edge in model.edges_of(node_id):
+        stack.push(RemoveEdge(model, edge))
+    stack.push(RemoveNode(model, node_id))
+    stack.endMacro()
 
 
 class MoveNodes(QUndoCommand):
@@ -124,28 +130,27 @@ class SetSettings(QUndoCommand):
         self.model.set_settings(*self.before)
 
 
-def splice(model: JourneyModel, node: Node, edge: Edge, port: str | None) -> QUndoCommand:
+def splice(stack: QUndoStack, model: JourneyModel, node: Node, edge: Edge, port: str | None) -> None:
     """Insert `node` into `edge`: source -> node (the edge's port) and node -> target (`port`)."""
-    macro = QUndoCommand(f"Insert {node.spec.title if node.spec else node.kind}")
-    RemoveEdge(model, edge, macro)
-    AddEdge(model, Edge(source=edge.source, target=node.id, port=edge.port), macro)
-    AddEdge(model, Edge(source=node.id, target=edge.target, port=port), macro)
-    return macro
+    stack.beginMacro(f"Insert {node.spec.title if node.spec else node.kind}")
+    stack.push(RemoveEdge(model, edge))
+    stack.push(AddEdge(model, Edge(source=edge.source, target=node.id, port=edge.port)))
+    stack.push(AddEdge(model, Edge(source=node.id, target=edge.target, port=port)))
+    stack.endMacro()
 
 
-def paste(model: JourneyModel, nodes: list[Node], edges: list[Edge], offset: tuple[float, float]) -> tuple[QUndoCommand, list[str]]:
+def paste(stack: QUndoStack, model: JourneyModel, nodes: list[Node], edges: list[Edge],
+          offset: tuple[float, float]) -> list[str]:
     """Add copies of nodes (new ids) and the edges among them, shifted by `offset`."""
-    macro = QUndoCommand(f"Paste {len(nodes)} node{'s' if len(nodes) != 1 else ''}")
+    stack.beginMacro(f"Paste {len(nodes)} node{'s' if len(nodes) != 1 else ''}")
     ids: dict[str, str] = {}
     for n in nodes:
-        new_id = model.new_id(n.kind)
-        while new_id in ids.values():
-            new_id = new_id + "-copy"
-        ids[n.id] = new_id
+        ids[n.id] = model.new_id(n.kind)
         pos = n.position or [0, 0]
-        AddNode(model, Node(id=new_id, kind=n.kind, config=copy.deepcopy(n.config), label=n.label,
-                            position=[pos[0] + offset[0], pos[1] + offset[1]], extra=copy.deepcopy(n.extra)), macro)
+        stack.push(AddNode(model, Node(id=ids[n.id], kind=n.kind, config=copy.deepcopy(n.config), label=n.label,
+                                       position=[pos[0] + offset[0], pos[1] + offset[1]], extra=copy.deepcopy(n.extra))))
     for e in edges:
         if e.source in ids and e.target in ids:
-            AddEdge(model, Edge(source=ids[e.source], target=ids[e.target], port=e.port), macro)
-    return macro, list(ids.values())
+            stack.push(AddEdge(model, Edge(source=ids[e.source], target=ids[e.target], port=e.port)))
+    stack.endMacro()
+    return list(ids.values())

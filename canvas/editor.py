@@ -66,7 +66,7 @@ class JourneyEditor(QObject):
         else:
             self.undo.beginMacro(f"Insert {spec.title}")
             self.undo.push(cmd.AddNode(self.model, node))
-            self.undo.push(cmd.splice(self.model, node, edge, node.ports()[0] if len(node.ports()) > 1 else None))
+            cmd.splice(self.undo, self.model, node, edge, node.ports()[0] if len(node.ports()) > 1 else None)
             self.undo.endMacro()
         self.scene.select_node(node.id)
         return node.id
@@ -91,7 +91,7 @@ class JourneyEditor(QObject):
         ports = node.ports()
         if node.kind.startswith("trigger.") or not ports:
             return
-        self.undo.push(cmd.splice(self.model, node, edge, ports[0] if len(ports) > 1 else None))
+        cmd.splice(self.undo, self.model, node, edge, ports[0] if len(ports) > 1 else None)
 
     def set_config(self, node_id: str, config: dict) -> None:
         if self.model.node(node_id).config != config:
@@ -114,7 +114,7 @@ class JourneyEditor(QObject):
             if e.source not in removed and e.target not in removed:
                 self.undo.push(cmd.RemoveEdge(self.model, e))
         for c in cards:
-            self.undo.push(cmd.RemoveNode(self.model, c.node_id))
+            cmd.remove_node(self.undo, self.model, c.node_id)
         self.undo.endMacro()
 
     def select_all(self) -> None:
@@ -138,8 +138,7 @@ class JourneyEditor(QObject):
             return []
         data = json.loads(bytes(mime.data(CLIP_MIME)).decode())
         doc = document.from_dict({"format": document.FORMAT, "key": "clip", "name": "clip", **data})
-        macro, ids = cmd.paste(self.model, doc.nodes, doc.edges, offset)
-        self.undo.push(macro)
+        ids = cmd.paste(self.undo, self.model, doc.nodes, doc.edges, offset)
         self.scene.clearSelection()
         for i in ids:
             self.scene.cards[i].setSelected(True)

@@ -5,7 +5,7 @@ drag a port onto a node, move cards, drop a card on an edge) becomes a request s
 window turns into an undoable command. The scene never edits the document itself."""
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene
 
@@ -151,7 +151,7 @@ class JourneyScene(QGraphicsScene):
         port, self._wire, self._wire_from = self._wire_from, None, None
         target = self.card_at(pos)
         if target is not None and target is not port.card:
-            self.connect_requested.emit(port.card.node_id, port.name, target.node_id)
+            self._later(self.connect_requested.emit, port.card.node_id, port.name, target.node_id)
 
     def card_at(self, pos: QPointF) -> NodeCard | None:
         for item in self.items(pos):
@@ -182,14 +182,14 @@ class JourneyScene(QGraphicsScene):
         self._press_positions = {}
         if not moves:
             return
-        self.move_requested.emit(moves)
+        self._later(self.move_requested.emit, moves)
         if len(moves) == 1:
             node_id = next(iter(moves))
             if not self.model.edges_of(node_id):
                 centre = self.cards[node_id].sceneBoundingRect().center()
                 edge = self.edge_at(centre, ignore=node_id)
                 if edge is not None:
-                    self.splice_requested.emit(node_id, edge)
+                    self._later(self.splice_requested.emit, node_id, edge)
 
     def selected_cards(self) -> list[NodeCard]:
         return [i for i in self.selectedItems() if isinstance(i, NodeCard)]
@@ -220,8 +220,13 @@ class JourneyScene(QGraphicsScene):
             return super().dropEvent(event)
         kind = bytes(event.mimeData().data(KIND_MIME)).decode()
         pos = event.scenePos()
-        self.kind_dropped.emit(kind, pos - QPointF(CARD_W / 2, CARD_H / 2), self.edge_at(pos))
+        self._later(self.kind_dropped.emit, kind, pos - QPointF(CARD_W / 2, CARD_H / 2), self.edge_at(pos))
         event.acceptProposedAction()
+
+    def _later(self, emit, *args) -> None:
+        """Requests change the items; Qt still holds some of them while it delivers the event that
+        made the request. Emitting once the event is over keeps it from touching a deleted item."""
+        QTimer.singleShot(0, self, lambda: emit(*args))
 
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         painter.fillRect(rect, self.theme.background)

@@ -37,6 +37,7 @@ def drop_kind(w, kind: str, scene_pos: QPointF) -> str:
         ev = cls(at.toPoint(), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
         QApplication.sendEvent(port, ev)
     QApplication.sendEvent(port, QDropEvent(at, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    QApplication.processEvents()                     # the scene acts once the drop event is over
     added = set(w.editor.scene.cards) - before
     assert len(added) == 1, f"dropping {kind} added {added}"
     return added.pop()
@@ -52,12 +53,14 @@ def connect(qtbot, w, source: str, port: str, target: str) -> None:
     qtbot.mouseMove(vp, pos=(start + end) / 2)
     qtbot.mouseMove(vp, pos=end)
     qtbot.mouseRelease(vp, Qt.LeftButton, pos=end)
+    QApplication.processEvents()
 
 
 def pick(qtbot, w, node_id: str) -> None:
     card = w.editor.scene.cards[node_id]
     at = w.view.mapFromScene(card.sceneBoundingRect().topLeft() + QPointF(120, 55))
     qtbot.mouseClick(w.view.viewport(), Qt.LeftButton, pos=at)
+    QApplication.processEvents()
     assert w.node_inspector.isVisible() and w._inspected == node_id
 
 
@@ -145,3 +148,35 @@ def test_publish_is_refused_while_a_problem_exists_and_allowed_once_fixed(qtbot,
     w.publish_action.trigger()
     assert published_versions(w) == 1
     assert "Published" in w.status.text()
+
+
+def test_splice_copy_paste_duplicate_and_delete_are_undoable(qtbot, window):
+    w = window
+    trigger = drop_kind(w, "trigger.event", QPointF(200, 0))
+    email = drop_kind(w, "action.email", QPointF(200, 400))
+    connect(qtbot, w, trigger, "next", email)
+    edge = w.editor.journey.edges[0]
+    middle = w.editor.scene.edges[id(edge)].path().pointAtPercent(0.5)
+    wait = drop_kind(w, "wait.delay", middle + QPointF(0, 38))           # dropped onto the connection
+    assert {(e.source, e.target) for e in w.editor.journey.edges} == {(trigger, wait), (wait, email)}
+    w.undo_action.trigger()
+    assert {(e.source, e.target) for e in w.editor.journey.edges} == {(trigger, email)}
+    w.redo_action.trigger()
+
+    w.editor.scene.clearSelection()
+    for node_id in (wait, email):
+        w.editor.scene.cards[node_id].setSelected(True)
+    w.findChild(type(w.undo_action), "copy").trigger()
+    w.findChild(type(w.undo_action), "paste").trigger()
+    kinds = sorted(n.kind for n in w.editor.journey.nodes)
+    assert kinds == ["action.email", "action.email", "trigger.event", "wait.delay", "wait.delay"]
+    pasted = [c.node_id for c in w.editor.scene.selected_cards()]
+    assert len(pasted) == 2 and not {wait, email} & set(pasted)
+    assert any(e.source in pasted and e.target in pasted for e in w.editor.journey.edges)   # their edge came along
+    w.findChild(type(w.undo_action), "duplicate").trigger()
+    assert len(w.editor.journey.nodes) == 7
+    w.findChild(type(w.undo_action), "delete").trigger()
+    assert len(w.editor.journey.nodes) == 5
+    for _ in range(3):
+        w.undo_action.trigger()
+    assert len(w.editor.journey.nodes) == 3 and len(w.editor.journey.edges) == 2
