@@ -319,8 +319,16 @@ def run(args: argparse.Namespace) -> int:
     stopping = []
     signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
     scheduler = Scheduler(store, clock, sender_for(store))
+    routines = None
+    if not args.fast_forward and args.sync_every != "0":
+        from connectors.routines import scheduled
+        from nodes.durations import parse_duration
+        try:
+            routines = scheduled(store, parse_duration(args.sync_every))
+        except ValueError as e:
+            raise InputError("--sync-every", str(e)) from None
     total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
-                          stop=lambda: bool(stopping))
+                          stop=lambda: bool(stopping), routines=routines)
     print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} messages queued, "
           f"{total.delivered} handed to senders")
     return 0
@@ -332,6 +340,8 @@ def _(p):
     p.add_argument("--fast-forward", action="store_true",
                    help="run on a virtual clock kept in the workspace, jumping to each due moment (previews and tests)")
     p.add_argument("--start", metavar="ISO", help="with --fast-forward: where the virtual clock starts")
+    p.add_argument("--sync-every", default="15m", metavar="DURATION",
+                   help="how often CRM connectors sync and SendGrid's unsubscribes are pulled (0: never)")
 
 
 @_workspace

@@ -85,12 +85,16 @@ class Scheduler:
             return s.scalar(select(func.min(Contact.next_due)))
 
     def run(self, until_idle: bool = False, fast_forward: bool = False, stop: Callable[[], bool] = lambda: False,
-            idle_sleep: float = 1.0, on_tick: Callable[[Tick], None] | None = None) -> Tick:
+            idle_sleep: float = 1.0, on_tick: Callable[[Tick], None] | None = None,
+            routines: Callable[[], None] | None = None) -> Tick:
         """Run until stopped; with `until_idle`, return when nothing is due (with `fast_forward`, a
-        virtual clock jumps to the next due moment instead, until nothing at all is left)."""
+        virtual clock jumps to the next due moment instead, until nothing at all is left).
+        `routines` runs between batches (the connectors' scheduled syncs); it keeps its own pace."""
         import time
         total = Tick()
         while not stop():
+            if routines is not None:
+                routines()
             tick = self.step_batch()
             for f in ("contacts", "steps", "messages", "delivered"):
                 setattr(total, f, getattr(total, f) + getattr(tick, f))

@@ -1,0 +1,72 @@
+"""What the embedded scheduler does for connectors on a schedule: sync each CRM connector (pull,
+then push back score, stage and owner) and pull SendGrid's bounces and unsubscribes as consent
+changes. A dead provider is one line on standard error; the scheduler carries on."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import select
+
+from connectors import registry
+from connectors.secrets import get_secret
+from runtime.contacts import Event, identity
+from runtime.store import repository as repo
+from runtime.store.models import ConnectorRow
+from runtime.store.workspace import Store
+
+
+def crm_sync(store: Store, name: str, kind: str, settings: dict) -> str:
+    from runtime import sync as crm
+    spec = registry.get(kind)
+    source = spec.source(name, spec.settings.model_validate(settings), lambda key: get_secret(name, key))
+    result = crm.sync(store, name, source)
+    pushed = crm.push_changes(store, name, source)
+    return f"{name}: {result.added} added, {result.updated} updated; {pushed.sent} pushed back"
+
+
+def suppressions(store: Store, name: str, kind: str, settings: dict) -> str:
+    """SendGrid's bounces and unsubscribes since the last pull become `contact_updated` events that
+    set consent_email to unsubscribed: unsubscribing takes effect on every journey at once."""
+    from connectors.sendgrid import pull_suppressions
+    spec = registry.get(kind)
+    key = f"suppressions:{name}"
+    with store.session() as s:
+        since = repo.get_settings(s).get(key)
+    started = datetime.now(timezone.utc)
+    found = pull_suppressions(name, spec.settings.model_validate(settings), lambda k: get_secret(name, k),
+                              datetime.fromisoformat(since) if since else started - timedelta(days=30))
+    events = [Event(identity(email), "contact_updated", started,
+                    {"consent_email": "unsubscribed", "unsubscribed_reason": reason}) for email, reason in found]
+    with store.session() as s:
+        ours = [ev for ev in events if repo.contact_id(s, ev.contact) is not None]   # never adds contacts
+        if ours:
+            repo.record_events(s, ours, started)
+        repo.set_setting(s, key, started.isoformat())
+    return f"{name}: {len(found)} bounce(s) and unsubscribe(s) pulled back"
+
+
+ROUTINES: dict[str, Callable[[Store, str, str, dict], str]] = {"hubspot": crm_sync, "pipedrive": crm_sync,
+                                                                "sendgrid": suppressions}
+
+
+def scheduled(store: Store, every: timedelta) -> Callable[[], None]:
+    """A callable for the scheduler's loop that runs each connector's routine at most every `every`."""
+    last: dict[str, datetime] = {}
+
+    def tick() -> None:
+        now = datetime.now(timezone.utc)
+        with store.session() as s:
+            rows = [(r.name, r.kind, dict(r.settings)) for r in s.scalars(select(ConnectorRow))]
+        for name, kind, settings in rows:
+            routine = ROUTINES.get(kind)
+            if routine is None or now - last.get(name, datetime.min.replace(tzinfo=timezone.utc)) < every:
+                continue
+            last[name] = now
+            try:
+                print(routine(store, name, kind, settings), file=sys.stderr, flush=True)
+            except Exception as e:                  # a dead CRM or provider never stops the scheduler
+                print(f"{name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr, flush=True)
+
+    return tick
