@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self._action(w, "Open team workspace (PostgreSQL)…", self.open_team_workspace)
         w.addSeparator()
         self._action(w, "Connectors…", self.connectors_dialog)
+        self._action(w, "Sync contacts…", self.sync_contacts)
         t = bar.addMenu("&Tools")
         self._action(t, "Audit workspace…", self.audit_workspace)
         s = bar.addMenu("&Simulate")
@@ -300,6 +301,30 @@ class MainWindow(QMainWindow):
             return
         self.dialog.accepted.connect(self._imported)
         self.dialog.open()
+
+    def sync_contacts(self, name: str | None = None):
+        """Pull contacts from one of the workspace's CRM connectors, off the GUI thread."""
+        from sqlalchemy import select
+
+        from app.sync_dialog import start_sync
+        from connectors import registry
+        from runtime.store.models import ConnectorRow
+        with self.workspace.store.session() as s:
+            crms = [(r.name, r.kind, dict(r.settings)) for r in s.scalars(select(ConnectorRow))
+                    if registry.get(r.kind) and registry.get(r.kind).source]
+        if not crms:
+            self.status.setText("No CRM connector in this workspace: add one under Workspace › Connectors…")
+            return None
+        if name is None:
+            if len(crms) == 1:
+                name = crms[0][0]
+            else:
+                name, ok = QInputDialog.getItem(self, "Sync contacts", "From:", [c[0] for c in crms], 0, False)
+                if not ok:
+                    return None
+        chosen = next(c for c in crms if c[0] == name)
+        self.sync_thread = start_sync(self, *chosen)
+        return self.sync_thread
 
     def open_workspace_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", "Workspaces (*.sqlite *.db)")

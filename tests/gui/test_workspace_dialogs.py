@@ -106,3 +106,38 @@ def test_a_team_workspace_opens_with_its_password_from_the_keyring(qtbot, tmp_pa
         assert get_secret(f"postgresql:switchback@127.0.0.1:{port}/switchback", "password") == "team-pass"
         team.close()
         team.workspace.store.close()
+
+
+def test_sync_contacts_shows_progress_and_can_be_cancelled_then_resumes(qtbot, tmp_path, test_keyring):
+    import io
+    import sys
+
+    from app.cli import main
+    from tests.connectors.fake_hubspot import FakeHubSpot
+    ws = str(tmp_path / "w.sqlite")
+    with FakeHubSpot(contacts=3_000) as hs:
+        sys.stdin = io.StringIO(hs.token + "\n")
+        assert main(["connector", "add", "crm", "--kind", "hubspot", "--set", f"base_url={hs.url}",
+                     "--secret", "access_token", "--workspace", ws]) == 0
+        sys.stdin = sys.__stdin__
+        w = build_window(workspace=ws)
+        qtbot.addWidget(w)
+        seen = []
+        thread = w.sync_contacts()
+        assert w.sync_progress.labelText().startswith("Syncing contacts from crm")
+        # Pressing Cancel sets this flag; set it from the sync's own thread at 1,000 so the test
+        # does not race a sync that takes well under a second.
+        from PySide6.QtCore import Qt
+        thread.progress.connect(lambda done, total: seen.append(done) or
+                                (done >= 1000 and setattr(thread, "cancel_requested", True)), Qt.DirectConnection)
+        qtbot.waitUntil(lambda: getattr(w, "last_sync", None) is not None, timeout=60000)
+        thread.wait()
+        assert "cancelled; the next sync resumes from here" in w.last_sync
+        first = len(w.workspace.contacts())
+        assert 1000 <= first < 3000 + 8 and seen and seen[-1] < 3000
+        w.last_sync = None
+        thread = w.sync_contacts()
+        qtbot.waitUntil(lambda: w.last_sync is not None, timeout=60000)
+        thread.wait()
+        assert "(done)" in w.last_sync
+        assert len(w.workspace.contacts()) == 3000 + 8            # the sample contacts and all of the CRM's
