@@ -2,9 +2,10 @@
 
 Every request carries `Idempotency-Key` (the outbox key), so a receiver that honours it turns a
 second hand-off into a no-op: this sender is idempotent. With a signing secret, each request is
-also signed: `X-Switchback-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed with the
-secret>` and `X-Switchback-Timestamp: <Unix seconds>`. A receiver recomputes the HMAC over the bytes
-it received and compares in constant time."""
+also signed: `X-Switchback-Timestamp: <Unix seconds>` and `X-Switchback-Signature: sha256=<hex
+HMAC-SHA256 of "<timestamp>." followed by the raw body, keyed with the secret>`. A receiver
+recomputes the HMAC over what it received, compares in constant time, and refuses old timestamps:
+the timestamp is signed too, so a captured request cannot be replayed later."""
 from __future__ import annotations
 
 import hashlib
@@ -43,8 +44,8 @@ def _shown(url: str) -> str:
     return urlsplit(url)._replace(query="", fragment="").geturl()
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
 class WebhookSender:
@@ -69,8 +70,9 @@ class WebhookSender:
             headers["Content-Type"] = "application/json"
         signing = self.secrets.get("signing_secret")
         if signing:
-            headers["X-Switchback-Timestamp"] = str(int(time.time()))
-            headers["X-Switchback-Signature"] = sign(signing, raw)
+            stamp = str(int(time.time()))
+            headers["X-Switchback-Timestamp"] = stamp
+            headers["X-Switchback-Signature"] = sign(signing, stamp, raw)
         where = _shown(url)
         response = self.http.request(method, url, where, content=raw or None, headers=headers)
         failure = failure_for(response, where)

@@ -347,7 +347,8 @@ def test_webhook_sends_signed_json_with_the_idempotency_key(senders):
     assert (r.method, r.path) == ("PUT", "/hooks/crm")          # the node's URL and method win
     assert r.json() == body and r.headers["Content-Type"] == "application/json"
     assert r.headers["Idempotency-Key"] == "enr-1/welcome/1"
-    expected = "sha256=" + hmac.new(b"whsec", r.body, hashlib.sha256).hexdigest()
+    stamp = r.headers["X-Switchback-Timestamp"].encode()
+    expected = "sha256=" + hmac.new(b"whsec", stamp + b"." + r.body, hashlib.sha256).hexdigest()
     assert r.headers["X-Switchback-Signature"] == expected
     assert abs(int(r.headers["X-Switchback-Timestamp"]) - time.time()) < 60
 
