@@ -309,7 +309,8 @@ class FakeReceiver(FakeHTTP):
         if not r.headers.get("Idempotency-Key"):
             return Reply(400, {"error": "Idempotency-Key is required"})
         if self.signing_secret:
-            expected = "sha256=" + hmac.new(self.signing_secret.encode(), r.body, hashlib.sha256).hexdigest()
+            signed = r.headers.get("X-Switchback-Timestamp", "").encode() + b"." + r.body
+            expected = "sha256=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
             if not hmac.compare_digest(expected, r.headers.get("X-Switchback-Signature", "")):
                 return Reply(401, {"error": "bad signature"})
         if r.body and not r.headers.get("Content-Type", "").startswith("application/json"):
