@@ -144,6 +144,7 @@ class ConnectorsDialog(QDialog):
             self.secret_edits[key] = edit
             self.secrets_box.addRow(key.replace("_", " ").capitalize() + (" *" if key in spec.required_secrets else ""), edit)
         self.note.setText(spec.help)
+        self.test_button.setVisible(bool(spec.channels))      # a CRM source sends nothing to test with
 
     def save(self) -> bool:
         name, kind = self.name.text().strip(), self.kind.currentData()
