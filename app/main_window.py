@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         w.addSeparator()
         self._action(w, "Connectors…", self.connectors_dialog)
         self._action(w, "Sync contacts…", self.sync_contacts)
+        self._action(w, "Messages that did not go out…", self.outbox_dialog)
         t = bar.addMenu("&Tools")
         self._action(t, "Audit workspace…", self.audit_workspace)
         s = bar.addMenu("&Simulate")
@@ -300,6 +301,11 @@ class MainWindow(QMainWindow):
             self.notice.open()
             return
         self.dialog.accepted.connect(self._imported)
+        self.dialog.open()
+
+    def outbox_dialog(self) -> None:
+        from app.outbox_dialog import OutboxDialog
+        self.dialog = OutboxDialog(self, self.workspace)
         self.dialog.open()
 
     def sync_contacts(self, name: str | None = None):

@@ -141,3 +141,51 @@ def test_sync_contacts_shows_progress_and_can_be_cancelled_then_resumes(qtbot, t
         thread.wait()
         assert "(done)" in w.last_sync
         assert len(w.workspace.contacts()) == 3000 + 8            # the sample contacts and all of the CRM's
+
+
+def test_a_refused_message_shows_with_the_providers_reason(qtbot, tmp_path, test_keyring):
+    import io
+    import sys
+
+    from app.cli import main
+    from app.outbox_dialog import OutboxDialog
+    from tests.connectors.servers import FakeSMTP
+    ws = str(tmp_path / "w.sqlite")
+    people = tmp_path / "p.csv"
+    people.write_text("email,first_name,consent_email\nnobody@shop.test,No,subscribed\n")
+    journey = tmp_path / "j.journey.json"
+    journey.write_text('{"format": "switchback.journey/1", "key": "hi", "name": "Hi", "nodes": ['
+                       '{"id": "all", "kind": "trigger.manual", "config": {}}, {"id": "mail", "kind": "action.email",'
+                       ' "config": {"connector": "mail", "subject": "Hi", "body": "."}}], "edges": [{"from": "all", "to": "mail"}]}')
+    with FakeSMTP() as server:
+        server.refuse.add("nobody@shop.test")
+        sys.stdin = io.StringIO("")
+        for args in (["connector", "add", "mail", "--kind", "smtp", "--set", "host=127.0.0.1", "--set", f"port={server.port}",
+                      "--set", "from=a@shop.test", "--set", "tls=none"], ["import", str(people)], ["publish", str(journey)],
+                     ["enroll", "hi", "nobody@shop.test"], ["run", "--until-idle"]):
+            assert main([*args, "--workspace", ws]) == 0
+        sys.stdin = sys.__stdin__
+    w = build_window(workspace=ws)
+    qtbot.addWidget(w)
+    d = OutboxDialog(w, w.workspace)
+    qtbot.addWidget(d)
+    assert d.table.rowCount() == 1
+    row = [d.table.item(0, j).text() for j in range(d.table.columnCount())]
+    assert row[1] == "nobody@shop.test" and row[2] == "hi › mail" and row[4] == "failed"
+    assert "550 5.1.1" in row[5] and "User unknown" in row[5]
+
+
+def test_without_a_keyring_a_secret_is_refused_with_how_to_get_one(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    env = {**__import__("os").environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    p = subprocess.run([sys.executable, "-m", "app", "connector", "add", "mail", "--kind", "smtp", "--set", "host=h",
+                        "--set", "from=a@b.test", "--secret", "password", "--workspace", str(tmp_path / "w.sqlite")],
+                       cwd=ROOT, input="pw-never-stored\n", capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 2
+    assert "no OS keyring is available" in p.stderr and "never stored in plain text" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    store = tmp_path / "w.sqlite"
+    assert not store.exists() or b"pw-never-stored" not in store.read_bytes()
