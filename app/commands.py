@@ -219,7 +219,6 @@ def enroll(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from runtime import sandbox
-    from runtime.contacts import identity
     from runtime.store import repository as repo
     from runtime.store.codec import decode
     from runtime.engine import ENROLL_EVENT
@@ -347,7 +346,6 @@ def _(p):
 @_workspace
 @command("trace", "a contact's timeline: every step, message, skip and its reason")
 def trace(args: argparse.Namespace) -> int:
-    from runtime.store.workspace import open_store
     from runtime.trace import timeline
     store = _store(args)
     with store.session() as s:

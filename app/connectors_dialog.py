@@ -9,11 +9,10 @@ from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-                               QVBoxLayout, QWidget)
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout)
 from sqlalchemy import delete, select
 
-from canvas.inspector import ConfigForm
+from canvas.config_form import ConfigForm
 from connectors import registry
 from connectors import workspace as connectors
 from connectors.secrets import SecretsUnavailable, delete_secret, get_secret

@@ -2,7 +2,6 @@
 simulation. It composes the pieces and wires them to the workspace; it decides nothing itself."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence

@@ -14,8 +14,7 @@ import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select
 
 from runtime.store import bulk
 from runtime.store.models import Delivery, OutboxRow

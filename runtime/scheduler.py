@@ -11,7 +11,6 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import func, select

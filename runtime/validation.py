@@ -3,12 +3,11 @@ kind's pydantic model, conditions and templates with the sandbox."""
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from typing import Iterator
 
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-import nodes
 from nodes.fields import dict_values_role, role_of
 from runtime import sandbox
 from runtime.document import Journey

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from runtime.contacts import Event, identity, with_defaults
 from runtime.document import Journey
 from runtime.engine import WorkspaceRules
 from runtime.settings import FrequencyCap, QuietHours
-from runtime.state import ACTIVE, ContactState, Enrollment
+from runtime.state import ContactState, Enrollment
 from runtime.store import bulk
 from runtime.store.codec import decode, encode
 from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGroupBox, QL
 
 import nodes
 from canvas.code_editors import ConditionEdit, TemplateEdit
-from canvas.inspector import ConfigForm, NodeInspector, SettingsInspector
+from canvas.config_form import ConfigForm
+from canvas.inspector import NodeInspector, SettingsInspector
 from runtime.sandbox import Fields
 from runtime.settings import Settings
 
