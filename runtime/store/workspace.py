@@ -49,6 +49,15 @@ def alembic_config() -> Config:
     return cfg
 
 
+def _shown(url: str) -> str:
+    """A database URL as it may be printed: without its password."""
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(url).render_as_string(hide_password=True) if "://" in url else url
+    except Exception:
+        return url
+
+
 class Store:
     """One workspace database. `session()` is one unit of work: commit on success, roll back on error."""
 
@@ -76,7 +85,7 @@ class Store:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
         except OperationalError as e:
-            raise InputError(self.url, f"cannot open the workspace: {e.orig}") from None
+            raise InputError(_shown(self.url), "cannot open the workspace: " + " ".join(str(e.orig).split())) from None
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:
@@ -96,4 +105,5 @@ def open_store(workspace: str | Path | None = None, db: str | None = None) -> St
     try:
         return Store(url_for(workspace, db))
     except SQLAlchemyError as e:
-        raise InputError(workspace or db or str(default_path()), f"cannot open the workspace: {e}") from None
+        raise InputError(_shown(str(workspace or db or default_path())),
+                         "cannot open the workspace: " + " ".join(str(e).split())) from None
