@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import dataclass
 import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from runtime.store import bulk
 from runtime.store.models import Delivery, OutboxRow
@@ -112,42 +113,76 @@ def recover(store: Store, wall: datetime, sender_for: SenderFor) -> None:
                 row.error = "the worker stopped while handing this over; not sent again so it cannot arrive twice"
 
 
-def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 500, skip_locked: bool = False) -> int:
+@dataclass(slots=True)
+class Handoff:
+    """One outbox message as a sender gets it."""
+    id: int
+    key: str
+    contact_id: int
+    journey: str
+    node: str
+    channel: str
+    connector: str | None
+    to: str | None
+    payload: dict[str, Any]
+    at: datetime
+    attempts: int                     # including this one
+    next_attempt: datetime | None
+
+
+_CLAIMED = ("id", "key", "contact_id", "journey", "node", "channel", "connector", "to", "payload", "at", "attempts",
+            "next_attempt")
+
+
+def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 2000, skip_locked: bool = False) -> int:
     """Hand due messages to their senders; returns how many were handled."""
     wall = datetime.now(timezone.utc)
     recover(store, wall, sender_for)
+    t = OutboxRow.__table__
     with store.session() as s:
-        q = (select(OutboxRow).where(OutboxRow.status == "pending",
-                                     or_(OutboxRow.next_attempt.is_(None), OutboxRow.next_attempt <= now))
-             .order_by(OutboxRow.id).limit(limit))
+        q = (select(*[t.c[n] for n in _CLAIMED])
+             .where(t.c.status == "pending", or_(t.c.next_attempt.is_(None), t.c.next_attempt <= now))
+             .order_by(t.c.id).limit(limit))
         if skip_locked:
             q = q.with_for_update(skip_locked=True)
-        batch = s.scalars(q).all()
-        for row in batch:
-            row.status, row.attempts, row.claimed_until, row.claimed_by = "sending", row.attempts + 1, wall + LEASE, WORKER
+        batch = [Handoff(**{**r._mapping, "attempts": r.attempts + 1}) for r in s.execute(q)]
+        for part in range(0, len(batch), 500):
+            ids = [h.id for h in batch[part:part + 500]]
+            s.execute(update(t).where(t.c.id.in_(ids)).values(status="sending", attempts=t.c.attempts + 1,
+                                                              claimed_until=wall + LEASE, claimed_by=WORKER))
     outcomes = []
-    groups: dict[int, tuple[Sender, list[OutboxRow]]] = {}
-    for row in batch:
-        sender = sender_for(row.channel, row.connector)
-        groups.setdefault(id(sender), (sender, []))[1].append(row)
-    for sender, rows in groups.values():
+    groups: dict[int, tuple[Sender, list[Handoff]]] = {}
+    for h in batch:
+        sender = sender_for(h.channel, h.connector)
+        groups.setdefault(id(sender), (sender, []))[1].append(h)
+    for sender, handoffs in groups.values():
         if hasattr(sender, "send_batch"):
-            sender.send_batch(rows)
-            outcomes += [_outcome(row, None, now) for row in rows]
-            continue
-        for row in rows:
             try:
-                sender.send(row)
-                outcomes.append(_outcome(row, None, now))
+                sender.send_batch(handoffs)
+                outcomes += [_outcome(h, None, now) for h in handoffs]
+            except Exception as e:
+                outcomes += [_outcome(h, _unexpected(e), now) for h in handoffs]
+            continue
+        for h in handoffs:
+            try:
+                sender.send(h)
+                outcomes.append(_outcome(h, None, now))
             except (TemporaryFailure, PermanentFailure) as e:
-                outcomes.append(_outcome(row, e, now))
+                outcomes.append(_outcome(h, e, now))
+            except Exception as e:
+                outcomes.append(_outcome(h, _unexpected(e), now))
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
     with store.session() as s:
-        bulk.update_by_id(s, OutboxRow.__table__, outcomes)
+        bulk.update_by_id(s, t, outcomes)
     return len(batch)
 
 
-def _outcome(row: OutboxRow, failure: Exception | None, now: datetime) -> dict[str, Any]:
+def _unexpected(e: Exception) -> TemporaryFailure:
+    """A sender's own bug must not stop the scheduler: the message waits and says what happened."""
+    return TemporaryFailure(f"the sender failed unexpectedly ({type(e).__name__}: {e})")
+
+
+def _outcome(row: Handoff, failure: Exception | None, now: datetime) -> dict[str, Any]:
     done = dict(id=row.id, claimed_until=None, claimed_by=None, status="sent", next_attempt=row.next_attempt,
                 sent_at=datetime.now(timezone.utc), error=None)
     if isinstance(failure, TemporaryFailure):
