@@ -6,7 +6,6 @@ import json
 
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
-from PySide6.QtCore import QMimeData
 
 import nodes
 from canvas import commands as cmd
@@ -17,8 +16,9 @@ from canvas.scene import JourneyScene
 from canvas.theme import Theme, system_theme
 from runtime import document, validation
 from runtime.document import Edge, Journey, Node
+from runtime.problems import InputError
 
-CLIP_MIME = "application/x-switchback-nodes"
+CLIP_FORMAT = "switchback.nodes/1"
 
 
 class JourneyEditor(QObject):
@@ -122,22 +122,29 @@ class JourneyEditor(QObject):
             card.setSelected(True)
 
     def copy(self) -> None:
+        """Selected nodes and the edges among them, to the clipboard as JSON text: it pastes into
+        another journey or another Switchback, and reads in any text editor."""
         ids = {c.node_id for c in self.scene.selected_cards()}
         if not ids:
             return
-        data = {"nodes": [self.model.node(i).to_dict() for i in ids],
+        data = {"format": CLIP_FORMAT, "nodes": [self.model.node(i).to_dict() for i in ids],
                 "edges": [e.to_dict() for e in self.journey.edges if e.source in ids and e.target in ids]}
-        mime = QMimeData()
-        mime.setData(CLIP_MIME, json.dumps(data).encode())
-        mime.setText(json.dumps(data, indent=2))
-        QGuiApplication.clipboard().setMimeData(mime)
+        # Plain text, not a custom QMimeData: the clipboard owning a Python-made QMimeData crashes
+        # PySide at exit.
+        QGuiApplication.clipboard().setText(json.dumps(data, indent=2))
 
     def paste(self, offset: tuple[float, float] = (40, 40)) -> list[str]:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None or not mime.hasFormat(CLIP_MIME):
+        try:
+            data = json.loads(QGuiApplication.clipboard().text())
+        except ValueError:
             return []
-        data = json.loads(bytes(mime.data(CLIP_MIME)).decode())
-        doc = document.from_dict({"format": document.FORMAT, "key": "clip", "name": "clip", **data})
+        if not isinstance(data, dict) or data.get("format") != CLIP_FORMAT:
+            return []
+        try:
+            doc = document.from_dict({"format": document.FORMAT, "key": "clip", "name": "clip",
+                                      "nodes": data.get("nodes", []), "edges": data.get("edges", [])})
+        except InputError:
+            return []
         ids = cmd.paste(self.undo, self.model, doc.nodes, doc.edges, offset)
         self.scene.clearSelection()
         for i in ids:

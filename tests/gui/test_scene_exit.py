@@ -1,4 +1,6 @@
-"""PySide6 6.12.0 aborted at exit after building a scene ("none_dealloc"); keep this guard."""
+"""PySide6 6.12.0 aborted at exit after building a scene ("none_dealloc"); a QMimeData made in Python
+and handed to the clipboard crashed 6.11 at exit. Keep these guards: a crash at exit fails CI even
+when every test passed."""
 import subprocess
 import sys
 
@@ -13,6 +15,12 @@ from runtime import document
 app = QApplication(sys.argv)
 scene = JourneyScene(JourneyModel(document.load(r"{DATA / 'every-kind.journey.json'}")))
 assert len(scene.cards) == 23
+from canvas.editor import JourneyEditor
+editor = JourneyEditor(document.load(r"{DATA / 'every-kind.journey.json'}"))
+for card in editor.scene.cards.values():
+    card.setSelected(True)
+editor.copy()
+assert len(editor.paste()) == 23
 print("built")
 """
 
