@@ -213,7 +213,11 @@ class MainWindow(QMainWindow):
         if self.editor is None:
             return
         self.save_now()
-        version, problems = self.workspace.publish(self.editor.journey)
+        try:
+            version, problems = self.workspace.publish(self.editor.journey)
+        except StaleDraft as e:
+            self.status.setText(f"Not published: {e}")
+            return
         if version is None:
             lines = "\n".join(f"• {p.where}: {p.message}" for p in problems[:12])
             self.notice = QMessageBox(QMessageBox.Warning, "Not published",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from resources import ROOT as RESOURCES
 from runtime import document, validation
@@ -27,12 +27,13 @@ class JourneyInfo:
     published: int | None
     updated_at: datetime
     active: int
+    edited: bool = False                  # the draft differs from the latest published version
 
     @property
     def status(self) -> str:
         if self.published is None:
             return "draft"
-        return f"published v{self.published}"
+        return f"published v{self.published}" + (", edited since" if self.edited else "")
 
 
 class Workspace:
@@ -52,9 +53,13 @@ class Workspace:
         with self.store.session() as s:
             published = dict(s.execute(select(JourneyVersion.key, func.max(JourneyVersion.version))
                                         .group_by(JourneyVersion.key)).all())
+            latest = {key: doc for key, doc in s.execute(
+                select(JourneyVersion.key, JourneyVersion.document)
+                .where(tuple_(JourneyVersion.key, JourneyVersion.version).in_(list(published.items()))))} if published else {}
             active = dict(s.execute(select(EnrollmentRow.journey, func.count()).where(EnrollmentRow.state == "active")
                                     .group_by(EnrollmentRow.journey)).all())
-            return [JourneyInfo(r.key, r.name, r.revision, published.get(r.key), r.updated_at, active.get(r.key, 0))
+            return [JourneyInfo(r.key, r.name, r.revision, published.get(r.key), r.updated_at, active.get(r.key, 0),
+                                edited=r.key in latest and latest[r.key] != r.draft)
                     for r in s.scalars(select(JourneyRow).order_by(JourneyRow.name))]
 
     def load(self, key: str) -> Journey:
@@ -77,8 +82,11 @@ class Workspace:
         problems = validation.validate(journey)
         if problems:
             return None, problems
+        self.save_draft(journey)                  # refused if someone else changed it meanwhile
         with self.store.session() as s:
-            return repo.publish(s, journey, self.now()), []
+            version = repo.publish(s, journey, self.now(), by=self.user)
+            self.revisions[journey.key] = s.get(JourneyRow, journey.key).revision   # publishing saved the draft too
+        return version, []
 
     def contacts(self, limit: int | None = None) -> list[dict]:
         with self.store.session() as s:

@@ -27,3 +27,14 @@ def test_a_stale_draft_is_refused_with_who_and_when(qtbot, tmp_path):
     saved = anna.workspace.load(key)
     assert any(n.kind == "action.score" for n in saved.nodes)
     assert not any(n.kind == "wait.delay" and n.position == [600, 300] for n in saved.nodes)
+
+
+def test_the_journeys_list_says_when_a_published_journey_was_edited_since(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    assert w.journeys.item(0).text() == "Welcome series\ndraft"
+    w.publish()
+    assert w.journeys.item(0).text() == "Welcome series\npublished v1"
+    w.editor.add_node("action.score", QPointF(600, 0))
+    w.save_now()
+    assert w.journeys.item(0).text() == "Welcome series\npublished v1, edited since"
