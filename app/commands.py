@@ -51,21 +51,21 @@ def load_valid(paths: list[str]) -> list:
     return journeys
 
 
-def _zone(name: str):
+def _zone(name: str, place: str = "--timezone"):
     from zoneinfo import ZoneInfo
     try:
         return ZoneInfo(name)
     except Exception:
-        raise InputError("--timezone", f"{name!r} is not an IANA time zone (such as Europe/Berlin)") from None
+        raise InputError(place, f"{name!r} is not an IANA time zone (such as Europe/Berlin)") from None
 
 
-def _cap(text: str):
+def _cap(text: str, place: str = "--cap"):
     from runtime.settings import FrequencyCap
     try:
         n, per = text.split("/", 1)
         return FrequencyCap(messages=int(n), per=per)
     except Exception:
-        raise InputError("--cap", f"{text!r} is not N/DURATION (such as 3/7d)") from None
+        raise InputError(place, f"{text!r} is not N/DURATION (such as 3/7d)") from None
 
 
 @command("simulate", "run journeys together on a virtual clock; nothing is sent")
@@ -270,13 +270,13 @@ def workspace(args: argparse.Namespace) -> int:
         key, _, value = pair.partition("=")
         try:
             if key == "timezone":
-                _zone(value)
+                _zone(value, key)
                 values[key] = value
             elif key == "quiet_hours":
                 start, end = value.split("-")
                 values[key] = QuietHours(start=start, end=end).model_dump()
             elif key == "frequency_cap":
-                values[key] = _cap(value).model_dump()
+                values[key] = _cap(value, key).model_dump()
             else:
                 raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
         except InputError:
@@ -368,7 +368,7 @@ def export_image(args: argparse.Namespace) -> int:
     from pathlib import Path
     journey = document.load(args.file)
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise InputError(args.out, "use an .png, .svg or .pdf file name")
+        raise InputError(args.out, "name a .png, .svg or .pdf file")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
