@@ -4,7 +4,7 @@ Values are converted here exactly as the models' column types store them."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
 from sqlalchemy import JSON, Table
@@ -13,17 +13,26 @@ from sqlalchemy.orm import Session
 from runtime.store.models import UTC
 
 
+def _tagged(value: Any) -> Any:
+    """Dates in JSON, tagged as runtime/store/codec.py stores them (json.dumps calls this only for
+    what it cannot write itself, so plain values cost nothing)."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def _converter(column, dialect: str):
+    """How a value of this column goes to the driver; None when it goes as it is."""
     if isinstance(column.type, UTC):
-        if dialect == "sqlite":            # as SQLAlchemy's SQLite DATETIME stores it: naive UTC text
-            return _sqlite_time
-        return lambda v: v
+        return _sqlite_time if dialect == "sqlite" else None     # SQLite: naive UTC text, as SQLAlchemy stores it
     if isinstance(column.type, JSON):
         if dialect == "sqlite":
-            return lambda v: None if v is None else json.dumps(v)
+            return lambda v: None if v is None else json.dumps(v, default=_tagged)
         from psycopg.types.json import Json
-        return lambda v: None if v is None else Json(v)
-    return lambda v: v
+        return lambda v: None if v is None else Json(v, dumps=lambda x: json.dumps(x, default=_tagged))
+    return None
 
 
 _TIMES: dict[datetime, str] = {}
@@ -44,8 +53,14 @@ def _sqlite_time(v: datetime | None) -> str | None:
 
 
 def _rows(table: Table, names: Sequence[str], rows: list[dict[str, Any]], dialect: str) -> list[tuple]:
-    convert = [_converter(table.c[n], dialect) for n in names]
-    return [tuple(f(r[n]) for f, n in zip(convert, names)) for r in rows]
+    convert = [(i, f) for i, n in enumerate(names) if (f := _converter(table.c[n], dialect)) is not None]
+    out = []
+    for r in rows:
+        values = [r[n] for n in names]
+        for i, f in convert:
+            values[i] = f(values[i])
+        out.append(tuple(values))
+    return out
 
 
 def insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:

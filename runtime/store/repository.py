@@ -246,7 +246,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
         contacts.append(dict(
-            id=item.id, fields=encode(cs.fields), updated_at=now, last_activity=cs.last_activity,
+            id=item.id, fields=cs.fields, updated_at=now, last_activity=cs.last_activity,   # bulk tags dates
             timers=[[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()],
             history={k: [t.isoformat() for t in v] for k, v in cs.events.items()}, admitted=generation, next_due=due))
         for e in cs.enrollments:

@@ -1,0 +1,39 @@
+"""Contact state written by the scheduler's bulk path reads back as it was: dates stay dates."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from runtime.store import repository as repo
+from runtime.store.workspace import Store
+from tests.support import postgres
+
+NOW = datetime(2026, 3, 10, 9, 30, 15, 123456, tzinfo=timezone.utc)
+
+
+def roundtrip(store: Store) -> None:
+    with store.session() as s:
+        repo.import_contacts(s, [{"email": "Ada@Shop.test", "renewal_date": date(2027, 1, 15), "plan": "Pro"}], NOW)
+    with store.session() as s:
+        [item] = repo.load(s, [repo.contact_id(s, "ada@shop.test")], NOW, None)
+        item.state.fields["seen_at"] = NOW
+        item.state.fields["score"] = 7
+        item.state.fields_dirty = True
+        repo.save(s, [item], NOW, generation=1)
+    with store.session() as s:
+        [item] = repo.load(s, [repo.contact_id(s, "ada@shop.test")], NOW, None)
+    fields = item.state.fields
+    assert fields["renewal_date"] == date(2027, 1, 15) and type(fields["renewal_date"]) is date
+    assert fields["seen_at"] == NOW
+    assert (fields["score"], fields["plan"], item.admitted) == (7, "Pro", 1)
+
+
+def test_sqlite(tmp_path):
+    roundtrip(Store(f"sqlite:///{tmp_path / 'w.sqlite'}"))
+
+
+@pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed (.ci/run installs it)")
+def test_postgresql():
+    with postgres.server() as url:
+        store = Store(url)
+        roundtrip(store)
+        store.close()
