@@ -220,7 +220,6 @@ def enroll(args: argparse.Namespace) -> int:
 
     from runtime import sandbox
     from runtime.store import repository as repo
-    from runtime.store.codec import decode
     from runtime.engine import ENROLL_EVENT
     from runtime.store.models import Contact, EventRow
     if bool(args.emails) == bool(args.where):
@@ -241,7 +240,7 @@ def enroll(args: argparse.Namespace) -> int:
                 ids.append(cid)
         else:
             ids = [row.id for row in s.scalars(select(Contact))
-                   if sandbox.evaluate(args.where, {"contact": sandbox.Fields(decode(row.fields))})]
+                   if sandbox.evaluate(args.where, {"contact": sandbox.Fields(row.fields)})]
         # An enrollment is an event the scheduler acts on, so it is logged and survives a crash.
         for cid in ids:
             s.add(EventRow(contact_id=cid, type=ENROLL_EVENT, at=now, properties={"journey": args.key},

@@ -12,7 +12,6 @@ from runtime import document, validation
 from runtime.contacts import read_contacts_csv
 from runtime.document import Journey
 from runtime.store import repository as repo
-from runtime.store.codec import decode
 from runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
 from runtime.store.workspace import Store
 
@@ -93,7 +92,7 @@ class Workspace:
             q = select(Contact.fields).order_by(Contact.id)
             if limit:
                 q = q.limit(limit)
-            return [decode(f) for f in s.scalars(q)]
+            return list(s.scalars(q))
 
     def seed_if_empty(self) -> str | None:
         """A new workspace starts with sample contacts and a template journey, so there is something

@@ -79,6 +79,7 @@ class ContactState:
     outbox: list[Message] = field(default_factory=list)
     log: list[Step] = field(default_factory=list)
     fields_dirty: bool = False
+    events_dirty: bool = False                                    # `events` changed since loaded
     changes: list[dict[str, Any]] = field(default_factory=list)   # fields before each change a step made, to react to
 
     def active(self, journey: str | None = None) -> list[Enrollment]:
@@ -93,6 +94,7 @@ class ContactState:
 
     def record_event(self, type: str, at: datetime) -> None:
         bisect.insort(self.events.setdefault(type, []), at)
+        self.events_dirty = True
         if self.last_activity is None or at > self.last_activity:
             self.last_activity = at
 

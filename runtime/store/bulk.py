@@ -3,83 +3,63 @@ thousands of rows a second, and SQLAlchemy's per-row parameter processing would 
 Values are converted here exactly as the models' column types store them."""
 from __future__ import annotations
 
-import json
-from datetime import date, datetime, timezone
 from typing import Any, Sequence
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.orm import Session
 
-from runtime.store.models import UTC
-
-
-def _tagged(value: Any) -> Any:
-    """Dates in JSON, tagged as runtime/store/codec.py stores them (json.dumps calls this only for
-    what it cannot write itself, so plain values cost nothing)."""
-    if isinstance(value, datetime):
-        return {"$datetime": value.isoformat()}
-    if isinstance(value, date):
-        return {"$date": value.isoformat()}
-    raise TypeError(f"{type(value).__name__} is not JSON")
+from runtime.store import codec
+from runtime.store.models import UTC, sqlite_text
 
 
 def _converter(column, dialect: str):
     """How a value of this column goes to the driver; None when it goes as it is."""
     if isinstance(column.type, UTC):
-        return _sqlite_time if dialect == "sqlite" else None     # SQLite: naive UTC text, as SQLAlchemy stores it
+        return sqlite_text if dialect == "sqlite" else None     # SQLite: naive UTC text, as SQLAlchemy stores it
     if isinstance(column.type, JSON):
         if dialect == "sqlite":
-            return lambda v: None if v is None else json.dumps(v, default=_tagged)
+            return lambda v: None if v is None else codec.dumps(v)
         from psycopg.types.json import Json
-        return lambda v: None if v is None else Json(v, dumps=lambda x: json.dumps(x, default=_tagged))
+        return lambda v: None if v is None else Json(v, dumps=codec.dumps)
     return None
 
 
-_TIMES: dict[datetime, str] = {}
-
-
-def _sqlite_time(v: datetime | None) -> str | None:
-    """Rows in one batch share a few moments (its `now`, the same due times): format each once."""
-    if v is None:
-        return None
-    text = _TIMES.get(v)
-    if text is None:
-        if len(_TIMES) > 50_000:
-            _TIMES.clear()
-        u = v.astimezone(timezone.utc)
-        text = _TIMES[v] = "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (u.year, u.month, u.day, u.hour, u.minute,
-                                                                   u.second, u.microsecond)
-    return text
-
-
-def _rows(table: Table, names: Sequence[str], rows: list[dict[str, Any]], dialect: str) -> list[tuple]:
+def _rows(table: Table, names: Sequence[str], rows: list, dialect: str) -> list:
+    """Rows as the driver takes them: tuples in `names` order (dicts are read by name), with only the
+    columns that need it converted."""
+    if rows and isinstance(rows[0], dict):
+        rows = [tuple(r[n] for n in names) for r in rows]
     convert = [(i, f) for i, n in enumerate(names) if (f := _converter(table.c[n], dialect)) is not None]
+    if not convert:
+        return [tuple(r) for r in rows] if rows and isinstance(rows[0], list) else rows
     out = []
     for r in rows:
-        values = [r[n] for n in names]
+        values = list(r)
         for i, f in convert:
             values[i] = f(values[i])
         out.append(tuple(values))
     return out
 
 
-def insert(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert(s: Session, table: Table, rows: list, names: Sequence[str] | None = None) -> None:
+    """INSERT every row: dicts with the same keys, or tuples in the order of `names`."""
     if not rows:
         return
     dialect = s.bind.dialect.name
-    names = list(rows[0])
+    names = list(names or rows[0])
     q = s.bind.dialect.identifier_preparer.quote
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"INSERT INTO {q(table.name)} ({', '.join(map(q, names))}) VALUES ({', '.join([mark] * len(names))})"
     s.connection().exec_driver_sql(sql, _rows(table, names, rows, dialect))
 
 
-def update_by_id(s: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """UPDATE ... WHERE id = row["id"] for each row (every row has the same keys)."""
+def update_by_id(s: Session, table: Table, rows: list, names: Sequence[str] | None = None) -> None:
+    """UPDATE ... WHERE id = the row's id, for each row: dicts with the same keys, or tuples in the
+    order of `names` with the id last."""
     if not rows:
         return
     dialect = s.bind.dialect.name
-    names = [n for n in rows[0] if n != "id"]
+    names = [n for n in (names or rows[0]) if n != "id"]
     q = s.bind.dialect.identifier_preparer.quote
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"UPDATE {q(table.name)} SET {', '.join(f'{q(n)} = {mark}' for n in names)} WHERE id = {mark}"

@@ -19,7 +19,6 @@ from runtime.engine import WorkspaceRules
 from runtime.settings import FrequencyCap, QuietHours
 from runtime.state import ContactState, Enrollment
 from runtime.store import bulk
-from runtime.store.codec import decode, encode
 from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,
                                   StepRow)
 
@@ -125,16 +124,16 @@ def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -
         for fields, email in zip(part, emails):
             row = known.get(email)
             if row is None:
-                new_rows.append(dict(email=email, fields=encode(with_defaults(fields)), timers=[], history={}, admitted=0,
+                new_rows.append(dict(email=email, fields=with_defaults(fields), timers=[], history={}, admitted=0,
                                      last_activity=now, next_due=now, created_at=now, updated_at=now))
                 result.added += 1
                 continue
-            current = decode(row.fields)
+            current = row.fields
             changes = {k: v for k, v in fields.items() if current.get(k) != v}
             if not changes:
                 result.unchanged += 1
                 continue
-            events.append(dict(contact_id=row.id, type="contact_updated", at=now, properties=encode(changes), processed=False))
+            events.append(dict(contact_id=row.id, type="contact_updated", at=now, properties=changes, processed=False))
             row.next_due = now if row.next_due is None or row.next_due > now else row.next_due
             result.updated += 1
         if new_rows:
@@ -158,7 +157,7 @@ def record_events(s: Session, events: list[Event], now: datetime) -> int:
     rows, due = [], {}
     for e in events:
         cid = by_email[e.contact]
-        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=encode(e.properties), processed=False))
+        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=e.properties, processed=False))
         due[cid] = min(due.get(cid, e.at), e.at)
     for part in chunks(rows):
         s.execute(EventRow.__table__.insert(), part)
@@ -187,7 +186,8 @@ class Loaded:
     events: list[Event]            # pending events due now, in time order
     event_ids: list[int]
     later_event: datetime | None   # the first pending event still in the future
-    had_events: bool = False
+    timers: list                   # as stored, to write them back only when they changed
+    last_activity: datetime | None
 
 
 def _times(values: list[str]) -> list[datetime]:
@@ -225,57 +225,76 @@ def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None
     out = []
     for cid in ids:
         row = rows[cid]
-        cs = ContactState(email=row.email, fields=decode(row.fields), enrollments=enrollments[cid], sent=sent[cid],
+        timers = row.timers or []
+        cs = ContactState(email=row.email, fields=row.fields, enrollments=enrollments[cid], sent=sent[cid],
                           events={k: _times(v) for k, v in (row.history or {}).items()}, last_activity=row.last_activity,
-                          timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in row.timers or []})
+                          timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in timers})
         now_events = [e for e in pending[cid] if e.at <= now]
         later = [e.at for e in pending[cid] if e.at > now]
         out.append(Loaded(id=cid, admitted=row.admitted, state=cs, known_enrollments={e.id for e in enrollments[cid]},
-                          events=[Event(row.email, e.type, e.at, decode(e.properties)) for e in now_events],
-                          event_ids=[e.id for e in now_events], later_event=min(later) if later else None))
+                          events=[Event(row.email, e.type, e.at, e.properties) for e in now_events],
+                          event_ids=[e.id for e in now_events], later_event=min(later) if later else None,
+                          timers=timers, last_activity=row.last_activity))
     return out
+
+
+_ENROLLMENT_WRITE = ("contact_id", "journey", "version", "node", "state", "due", "wait_event", "wait_where", "on_event",
+                     "on_time", "held", "entered_at", "ended_at", "error", "seq", "id")
+_STEP_WRITE = ("contact_id", "enrollment_id", "journey", "node", "at", "what", "detail")
+_OUTBOX_WRITE = ("key", "contact_id", "journey", "node", "channel", "connector", "to", "payload", "at", "status",
+                 "attempts", "next_attempt")
 
 
 def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> None:
     """Write back what the engine did, in the caller's transaction: state, step log and outbox
-    together, so a crash keeps all of it or none."""
-    contacts, new_enrollments, changed, steps, outbox, processed = [], [], [], [], [], []
+    together, so a crash keeps all of it or none. A contact's columns are written only when they
+    changed: most visits move an enrollment along and touch nothing else of the contact."""
+    contacts: dict[tuple[str, ...], list[tuple]] = {}
+    new_enrollments, changed, steps, outbox, processed = [], [], [], [], []
     for item in batch:
         cs = item.state
         due = cs.next_due()
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
-        contacts.append(dict(
-            id=item.id, fields=cs.fields, updated_at=now, last_activity=cs.last_activity,   # bulk tags dates
-            timers=[[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()],
-            history={k: [t.isoformat() for t in v] for k, v in cs.events.items()}, admitted=generation, next_due=due))
+        names, values = ["updated_at", "next_due"], [now, due]
+        if cs.fields_dirty:
+            names.append("fields"), values.append(cs.fields)
+        if cs.events_dirty:
+            names.append("history"), values.append({k: [t.isoformat() for t in v] for k, v in cs.events.items()})
+        if cs.last_activity != item.last_activity:
+            names.append("last_activity"), values.append(cs.last_activity)
+        timers = [[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()]
+        if timers != item.timers:
+            names.append("timers"), values.append(timers)
+        if item.admitted != generation:
+            names.append("admitted"), values.append(generation)
+        values.append(item.id)
+        contacts.setdefault(tuple(names), []).append(values)
         for e in cs.enrollments:
             if not e.dirty:
                 continue
-            values = dict(contact_id=item.id, journey=e.journey, version=e.version, node=e.node, state=e.state,
-                          due=e.due, wait_event=e.wait_event, wait_where=e.wait_where, on_event=e.on_event,
-                          on_time=e.on_time, held=e.held, entered_at=e.entered_at, ended_at=e.ended_at, error=e.error,
-                          seq=e.seq)
+            values = (item.id, e.journey, e.version, e.node, e.state, e.due, e.wait_event, e.wait_where, e.on_event,
+                      e.on_time, e.held, e.entered_at, e.ended_at, e.error, e.seq, e.id)
             if e.id in item.known_enrollments:
-                changed.append(dict(values, id=e.id))
+                changed.append(values)
             else:
-                new_enrollments.append(dict(values, id=e.id))
+                new_enrollments.append(values)
                 item.known_enrollments.add(e.id)
             e.dirty = False
-        steps += [dict(contact_id=item.id, enrollment_id=x.enrollment, journey=x.journey, node=x.node, at=x.at,
-                       what=x.what, detail=x.detail) for x in cs.log]
-        outbox += [dict(key=m.key, contact_id=item.id, journey=m.journey, node=m.node, channel=m.channel,
-                        connector=m.connector, to=m.to, payload=m.payload, at=m.at, status="pending", attempts=0,
-                        next_attempt=m.at) for m in cs.outbox]
+        steps += [(item.id, x.enrollment, x.journey, x.node, x.at, x.what, x.detail) for x in cs.log]
+        outbox += [(m.key, item.id, m.journey, m.node, m.channel, m.connector, m.to, m.payload, m.at, "pending", 0, m.at)
+                   for m in cs.outbox]
         processed += item.event_ids
         cs.log.clear()
         cs.outbox.clear()
-        cs.fields_dirty = False
-    bulk.update_by_id(s, Contact.__table__, contacts)
-    bulk.insert(s, EnrollmentRow.__table__, new_enrollments)
-    bulk.update_by_id(s, EnrollmentRow.__table__, changed)
-    bulk.insert(s, StepRow.__table__, steps)
-    bulk.insert(s, OutboxRow.__table__, outbox)
+        cs.fields_dirty = cs.events_dirty = False
+        item.timers, item.last_activity, item.admitted = timers, cs.last_activity, generation
+    for names, rows in contacts.items():
+        bulk.update_by_id(s, Contact.__table__, rows, [*names, "id"])
+    bulk.insert(s, EnrollmentRow.__table__, new_enrollments, _ENROLLMENT_WRITE)
+    bulk.update_by_id(s, EnrollmentRow.__table__, changed, _ENROLLMENT_WRITE)
+    bulk.insert(s, StepRow.__table__, steps, _STEP_WRITE)
+    bulk.insert(s, OutboxRow.__table__, outbox, _OUTBOX_WRITE)
     for part in chunks(processed):
         s.execute(update(EventRow.__table__).where(EventRow.__table__.c.id.in_(part)).values(processed=True))
 
@@ -312,14 +331,14 @@ def crm_ids(s: Session, id_field: str) -> dict[str, int]:
 def _effective(rows: dict[int, Any], s: Session) -> dict[int, dict[str, Any]]:
     """Each contact's fields as they will be once its pending `contact_updated` events are applied:
     a sync compares with these, so a change already on its way is not sent twice."""
-    out = {cid: decode(row.fields) for cid, row in rows.items()}
+    out = {cid: dict(row.fields) for cid, row in rows.items()}
     ev = EventRow.__table__.c
     for part in chunks(list(rows)):
         q = (select(ev.contact_id, ev.properties)
              .where(ev.contact_id.in_(part), ev.processed.is_(False), ev.type == "contact_updated")
              .order_by(ev.at, ev.id))
         for cid, properties in s.execute(q):
-            out[cid].update(decode(properties or {}))
+            out[cid].update(properties or {})
     return out
 
 
@@ -378,7 +397,7 @@ def merge_crm_contacts(s: Session, records: list[dict[str, Any]], id_field: str,
                 continue
             new_crm[email] = crm
             fields = {k: v for k, v in record.items() if v is not None}
-            new_rows.append(dict(email=email, fields=encode(with_defaults(fields)), timers=[], history={}, admitted=0,
+            new_rows.append(dict(email=email, fields=with_defaults(fields), timers=[], history={}, admitted=0,
                                  last_activity=now, next_due=now, created_at=now, updated_at=now))
             out.added += 1
             continue
@@ -403,7 +422,7 @@ def merge_crm_contacts(s: Session, records: list[dict[str, Any]], id_field: str,
         if not changes:
             out.unchanged += 1
             continue
-        events.append(dict(contact_id=row.id, type="contact_updated", at=now, properties=encode(changes), processed=False))
+        events.append(dict(contact_id=row.id, type="contact_updated", at=now, properties=changes, processed=False))
         if row.next_due is None or row.next_due > now:
             due.append(row.id)
         out.updated += 1
@@ -441,7 +460,7 @@ def crm_values(s: Session, contact_ids: list[int], id_field: str, names: tuple[s
     c = Contact.__table__.c
     for part in chunks(contact_ids):
         for (raw,) in s.execute(select(c.fields).where(c.id.in_(part)).order_by(c.id)):
-            fields = decode(raw or {})
+            fields = raw or {}
             crm = fields.get(id_field)
             if crm is None:
                 continue

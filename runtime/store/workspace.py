@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from runtime.problems import InputError
+from runtime.store import codec
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -65,7 +66,7 @@ class Store:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_pre_ping": True}
-        self.engine: Engine = create_engine(url, **kwargs)
+        self.engine: Engine = create_engine(url, json_serializer=codec.dumps, json_deserializer=codec.loads, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # IMMEDIATE takes the write lock up front: two workers on one file then queue instead

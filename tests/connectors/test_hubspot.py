@@ -14,7 +14,6 @@ from connectors import registry
 from connectors.crm_http import CrmError
 from connectors.hubspot import HubSpotSettings, HubSpotSource
 from runtime.store import repository as repo
-from runtime.store.codec import decode
 from runtime.store.models import Contact, EventRow
 from runtime.store.workspace import Store
 from runtime.sync import cursor_of, push_changes, sync
@@ -43,12 +42,12 @@ def count(store: Store) -> int:
 def contact(store: Store, email: str) -> dict | None:
     with store.session() as s:
         row = s.scalar(select(Contact).where(Contact.email == email))
-        return None if row is None else dict(decode(row.fields), _id=row.id)
+        return None if row is None else dict(row.fields, _id=row.id)
 
 
 def updates_of(store: Store, contact_id: int) -> list[dict]:
     with store.session() as s:
-        return [decode(e.properties) for e in s.scalars(
+        return [e.properties for e in s.scalars(
             select(EventRow).where(EventRow.contact_id == contact_id, EventRow.type == "contact_updated"))]
 
 

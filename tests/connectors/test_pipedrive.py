@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from connectors import registry
 from connectors.crm_http import CrmError
 from connectors.pipedrive import PipedriveSettings, PipedriveSource
-from runtime.store.codec import decode
 from runtime.store.models import Contact, EventRow
 from runtime.store.workspace import Store
 from runtime.sync import cursor_of, sync
@@ -38,7 +37,7 @@ def count(store: Store) -> int:
 def contact(store: Store, email: str) -> dict | None:
     with store.session() as s:
         row = s.scalar(select(Contact).where(Contact.email == email))
-        return None if row is None else dict(decode(row.fields), _id=row.id)
+        return None if row is None else dict(row.fields, _id=row.id)
 
 
 def test_persons_sync_then_only_what_changed(store):
@@ -66,7 +65,7 @@ def test_persons_sync_then_only_what_changed(store):
         moved = contact(store, "five@new.example")
         assert moved["pipedrive_id"] == "5"
         with store.session() as s:
-            changes = [decode(e.properties) for e in s.scalars(select(EventRow).where(EventRow.contact_id == moved["_id"]))]
+            changes = [e.properties for e in s.scalars(select(EventRow).where(EventRow.contact_id == moved["_id"]))]
         assert changes == [{"email": "five@new.example"}]
 
 

@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import main
-from runtime.store.codec import decode
 from runtime.store.models import Contact, Delivery, EnrollmentRow, OutboxRow
 from runtime.store.workspace import Store
 from tests.conftest import DATA, ROOT
@@ -69,6 +68,6 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
         assert max(handed.values()) == 1                       # handed to the sender exactly once
         states = Counter((e.state, e.node) for e in s.scalars(select(EnrollmentRow)))
         assert states == Counter({("completed", "last"): CONTACTS})
-        scores = Counter(decode(c.fields)["score"] for c in s.scalars(select(Contact)))
+        scores = Counter(c.fields["score"] for c in s.scalars(select(Contact)))
         assert scores == Counter({10: CONTACTS})
     store.close()
