@@ -145,12 +145,12 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
              .order_by(t.c.id).limit(limit))
         if skip_locked:
             q = q.with_for_update(skip_locked=True)
-        batch = [Handoff(**{**r._mapping, "attempts": r.attempts + 1}) for r in s.execute(q)]
+        batch = [Handoff(*r[:10], r.attempts + 1, r.next_attempt) for r in s.execute(q)]
         for part in range(0, len(batch), 500):
             ids = [h.id for h in batch[part:part + 500]]
             s.execute(update(t).where(t.c.id.in_(ids)).values(status="sending", attempts=t.c.attempts + 1,
                                                               claimed_until=wall + LEASE, claimed_by=WORKER))
-    outcomes = []
+    failures: list[tuple[Handoff, Exception]] = []
     groups: dict[int, tuple[Sender, list[Handoff]]] = {}
     for h in batch:
         sender = sender_for(h.channel, h.connector)
@@ -159,21 +159,25 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
         if hasattr(sender, "send_batch"):
             try:
                 sender.send_batch(handoffs)
-                outcomes += [_outcome(h, None, now) for h in handoffs]
             except Exception as e:
-                outcomes += [_outcome(h, _unexpected(e), now) for h in handoffs]
+                failures += [(h, _unexpected(e)) for h in handoffs]
             continue
         for h in handoffs:
             try:
                 sender.send(h)
-                outcomes.append(_outcome(h, None, now))
             except (TemporaryFailure, PermanentFailure) as e:
-                outcomes.append(_outcome(h, e, now))
+                failures.append((h, e))
             except Exception as e:
-                outcomes.append(_outcome(h, _unexpected(e), now))
+                failures.append((h, _unexpected(e)))
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
+    failed = {h.id for h, _ in failures}
+    sent = [h.id for h in batch if h.id not in failed]
     with store.session() as s:
-        bulk.update_by_id(s, t, outcomes)
+        sent_at = datetime.now(timezone.utc)
+        for part in range(0, len(sent), 500):
+            s.execute(update(t).where(t.c.id.in_(sent[part:part + 500]))
+                      .values(status="sent", sent_at=sent_at, claimed_until=None, claimed_by=None, error=None))
+        bulk.update_by_id(s, t, [_outcome(h, e, now) for h, e in failures])
     return len(batch)
 
 
@@ -182,14 +186,12 @@ def _unexpected(e: Exception) -> TemporaryFailure:
     return TemporaryFailure(f"the sender failed unexpectedly ({type(e).__name__}: {e})")
 
 
-def _outcome(row: Handoff, failure: Exception | None, now: datetime) -> dict[str, Any]:
-    done = dict(id=row.id, claimed_until=None, claimed_by=None, status="sent", next_attempt=row.next_attempt,
-                sent_at=datetime.now(timezone.utc), error=None)
-    if isinstance(failure, TemporaryFailure):
-        if row.attempts >= MAX_ATTEMPTS:
-            return {**done, "status": "failed", "sent_at": None, "error": f"gave up after {row.attempts} attempts: {failure}"}
+def _outcome(row: Handoff, failure: Exception, now: datetime) -> dict[str, Any]:
+    """How a message that did not go out is marked: tried again later, or failed for good."""
+    if isinstance(failure, TemporaryFailure) and row.attempts < MAX_ATTEMPTS:
         wait = timedelta(seconds=failure.retry_after) if failure.retry_after else backoff(row.attempts)
-        return {**done, "status": "pending", "sent_at": None, "next_attempt": now + wait, "error": str(failure)}
-    if isinstance(failure, PermanentFailure):
-        return {**done, "status": "failed", "sent_at": None, "error": str(failure)}
-    return done
+        return dict(id=row.id, status="pending", next_attempt=now + wait, error=str(failure), claimed_until=None,
+                    claimed_by=None)
+    error = f"gave up after {row.attempts} attempts: {failure}" if isinstance(failure, TemporaryFailure) else str(failure)
+    return dict(id=row.id, status="failed", next_attempt=row.next_attempt, error=error, claimed_until=None,
+                claimed_by=None)
