@@ -39,6 +39,9 @@ ACTION_NAMES = {"0-1": "delay", "0-3": "create task", "0-4": "send marketing ema
                 "0-35": "delay until a date", "0-63809083": "add to static list",
                 "0-63863438": "remove from static list"}
 
+# "Property value changed": its `hs_name` is the property that changed, `hs_value` the new value.
+PROPERTY_CHANGED = "4-655002"
+
 OBJECTS = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-5": "ticket"}
 
 
@@ -115,6 +118,10 @@ class _Converter:
                 if not isinstance(branch, dict):
                     continue
                 type_id = str(branch.get("eventTypeId") or "")
+                if type_id == PROPERTY_CHANGED and (changed := self._property_changed(branch)) is not None:
+                    out.append(b.node(f"hs-enroll-{i + 1}" if i else "hs-enroll", "trigger.field_changed", changed,
+                                      label=f"HubSpot property change ({type_id})", source="enrollmentCriteria"))
+                    continue
                 event = EVENTS.get(type_id)
                 if event is None:
                     event = "hubspot_event_" + slug(type_id).replace("-", "_")
@@ -151,6 +158,27 @@ class _Converter:
         if not out:
             out.append(b.node("hs-enroll", "trigger.manual", {}, label="Enrolled by hand", source="enrollmentCriteria"))
         return out
+
+    def _property_changed(self, branch: dict) -> dict[str, Any] | None:
+        """A property-change enrollment as a field_changed trigger: `hs_name` names the property and
+        `hs_value` may pin the new value. None when its filters say anything else."""
+        name = value = None
+        for f in branch.get("filters") or []:
+            op = f.get("operation") if isinstance(f, dict) and isinstance(f.get("operation"), dict) else {}
+            operator, values = op.get("operator"), op.get("values") or ([op["value"]] if "value" in op else [])
+            prop = f.get("property") if isinstance(f, dict) else None
+            if prop == "hs_name" and operator in ("IS_EQUAL_TO", "IS_ANY_OF") and len(values) == 1:
+                name = str(values[0])
+            elif prop == "hs_value" and operator in ("IS_EQUAL_TO", "IS_ANY_OF") and len(values) == 1:
+                value = values[0]
+            elif not (prop == "hs_value" and operator == "IS_KNOWN"):
+                return None
+        if name is None or branch.get("filterBranches"):
+            return None
+        config: dict[str, Any] = {"field": PROPERTIES.get(name, name)}
+        if value is not None:
+            config["to"] = value
+        return config
 
     def _settings(self, settings: dict[str, Any]) -> None:
         f, b = self.f, self.b
@@ -230,6 +258,10 @@ class _Converter:
             return f"{ref} == {literal(one)}" if len(values) == 1 else f"{ref} in {literal(values)}"
         if operator in ("IS_NOT_EQUAL_TO", "NEQ", "IS_NONE_OF") and values:
             return f"{ref} != {literal(one)}" if len(values) == 1 else f"{ref} not in {literal(values)}"
+        low, high = op.get("lowerBound"), op.get("upperBound")
+        if operator in ("IS_BETWEEN", "IS_NOT_BETWEEN") and low is not None and high is not None:
+            between = f"{ref} >= {literal(number_or_text(low))} and {ref} <= {literal(number_or_text(high))}"
+            return between if operator == "IS_BETWEEN" else f"{ref} is not none and not ({between})"
         if operator == "IS_KNOWN":
             return f"{ref} is not none"
         if operator == "IS_UNKNOWN":

@@ -27,8 +27,18 @@ def sqlite_text(value: datetime | None) -> str | None:
     return text
 
 
+_TIME: dict[str, datetime] = {}
+
+
 def _sqlite_time(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    if text is None:
+        return None
+    value = _TIME.get(text)
+    if value is None:
+        if len(_TIME) > 50_000:
+            _TIME.clear()
+        value = _TIME[text] = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return value
 
 
 class UTC(TypeDecorator):

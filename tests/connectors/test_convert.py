@@ -148,7 +148,8 @@ def hubspot_source(data) -> Source:
         nxt = lambda c: (c or {}).get("nextActionId")
         if a["type"] == "LIST_BRANCH":
             s.branches.add(i)
-            s.out[i] = [(b.get("branchName"), nxt(b.get("connection"))) for b in a["listBranches"]] \
+            s.out[i] = [(b.get("branchName") or f"branch {k}", nxt(b.get("connection")))   # names are optional
+                        for k, b in enumerate(a["listBranches"])] \
                 + [("default", nxt(a.get("defaultBranch")))]
         elif a["type"] == "STATIC_BRANCH":
             s.branches.add(i)
@@ -401,6 +402,39 @@ def test_hubspot_actions_by_type():
     # the go-to back to the branch makes a loop: it gets a wait, and a warning naming action 5
     assert journey.next_node("hs-5", "next") == "hs-2-loop-guard"
     assert any(w.startswith("flow.json:5: goes back to an earlier step") for w in warnings)
+
+
+def test_hubspot_property_change_enrollment_and_ranged_number_filters():
+    """Written in the shape of HubSpot v4 flows exported from a portal (not a real flow): a
+    "property value changed" enrollment (4-655002, hs_name/hs_value) and NUMBER_RANGED filters."""
+    changed = {"filterType": "PROPERTY", "property": "hs_name", "operation": {
+        "operationType": "STRING", "operator": "IS_EQUAL_TO", "value": "hubspotscore"}}
+    ranged = lambda op, low, high: {"filterBranchType": "OR", "filters": [], "filterBranches": [
+        {"filterBranchType": "AND", "filterBranches": [], "filters": [{"filterType": "PROPERTY", "property": "hubspotscore",
+         "operation": {"operationType": "NUMBER_RANGED", "operator": op, "lowerBound": low, "upperBound": high,
+                       "includeObjectsWithNoValueSet": False}}]}]}
+    flow = {"name": "Tier", "type": "CONTACT_FLOW", "startActionId": "1", "enrollmentCriteria": {
+        "type": "EVENT_BASED", "shouldReEnroll": True, "listMembershipFilterBranches": [], "eventFilterBranches": [
+            {"eventTypeId": "4-655002", "operator": "HAS_COMPLETED", "filterBranchType": "UNIFIED_EVENTS",
+             "filterBranchOperator": "AND", "filterBranches": [], "filters": [changed, {
+                 "filterType": "PROPERTY", "property": "hs_value",
+                 "operation": {"operationType": "ALL_PROPERTY", "operator": "IS_KNOWN"}}]}]},
+        "actions": [
+            {"actionId": "1", "type": "LIST_BRANCH", "listBranches": [
+                {"filterBranch": ranged("IS_BETWEEN", 40, 69), "connection": {"edgeType": "STANDARD", "nextActionId": "2"}},
+                {"filterBranch": ranged("IS_NOT_BETWEEN", 0, 39), "connection": {"edgeType": "STANDARD", "nextActionId": "3"}}]},
+            {"actionId": "2", "type": "SINGLE_CONNECTION", "actionTypeId": "0-5", "actionTypeVersion": 0,
+             "fields": {"property_name": "tier", "value": {"type": "STATIC_VALUE", "staticValue": "B"}}},
+            {"actionId": "3", "type": "SINGLE_CONNECTION", "actionTypeId": "0-5", "actionTypeVersion": 0,
+             "fields": {"property_name": "tier", "value": {"type": "STATIC_VALUE", "staticValue": "A"}}},
+        ]}
+    journey, warnings = hubspot(flow, "flow.json")
+    n = journey.index
+    assert validate(journey) == [] and warnings == []
+    assert n["hs-enroll"].kind == "trigger.field_changed" and n["hs-enroll"].config == {"field": "score"}
+    assert n["hs-1"].config == {"cases": [
+        {"port": "branch-1", "when": "contact.score >= 40 and contact.score <= 69"},
+        {"port": "branch-2", "when": "contact.score is not none and not (contact.score >= 0 and contact.score <= 39)"}]}
 
 
 @pytest.mark.parametrize("convert_data,data", [
