@@ -146,10 +146,9 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
         if skip_locked:
             q = q.with_for_update(skip_locked=True)
         batch = [Handoff(*r[:10], r.attempts + 1, r.next_attempt) for r in s.execute(q)]
-        for part in range(0, len(batch), 500):
-            ids = [h.id for h in batch[part:part + 500]]
-            s.execute(update(t).where(t.c.id.in_(ids)).values(status="sending", attempts=t.c.attempts + 1,
-                                                              claimed_until=wall + LEASE, claimed_by=WORKER))
+        if batch:
+            s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]))
+                      .values(status="sending", attempts=t.c.attempts + 1, claimed_until=wall + LEASE, claimed_by=WORKER))
     failures: list[tuple[Handoff, Exception]] = []
     groups: dict[int, tuple[Sender, list[Handoff]]] = {}
     for h in batch:
@@ -174,8 +173,8 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     sent = [h.id for h in batch if h.id not in failed]
     with store.session() as s:
         sent_at = datetime.now(timezone.utc)
-        for part in range(0, len(sent), 500):
-            s.execute(update(t).where(t.c.id.in_(sent[part:part + 500]))
+        if sent:
+            s.execute(update(t).where(bulk.among(s, t.c.id, sent))
                       .values(status="sent", sent_at=sent_at, claimed_until=None, claimed_by=None, error=None))
         bulk.update_by_id(s, t, [_outcome(h, e, now) for h, e in failures])
     return len(batch)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sqlalchemy import JSON, Table
+import json
+
+from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from runtime.store import codec
@@ -64,3 +66,11 @@ def update_by_id(s: Session, table: Table, rows: list, names: Sequence[str] | No
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"UPDATE {q(table.name)} SET {', '.join(f'{q(n)} = {mark}' for n in names)} WHERE id = {mark}"
     s.connection().exec_driver_sql(sql, _rows(table, [*names, "id"], rows, dialect))
+
+
+def among(s: Session, column, ids: list) -> ColumnElement[bool]:
+    """`column IN ids` with the ids bound as one value, so the statement is the same whatever their
+    number and is compiled once: an IN list of thousands was compiled anew for every batch."""
+    if s.bind.dialect.name == "sqlite":
+        return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(ids)))))
+    return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))

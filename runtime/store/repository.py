@@ -202,9 +202,9 @@ def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None
     """The contacts' state for the engine, read with plain column queries (this is the hot path)."""
     c, en, ev, ob = Contact.__table__.c, EnrollmentRow.__table__.c, EventRow.__table__.c, OutboxRow.__table__.c
     rows = {r.id: r for r in s.execute(select(c.id, c.email, c.fields, c.history, c.last_activity, c.timers, c.admitted)
-                                       .where(c.id.in_(ids)))}
+                                       .where(bulk.among(s, c.id, ids)))}
     enrollments: dict[int, list[Enrollment]] = {i: [] for i in ids}
-    q = select(en.contact_id, *[en[n] for n in _ENROLLMENT_COLUMNS]).where(en.contact_id.in_(ids)).order_by(en.entered_at)
+    q = select(en.contact_id, *[en[n] for n in _ENROLLMENT_COLUMNS]).where(bulk.among(s, en.contact_id, ids)).order_by(en.entered_at)
     for r in s.execute(q):
         enrollments[r.contact_id].append(Enrollment(
             id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
@@ -214,12 +214,12 @@ def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None
     sent: dict[int, list[tuple[datetime, str]]] = {i: [] for i in ids}
     if cap_window is not None:
         q = (select(ob.contact_id, ob.at, ob.journey)
-             .where(ob.contact_id.in_(ids), ob.channel.in_(("email", "sms")), ob.at > now - cap_window).order_by(ob.at))
+             .where(bulk.among(s, ob.contact_id, ids), ob.channel.in_(("email", "sms")), ob.at > now - cap_window).order_by(ob.at))
         for cid, at, journey in s.execute(q):
             sent[cid].append((at, journey))
     pending: dict[int, list] = {i: [] for i in ids}
     q = (select(ev.id, ev.contact_id, ev.type, ev.at, ev.properties)
-         .where(ev.contact_id.in_(ids), ev.processed.is_(False)).order_by(ev.at, ev.id))
+         .where(bulk.among(s, ev.contact_id, ids), ev.processed.is_(False)).order_by(ev.at, ev.id))
     for e in s.execute(q):
         pending[e.contact_id].append(e)
     out = []
@@ -295,8 +295,8 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
     bulk.update_by_id(s, EnrollmentRow.__table__, changed, _ENROLLMENT_WRITE)
     bulk.insert(s, StepRow.__table__, steps, _STEP_WRITE)
     bulk.insert(s, OutboxRow.__table__, outbox, _OUTBOX_WRITE)
-    for part in chunks(processed):
-        s.execute(update(EventRow.__table__).where(EventRow.__table__.c.id.in_(part)).values(processed=True))
+    if processed:
+        s.execute(update(EventRow.__table__).where(bulk.among(s, EventRow.__table__.c.id, processed)).values(processed=True))
 
 
 def cap_window(catalog: Catalog, rules: WorkspaceRules) -> timedelta | None:
