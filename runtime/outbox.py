@@ -139,7 +139,9 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     wall = datetime.now(timezone.utc)
     recover(store, wall, sender_for)
     t = OutboxRow.__table__
-    with store.session() as s:
+    # Durable: a power cut after the hand-off must find these `sending` (resolved by recover()),
+    # never `pending`, or they would go out again.
+    with store.session(durable=True) as s:
         q = (select(*[t.c[n] for n in _CLAIMED])
              .where(t.c.status == "pending", or_(t.c.next_attempt.is_(None), t.c.next_attempt <= now))
              .order_by(t.c.id).limit(limit))

@@ -37,3 +37,16 @@ def test_postgresql():
         store = Store(url)
         roundtrip(store)
         store.close()
+
+
+def test_sqlite_hand_off_claims_are_synced_to_disk_and_other_transactions_are_not(tmp_path):
+    """A message's claim must survive a power cut (or it would be handed over again after one);
+    the scheduler's own rounds may wait for the next checkpoint."""
+    from sqlalchemy import text
+    store = Store(f"sqlite:///{tmp_path}/w.sqlite")
+    full, normal = 2, 1
+    with store.session(durable=True) as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == full
+    with store.session() as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == normal
+    store.close()
