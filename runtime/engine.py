@@ -6,6 +6,7 @@ virtual clock) and under the scheduler (rows from the store, on the wall clock).
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
@@ -444,5 +445,6 @@ class _Context:
         return self.engine.pools.next_in_pool(f"{self.p.key}/{self.node_id}", pool, capacity)
 
 
+@functools.lru_cache(maxsize=4096)       # a batch's notes share a few moments
 def _fmt(moment: datetime | None) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if moment else "-"

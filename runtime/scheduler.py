@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from runtime.clock import Clock
 from runtime.engine import Engine
+from runtime.gc_pause import paused_gc
 from runtime.outbox import RecordingSender, SenderFor, deliver
 from runtime.store import repository as repo
 from runtime.store.counters import StorePools
@@ -53,7 +54,11 @@ class Scheduler:
         return engine, generation
 
     def step_batch(self) -> Tick:
-        """One claim-step-commit round. Returns what it did."""
+        """One claim-step-commit round, then the hand-off. Returns what it did."""
+        with paused_gc():
+            return self._step_batch()
+
+    def _step_batch(self) -> Tick:
         now = self.clock.now()
         tick = Tick()
         with self.store.session() as s:

@@ -13,6 +13,7 @@ from runtime.clock import iso
 from runtime.contacts import Event, identity, jsonable, with_defaults
 from runtime.document import Journey
 from runtime.engine import Engine, WorkspaceRules
+from runtime.gc_pause import paused_gc
 from runtime.state import ContactState, Message, Step
 
 
@@ -43,6 +44,11 @@ class SimulationResult:
 def simulate(journeys: list[Journey], contacts: list[dict[str, Any]], events: list[Event], start: datetime,
              days: float, seed: int = 0, rules: WorkspaceRules | None = None, keep_timeline: bool = False,
              progress: Callable[[float], None] | None = None) -> SimulationResult:
+    with paused_gc():
+        return _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress)
+
+
+def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress) -> SimulationResult:
     catalog = Catalog([Published(j, 1) for j in journeys])
     engine = Engine(catalog, rules, seed=seed)
     end = start + timedelta(days=days)

@@ -66,7 +66,7 @@ class Step:
     enrollment: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ContactState:
     email: str                                           # identity, lower-cased
     fields: dict[str, Any]

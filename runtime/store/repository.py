@@ -176,7 +176,7 @@ def contact_id(s: Session, email: str) -> int | None:
 
 # --- contact state for the engine ----------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Loaded:
     """A contact as the scheduler holds it during one batch."""
     id: int
