@@ -238,8 +238,11 @@ def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None
     return out
 
 
-_ENROLLMENT_WRITE = ("contact_id", "journey", "version", "node", "state", "due", "wait_event", "wait_where", "on_event",
-                     "on_time", "held", "entered_at", "ended_at", "error", "seq", "id")
+# What a step can change of an enrollment: an UPDATE that names an indexed column rewrites its index
+# entry even when the value is the same, so the columns fixed at entry are written once.
+_ENROLLMENT_MOVES = ("node", "state", "due", "wait_event", "wait_where", "on_event", "on_time", "held", "ended_at", "error",
+                     "seq", "id")
+_ENROLLMENT_WRITE = ("contact_id", "journey", "version", "entered_at", *_ENROLLMENT_MOVES)
 _STEP_WRITE = ("contact_id", "enrollment_id", "journey", "node", "at", "what", "detail")
 _OUTBOX_WRITE = ("key", "contact_id", "journey", "node", "channel", "connector", "to", "payload", "at", "status",
                  "attempts", "next_attempt")
@@ -273,12 +276,12 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         for e in cs.enrollments:
             if not e.dirty:
                 continue
-            values = (item.id, e.journey, e.version, e.node, e.state, e.due, e.wait_event, e.wait_where, e.on_event,
-                      e.on_time, e.held, e.entered_at, e.ended_at, e.error, e.seq, e.id)
+            moved = (e.node, e.state, e.due, e.wait_event, e.wait_where, e.on_event, e.on_time, e.held, e.ended_at,
+                     e.error, e.seq, e.id)
             if e.id in item.known_enrollments:
-                changed.append(values)
+                changed.append(moved)
             else:
-                new_enrollments.append(values)
+                new_enrollments.append((item.id, e.journey, e.version, e.entered_at, *moved))
                 item.known_enrollments.add(e.id)
             e.dirty = False
         steps += [(item.id, x.enrollment, x.journey, x.node, x.at, x.what, x.detail) for x in cs.log]
@@ -292,7 +295,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
     for names, rows in contacts.items():
         bulk.update_by_id(s, Contact.__table__, rows, [*names, "id"])
     bulk.insert(s, EnrollmentRow.__table__, new_enrollments, _ENROLLMENT_WRITE)
-    bulk.update_by_id(s, EnrollmentRow.__table__, changed, _ENROLLMENT_WRITE)
+    bulk.update_by_id(s, EnrollmentRow.__table__, changed, _ENROLLMENT_MOVES)
     bulk.insert(s, StepRow.__table__, steps, _STEP_WRITE)
     bulk.insert(s, OutboxRow.__table__, outbox, _OUTBOX_WRITE)
     if processed:
