@@ -78,7 +78,7 @@ def bench_store(n: int) -> None:
                                    for i in range(n)], START)
             repo.record_events(s, clicks(n), START)
         clock = VirtualClock(START)
-        scheduler = Scheduler(store, clock, batch=5000)
+        scheduler = Scheduler(store, clock)              # as `switchback run` makes it
         t = time.perf_counter()
         total = scheduler.run(fast_forward=True)
         took = time.perf_counter() - t

@@ -91,26 +91,40 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(0.5, 1.0) * min(3600, 30 * 2 ** (attempts - 1)))
 
 
+def _stale(claimed_until: datetime | None, claimed_by: str | None, wall: datetime) -> bool:
+    return claimed_until is None or claimed_until < wall or _dead(claimed_by)
+
+
 def recover(store: Store, wall: datetime, sender_for: SenderFor) -> None:
     """Messages whose worker died mid-hand-off: retry where that cannot duplicate, else flag.
     The senders are looked up between transactions: finding one may read the store itself."""
+    t = OutboxRow.__table__
     with store.session() as s:
-        stale = [(row.id, row.channel, row.connector) for row in
-                 s.scalars(select(OutboxRow).where(OutboxRow.status == "sending"))
-                 if row.claimed_until < wall or _dead(row.claimed_by)]
+        stale = [(i, channel, connector) for i, channel, connector, until, by in
+                 s.execute(select(t.c.id, t.c.channel, t.c.connector, t.c.claimed_until, t.c.claimed_by)
+                           .where(t.c.status == "sending"))
+                 if _stale(until, by, wall)]
     if not stale:
         return
     retry = {i for i, channel, connector in stale if sender_for(channel, connector).idempotent}
     with store.session() as s:
-        for i, _, _ in stale:
-            row = s.get(OutboxRow, i)
-            if row is None or row.status != "sending":
-                continue
-            if i in retry:
-                row.status, row.claimed_until, row.claimed_by = "pending", None, None
-            else:
-                row.status = "uncertain"
-                row.error = "the worker stopped while handing this over; not sent again so it cannot arrive twice"
+        # Looked at again, locked, in this transaction: since the first look another worker may
+        # have recovered and re-claimed a message, and that claim must stand. Rows another
+        # worker holds are skipped, so two workers recovering at once never wait on each other.
+        q = (select(t.c.id, t.c.claimed_until, t.c.claimed_by)
+             .where(bulk.among(s, t.c.id, [i for i, _, _ in stale]), t.c.status == "sending"))
+        if not store.is_sqlite:
+            q = q.with_for_update(skip_locked=True)
+        ids = [i for i, until, by in s.execute(q) if _stale(until, by, wall)]
+        again = [i for i in ids if i in retry]
+        flagged = [i for i in ids if i not in retry]
+        if again:
+            s.execute(update(t).where(bulk.among(s, t.c.id, again))
+                      .values(status="pending", claimed_until=None, claimed_by=None))
+        if flagged:
+            s.execute(update(t).where(bulk.among(s, t.c.id, flagged)).values(
+                status="uncertain",
+                error="the worker stopped while handing this over; not sent again so it cannot arrive twice"))
 
 
 @dataclass(slots=True)
@@ -173,12 +187,16 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
     failed = {h.id for h, _ in failures}
     sent = [h.id for h in batch if h.id not in failed]
+    # Only what is still this worker's claim: one whose lease ran out may have been recovered and
+    # claimed by another worker since, and that worker now answers for it.
+    mine = (t.c.status == "sending", t.c.claimed_by == WORKER)
     with store.session() as s:
         sent_at = datetime.now(timezone.utc)
         if sent:
-            s.execute(update(t).where(bulk.among(s, t.c.id, sent))
+            s.execute(update(t).where(bulk.among(s, t.c.id, sent), *mine)
                       .values(status="sent", sent_at=sent_at, claimed_until=None, claimed_by=None, error=None))
-        bulk.update_by_id(s, t, [_outcome(h, e, now) for h, e in failures])
+        for h, e in failures:
+            s.execute(update(t).where(t.c.id == h.id, *mine).values(**_outcome(h, e, now)))
     return len(batch)
 
 
@@ -191,8 +209,6 @@ def _outcome(row: Handoff, failure: Exception, now: datetime) -> dict[str, Any]:
     """How a message that did not go out is marked: tried again later, or failed for good."""
     if isinstance(failure, TemporaryFailure) and row.attempts < MAX_ATTEMPTS:
         wait = timedelta(seconds=failure.retry_after) if failure.retry_after else backoff(row.attempts)
-        return dict(id=row.id, status="pending", next_attempt=now + wait, error=str(failure), claimed_until=None,
-                    claimed_by=None)
+        return dict(status="pending", next_attempt=now + wait, error=str(failure), claimed_until=None, claimed_by=None)
     error = f"gave up after {row.attempts} attempts: {failure}" if isinstance(failure, TemporaryFailure) else str(failure)
-    return dict(id=row.id, status="failed", next_attempt=row.next_attempt, error=error, claimed_until=None,
-                claimed_by=None)
+    return dict(status="failed", next_attempt=row.next_attempt, error=error, claimed_until=None, claimed_by=None)

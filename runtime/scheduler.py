@@ -34,7 +34,7 @@ class Tick:
 
 
 class Scheduler:
-    def __init__(self, store: Store, clock: Clock, sender_for: SenderFor | None = None, batch: int = 500):
+    def __init__(self, store: Store, clock: Clock, sender_for: SenderFor | None = None, batch: int = 2000):
         self.store = store
         self.clock = clock
         self.batch = batch
