@@ -46,6 +46,7 @@ def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: d
 class _Missing:
     """A connector a journey names that the workspace does not have: its messages wait."""
     idempotent = True
+    external = False
 
     def __init__(self, name: str | None):
         self.name = name

@@ -57,6 +57,7 @@ class PermanentFailure(Exception):
 
 class Sender(Protocol):
     idempotent: bool          # True when handing the same key twice delivers once
+    external: bool            # False when nothing it is handed leaves this workspace (taken as True if absent)
 
     def send(self, message: OutboxRow) -> None: ...
 
@@ -65,6 +66,7 @@ class RecordingSender:
     """The sender of a workspace without connectors: it records each message in the store, once
     per idempotency key. Previews, tests and the crash test read what it recorded."""
     idempotent = True
+    external = False
 
     def __init__(self, store: Store):
         self.store = store
@@ -153,9 +155,7 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     wall = datetime.now(timezone.utc)
     recover(store, wall, sender_for)
     t = OutboxRow.__table__
-    # Durable: a power cut after the hand-off must find these `sending` (resolved by recover()),
-    # never `pending`, or they would go out again.
-    with store.session(durable=True) as s:
+    with store.session() as s:
         q = (select(*[t.c[n] for n in _CLAIMED])
              .where(t.c.status == "pending", or_(t.c.next_attempt.is_(None), t.c.next_attempt <= now))
              .order_by(t.c.id).limit(limit))
@@ -170,6 +170,13 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     for h in batch:
         sender = sender_for(h.channel, h.connector)
         groups.setdefault(id(sender), (sender, []))[1].append(h)
+    if store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in groups.values()):
+        # Before anything leaves: a power cut after the hand-off must find these `sending`
+        # (resolved by recover()), never `pending`, or they would go out again. SQLite syncs
+        # commits only at checkpoints; one synced commit makes all before it durable too.
+        with store.session(durable=True) as s:
+            s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]), t.c.claimed_by == WORKER)
+                      .values(claimed_until=datetime.now(timezone.utc) + LEASE))
     for sender, handoffs in groups.values():
         if hasattr(sender, "send_batch"):
             try:

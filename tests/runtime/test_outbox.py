@@ -1,8 +1,8 @@
-"""A message left `sending` by a worker that died is recovered once: a claim another worker made
-since stands, and that worker's hand-off is the one that counts."""
+"""Handing messages over: a claim is on disk before a message leaves the machine; a message left
+`sending` by a worker that died is recovered once, and a claim another worker made since stands."""
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from runtime import outbox
 from runtime.store.models import Contact, OutboxRow
@@ -16,15 +16,46 @@ class Idempotent:
     idempotent = True
 
 
-def left_by_a_dead_worker(tmp_path) -> Store:
+def with_message(tmp_path, **row) -> Store:
     store = Store(f"sqlite:///{tmp_path}/w.sqlite")
     with store.session() as s:
         s.add(Contact(id=1, email="ada@shop.test", fields={}, created_at=NOW, updated_at=NOW))
         s.flush()
         s.add(OutboxRow(key="e1/welcome/1", contact_id=1, journey="j", node="welcome", channel="email", to="ada@shop.test",
-                        payload={"subject": "Hi"}, at=NOW, status="sending", attempts=1,
-                        claimed_until=datetime.now(timezone.utc) + timedelta(minutes=5), claimed_by=DEAD))
+                        payload={"subject": "Hi"}, at=NOW, **row))
     return store
+
+
+def left_by_a_dead_worker(tmp_path) -> Store:
+    return with_message(tmp_path, status="sending", attempts=1, claimed_by=DEAD,
+                        claimed_until=datetime.now(timezone.utc) + timedelta(minutes=5))
+
+
+class Watched:
+    """A sender that notes whether a synced (durable) commit happened before it was handed anything."""
+    idempotent = False
+
+    def __init__(self, store: Store, external: bool):
+        self.external, self.synced_before, self.durable_commits = external, None, []
+        event.listen(store.engine, "commit",
+                     lambda conn: self.durable_commits.append(bool(conn.get_execution_options().get("durable"))))
+
+    def send(self, message) -> None:
+        self.synced_before = any(self.durable_commits)
+
+
+def test_a_claim_is_synced_to_disk_before_a_message_leaves_the_machine(tmp_path):
+    store = with_message(tmp_path, status="pending", attempts=0)
+    sender = Watched(store, external=True)
+    assert outbox.deliver(store, lambda channel, connector: sender, NOW) == 1
+    assert sender.synced_before is True and row(store).status == "sent"
+
+
+def test_a_sender_that_keeps_messages_in_the_workspace_costs_no_sync(tmp_path):
+    store = with_message(tmp_path, status="pending", attempts=0)
+    sender = Watched(store, external=False)
+    assert outbox.deliver(store, lambda channel, connector: sender, NOW) == 1
+    assert sender.synced_before is False and not any(sender.durable_commits)
 
 
 def row(store: Store) -> OutboxRow:
