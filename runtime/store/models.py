@@ -2,43 +2,37 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-_TEXT: dict[datetime, str] = {}
+def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert`, done once per value: rows written and read together share a few moments (a
+    batch's `now`, the same due times). None stays None."""
+    seen: dict[Any, Any] = {}
+
+    def converted(value):
+        if value is None:
+            return None
+        out = seen.get(value)
+        if out is None:
+            if len(seen) > 50_000:
+                seen.clear()
+            out = seen[value] = convert(value)
+        return out
+    return converted
 
 
-def sqlite_text(value: datetime | None) -> str | None:
-    """A time as SQLAlchemy's SQLite DATETIME stores it: naive UTC text that sorts as it compares.
-    Rows written together share a few moments (a batch's `now`, the same due times): each is
-    formatted once."""
-    if value is None:
-        return None
-    text = _TEXT.get(value)
-    if text is None:
-        if len(_TEXT) > 50_000:
-            _TEXT.clear()
-        u = value.astimezone(timezone.utc)
-        text = _TEXT[value] = "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (u.year, u.month, u.day, u.hour, u.minute,
-                                                                      u.second, u.microsecond)
-    return text
+def _text(value: datetime) -> str:
+    u = value.astimezone(timezone.utc)
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond)
 
 
-_TIME: dict[str, datetime] = {}
-
-
-def _sqlite_time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    value = _TIME.get(text)
-    if value is None:
-        if len(_TIME) > 50_000:
-            _TIME.clear()
-        value = _TIME[text] = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
-    return value
+# A time as SQLAlchemy's SQLite DATETIME stores it (naive UTC text that sorts as it compares), and back.
+sqlite_text = _remembered(_text)
+_sqlite_time = _remembered(lambda text: datetime.fromisoformat(text).replace(tzinfo=timezone.utc))
 
 
 class UTC(TypeDecorator):
