@@ -78,7 +78,7 @@ class RecordingSender:
         """One transaction for many messages: the recorder's own speed is not what is measured."""
         with self.store.session() as s:
             keys = [m.key for m in messages]
-            seen = set(s.scalars(select(Delivery.key).where(Delivery.key.in_(keys))))
+            seen = set(s.scalars(select(Delivery.key).where(bulk.among(s, Delivery.key, keys))))
             now = datetime.now(timezone.utc)
             rows = [dict(key=m.key, channel=m.channel, to=m.to, payload=m.payload, at=now)
                     for m in messages if m.key not in seen]

@@ -7,6 +7,7 @@ go with its connection. On SQLite every transaction begins IMMEDIATE, which seri
 """
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import uuid
@@ -43,6 +44,13 @@ class Scheduler:
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._generation = -1
         self._catalog = None
+        # Enrollment ids: this scheduler's random half, then a count. Unique across workers and
+        # restarts like a UUID, but in creation order, so the indexes that hold them grow at one end.
+        self._id_prefix = uuid.uuid4().hex[:16]
+        self._id_count = itertools.count()
+
+    def _new_id(self) -> str:
+        return f"{self._id_prefix}{next(self._id_count):016x}"
 
     def _engine(self, s) -> tuple[Engine, int]:
         generation = repo.generation(s)
@@ -50,7 +58,7 @@ class Scheduler:
             self._catalog, self._generation = repo.catalog(s), generation
             self._rules = repo.rules(s)
             self._window = repo.cap_window(self._catalog, self._rules)
-        engine = Engine(self._catalog, self._rules, StorePools(s), new_id=lambda: uuid.uuid4().hex)
+        engine = Engine(self._catalog, self._rules, StorePools(s), new_id=self._new_id)
         return engine, generation
 
     def step_batch(self) -> Tick:
