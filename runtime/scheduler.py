@@ -104,6 +104,7 @@ class Scheduler:
         `routines` runs between batches (the connectors' scheduled syncs); it keeps its own pace."""
         import time
         total = Tick()
+        busy = False
         while not stop():
             if routines is not None:
                 routines()
@@ -113,16 +114,22 @@ class Scheduler:
             if on_tick:
                 on_tick(tick)
             if tick.contacts or tick.delivered:
+                busy = True
                 continue
             if fast_forward:
                 upcoming = self.next_due()
                 if upcoming is None:
-                    return total
+                    break
                 if upcoming <= self.clock.now():           # due, but other workers hold those rows
                     time.sleep(0.05)
                 self.clock.advance_to(upcoming)
                 continue
+            if busy:                                       # the work done, fold the log into the file
+                self.store.checkpoint()
+                busy = False
             if until_idle:
                 return total
             time.sleep(idle_sleep)
+        if busy:
+            self.store.checkpoint()
         return total

@@ -50,3 +50,24 @@ def test_sqlite_hand_off_claims_are_synced_to_disk_and_other_transactions_are_no
     with store.session() as s:
         assert s.execute(text("PRAGMA synchronous")).scalar() == normal
     store.close()
+
+
+def test_a_scheduler_with_nothing_left_to_do_leaves_the_workspace_one_file(tmp_path):
+    """Checkpoints run by themselves only every 256 MB of log; an idle scheduler folds the log in."""
+    from runtime.clock import VirtualClock
+    from runtime.contacts import Event
+    from runtime.engine import ENROLL_EVENT
+    from runtime.scheduler import Scheduler
+    from runtime import document
+    from tests.conftest import DATA
+    store = Store(f"sqlite:///{tmp_path}/w.sqlite")
+    journey = document.load(DATA / "crash" / "drip.journey.json")
+    with store.session() as s:
+        repo.import_contacts(s, [{"email": f"p{i}@shop.test"} for i in range(300)], NOW)
+        repo.publish(s, journey, NOW)
+        repo.record_events(s, [Event(f"p{i}@shop.test", ENROLL_EVENT, NOW, {"journey": journey.key})
+                               for i in range(300)], NOW)
+    wal = tmp_path / "w.sqlite-wal"
+    total = Scheduler(store, VirtualClock(NOW)).run(fast_forward=True)
+    assert total.messages > 0 and wal.stat().st_size == 0
+    store.close()
