@@ -259,20 +259,19 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         due = cs.next_due()
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
-        names, values = ["updated_at", "next_due"], [now, due]
+        row: dict[str, Any] = {"updated_at": now, "next_due": due}
         if cs.fields_dirty:
-            names.append("fields"), values.append(cs.fields)
+            row["fields"] = cs.fields
         if cs.events_dirty:
-            names.append("history"), values.append({k: [t.isoformat() for t in v] for k, v in cs.events.items()})
+            row["history"] = {k: [t.isoformat() for t in v] for k, v in cs.events.items()}
         if cs.last_activity != item.last_activity:
-            names.append("last_activity"), values.append(cs.last_activity)
+            row["last_activity"] = cs.last_activity
         timers = [[j, n, t.isoformat() if t else None] for (j, n), t in cs.timers.items()]
         if timers != item.timers:
-            names.append("timers"), values.append(timers)
+            row["timers"] = timers
         if item.admitted != generation:
-            names.append("admitted"), values.append(generation)
-        values.append(item.id)
-        contacts.setdefault(tuple(names), []).append(values)
+            row["admitted"] = generation
+        contacts.setdefault(tuple(row), []).append((*row.values(), item.id))
         for e in cs.enrollments:
             if not e.dirty:
                 continue

@@ -18,6 +18,7 @@ from runtime.problems import InputError
 from runtime.store import codec
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000             # how long a write waits for another process's to finish
 
 
 def default_path() -> Path:
@@ -47,7 +48,7 @@ def _sqlite_pragmas(dbapi_connection, record) -> None:
     cur.execute("PRAGMA wal_autocheckpoint=65536")  # pages: 256 MB of log
     cur.execute("PRAGMA journal_size_limit=67108864")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
 
 
@@ -81,7 +82,7 @@ class Store:
     def __init__(self, url: str, migrate: bool = True):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs = {"connect_args": {"timeout": 30}} if self.is_sqlite else {"pool_pre_ping": True}
+        kwargs = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}} if self.is_sqlite else {"pool_pre_ping": True}
         self.engine: Engine = create_engine(url, json_serializer=codec.dumps, json_deserializer=codec.loads, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -127,7 +128,7 @@ class Store:
             cur = raw.cursor()
             cur.execute("PRAGMA busy_timeout=0")
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
         finally:
             raw.close()
