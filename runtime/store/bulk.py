@@ -3,9 +3,8 @@ thousands of rows a second, and SQLAlchemy's per-row parameter processing would 
 Values are converted here exactly as the models' column types store them."""
 from __future__ import annotations
 
-from typing import Any, Sequence
-
 import json
+from typing import Sequence
 
 from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -33,7 +32,7 @@ def _rows(table: Table, names: Sequence[str], rows: list, dialect: str) -> list[
         rows = [tuple(r[n] for n in names) for r in rows]
     convert = [(i, f) for i, n in enumerate(names) if (f := _converter(table.c[n], dialect)) is not None]
     if not convert:
-        return [tuple(r) for r in rows] if rows and not isinstance(rows[0], tuple) else rows
+        return rows
     columns: list = list(zip(*rows))
     for i, f in convert:
         columns[i] = map(f, columns[i])
