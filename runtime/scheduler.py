@@ -23,6 +23,7 @@ from runtime.outbox import RecordingSender, SenderFor, deliver
 from runtime.store import repository as repo
 from runtime.store.counters import StorePools
 from runtime.store.models import Contact
+from runtime.store.state_cache import StateCache
 from runtime.store.workspace import Store
 
 
@@ -35,7 +36,8 @@ class Tick:
 
 
 class Scheduler:
-    def __init__(self, store: Store, clock: Clock, sender_for: SenderFor | None = None, batch: int = 2000):
+    def __init__(self, store: Store, clock: Clock, sender_for: SenderFor | None = None, batch: int = 2000,
+                 kept: int = 200_000):
         self.store = store
         self.clock = clock
         self.batch = batch
@@ -48,6 +50,7 @@ class Scheduler:
         # restarts like a UUID, but in creation order, so the indexes that hold them grow at one end.
         self._id_prefix = uuid.uuid4().hex[:16]
         self._id_count = itertools.count()
+        self._kept = StateCache(kept)                   # the state of up to `kept` contacts, between visits
 
     def _new_id(self) -> str:
         return f"{self._id_prefix}{next(self._id_count):016x}"
@@ -69,14 +72,16 @@ class Scheduler:
     def _step_batch(self) -> Tick:
         now = self.clock.now()
         tick = Tick()
+        batch = []
         with self.store.session() as s:
-            q = select(Contact.id).where(Contact.next_due <= now).order_by(Contact.next_due).limit(self.batch)
+            q = (select(Contact.id, Contact.version).where(Contact.next_due <= now).order_by(Contact.next_due)
+                 .limit(self.batch))
             if not self.store.is_sqlite:
                 q = q.with_for_update(skip_locked=True)
-            ids = list(s.scalars(q))
-            if ids:
+            claimed = [tuple(r) for r in s.execute(q)]
+            if claimed:
                 engine, generation = self._engine(s)
-                batch = repo.load(s, ids, now, self._window)
+                batch = repo.load(s, claimed, now, self._window, self._kept)
                 for item in batch:
                     cs = item.state
                     for event in item.events:
@@ -88,7 +93,8 @@ class Scheduler:
                     tick.steps += sum(1 for x in cs.log if x.what == "entered")
                     tick.messages += len(cs.outbox)
                 repo.save(s, batch, now, generation)
-                tick.contacts = len(ids)
+                tick.contacts = len(claimed)
+        self._kept.keep(batch)                             # committed: these copies are the store's state
         tick.delivered = deliver(self.store, self.sender_for, now, skip_locked=not self.store.is_sqlite)
         return tick
 

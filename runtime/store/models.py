@@ -82,6 +82,9 @@ class Contact(Base):
     next_due: Mapped[datetime | None] = mapped_column(UTC, index=True)       # the scheduler's queue
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Bumped by every write of what the engine reads of a contact (its columns above but the queue,
+    # its enrollments, its messages): a worker's copy of the contact is good while this matches.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class EventRow(Base):

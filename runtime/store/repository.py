@@ -19,6 +19,7 @@ from runtime.engine import WorkspaceRules
 from runtime.settings import FrequencyCap, QuietHours
 from runtime.state import ContactState, Enrollment
 from runtime.store import bulk
+from runtime.store.state_cache import StateCache
 from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,
                                   StepRow)
 
@@ -178,8 +179,9 @@ def contact_id(s: Session, email: str) -> int | None:
 
 @dataclass(slots=True)
 class Loaded:
-    """A contact as the scheduler holds it during one batch."""
+    """A contact as the scheduler holds it during one batch (and keeps it between batches)."""
     id: int
+    version: int                   # the contact's version in the store, as of this state
     admitted: int
     state: ContactState
     known_enrollments: set[str]
@@ -198,43 +200,65 @@ _ENROLLMENT_COLUMNS = ("id", "journey", "version", "node", "entered_at", "state"
                        "on_event", "on_time", "held", "ended_at", "error", "seq")
 
 
-def load(s: Session, ids: list[int], now: datetime, cap_window: timedelta | None) -> list[Loaded]:
-    """The contacts' state for the engine, read with plain column queries (this is the hot path)."""
+def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: timedelta | None,
+         cache: StateCache | None = None) -> list[Loaded]:
+    """The contacts' state for the engine, for (contact id, version) pairs read in this
+    transaction. A contact whose copy in `cache` is of that version is not read again, only its
+    pending events are. Plain column queries: this is the hot path."""
+    kept: dict[int, Loaded] = {}
+    if cache is not None:
+        for cid, version in claimed:
+            item = cache.take(cid, version)
+            if item is not None:
+                kept[cid] = item
+    ids = [cid for cid, _ in claimed]
+    cold = [cid for cid in ids if cid not in kept]
     c, en, ev, ob = Contact.__table__.c, EnrollmentRow.__table__.c, EventRow.__table__.c, OutboxRow.__table__.c
-    rows = {r.id: r for r in s.execute(select(c.id, c.email, c.fields, c.history, c.last_activity, c.timers, c.admitted)
-                                       .where(bulk.among(s, c.id, ids)))}
-    enrollments: dict[int, list[Enrollment]] = {i: [] for i in ids}
-    q = select(en.contact_id, *[en[n] for n in _ENROLLMENT_COLUMNS]).where(bulk.among(s, en.contact_id, ids)).order_by(en.entered_at)
-    for r in s.execute(q):
-        enrollments[r.contact_id].append(Enrollment(
-            id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
-            entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
-            on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
-            dirty=False))
-    sent: dict[int, list[tuple[datetime, str]]] = {i: [] for i in ids}
-    if cap_window is not None:
-        q = (select(ob.contact_id, ob.at, ob.journey)
-             .where(bulk.among(s, ob.contact_id, ids), ob.channel.in_(("email", "sms")), ob.at > now - cap_window).order_by(ob.at))
-        for cid, at, journey in s.execute(q):
-            sent[cid].append((at, journey))
+    rows, enrollments, sent = {}, {i: [] for i in cold}, {i: [] for i in cold}
+    if cold:
+        rows = {r.id: r for r in s.execute(select(c.id, c.email, c.fields, c.history, c.last_activity, c.timers, c.admitted)
+                                           .where(bulk.among(s, c.id, cold)))}
+        q = (select(en.contact_id, *[en[n] for n in _ENROLLMENT_COLUMNS])
+             .where(bulk.among(s, en.contact_id, cold)).order_by(en.entered_at))
+        for r in s.execute(q):
+            enrollments[r.contact_id].append(Enrollment(
+                id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
+                entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
+                on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
+                dirty=False))
+        if cap_window is not None:
+            q = (select(ob.contact_id, ob.at, ob.journey)
+                 .where(bulk.among(s, ob.contact_id, cold), ob.channel.in_(("email", "sms")), ob.at > now - cap_window)
+                 .order_by(ob.at))
+            for cid, at, journey in s.execute(q):
+                sent[cid].append((at, journey))
     pending: dict[int, list] = {i: [] for i in ids}
     q = (select(ev.id, ev.contact_id, ev.type, ev.at, ev.properties)
          .where(bulk.among(s, ev.contact_id, ids), ev.processed.is_(False)).order_by(ev.at, ev.id))
     for e in s.execute(q):
         pending[e.contact_id].append(e)
     out = []
-    for cid in ids:
-        row = rows[cid]
-        timers = row.timers or []
-        cs = ContactState(email=row.email, fields=row.fields, enrollments=enrollments[cid], sent=sent[cid],
-                          events={k: _times(v) for k, v in (row.history or {}).items()}, last_activity=row.last_activity,
-                          timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in timers})
+    for cid, version in claimed:
+        item = kept.get(cid)
+        if item is None:
+            row = rows[cid]
+            timers = row.timers or []
+            cs = ContactState(email=row.email, fields=row.fields, enrollments=enrollments[cid], sent=sent[cid],
+                              events={k: _times(v) for k, v in (row.history or {}).items()},
+                              last_activity=row.last_activity,
+                              timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in timers})
+            item = Loaded(id=cid, version=version, admitted=row.admitted, state=cs,
+                          known_enrollments={e.id for e in enrollments[cid]}, events=[], event_ids=[],
+                          later_event=None, timers=timers, last_activity=row.last_activity)
+        else:
+            cs = item.state                  # what the store would give, less messages now out of the window
+            cs.sent = [x for x in cs.sent if x[0] > now - cap_window] if cap_window is not None else []
         now_events = [e for e in pending[cid] if e.at <= now]
         later = [e.at for e in pending[cid] if e.at > now]
-        out.append(Loaded(id=cid, admitted=row.admitted, state=cs, known_enrollments={e.id for e in enrollments[cid]},
-                          events=[Event(row.email, e.type, e.at, e.properties) for e in now_events],
-                          event_ids=[e.id for e in now_events], later_event=min(later) if later else None,
-                          timers=timers, last_activity=row.last_activity))
+        item.events = [Event(cs.email, e.type, e.at, e.properties) for e in now_events]
+        item.event_ids = [e.id for e in now_events]
+        item.later_event = min(later) if later else None
+        out.append(item)
     return out
 
 
@@ -259,7 +283,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         due = cs.next_due()
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
-        row: dict[str, Any] = {"updated_at": now, "next_due": due}
+        row: dict[str, Any] = {"updated_at": now, "next_due": due, "version": item.version + 1}
         if cs.fields_dirty:
             row["fields"] = cs.fields
         if cs.events_dirty:
@@ -291,6 +315,8 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         cs.outbox.clear()
         cs.fields_dirty = cs.events_dirty = False
         item.timers, item.last_activity, item.admitted = timers, cs.last_activity, generation
+        item.version += 1
+        item.events, item.event_ids = [], []
     for names, rows in contacts.items():
         bulk.update_by_id(s, Contact.__table__, rows, [*names, "id"])
     bulk.insert(s, EnrollmentRow.__table__, new_enrollments, _ENROLLMENT_WRITE)
@@ -420,7 +446,7 @@ def merge_crm_contacts(s: Session, records: list[dict[str, Any]], id_field: str,
             raw[id_field] = crm
             direct["fields"] = raw
         if direct:
-            s.execute(update(Contact.__table__).where(c.id == row.id).values(updated_at=now, **direct))
+            s.execute(update(Contact.__table__).where(c.id == row.id).values(updated_at=now, version=c.version + 1, **direct))
         if not changes:
             out.unchanged += 1
             continue

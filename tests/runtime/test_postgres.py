@@ -16,6 +16,7 @@ from app.cli import main
 from runtime.store.models import Delivery, EnrollmentRow, OutboxRow
 from runtime.store.workspace import Store
 from tests.conftest import DATA, ROOT
+from tests.runtime.test_migrations import REVISIONS
 from tests.support import postgres
 
 pytestmark = pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed (.ci/run installs it)")
@@ -40,7 +41,7 @@ def test_migrations_and_the_conformance_cases_run_the_same_on_postgresql(server,
     from tests.runtime.test_scheduler import run_case_in_simulator
     url = fresh_db(server, "conformance")
     store = Store(url)
-    assert store.revision() == "0001"
+    assert store.revision() == REVISIONS[-1]
     store.close()
     from tests.runtime.test_scheduler import run_case_in_store
     for i, case in enumerate(["quiet-hours", "wait-event", "consent", "reentry"]):

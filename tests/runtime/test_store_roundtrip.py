@@ -2,25 +2,32 @@
 from datetime import date, datetime, timezone
 
 import pytest
+from sqlalchemy import select
 
 from runtime.store import repository as repo
+from runtime.store.models import Contact
 from runtime.store.workspace import Store
 from tests.support import postgres
 
 NOW = datetime(2026, 3, 10, 9, 30, 15, 123456, tzinfo=timezone.utc)
 
 
+def claimed(s, email: str) -> list[tuple[int, int]]:
+    """(contact id, version), as the scheduler claims a contact."""
+    return [tuple(s.execute(select(Contact.id, Contact.version).where(Contact.email == email)).one())]
+
+
 def roundtrip(store: Store) -> None:
     with store.session() as s:
         repo.import_contacts(s, [{"email": "Ada@Shop.test", "renewal_date": date(2027, 1, 15), "plan": "Pro"}], NOW)
     with store.session() as s:
-        [item] = repo.load(s, [repo.contact_id(s, "ada@shop.test")], NOW, None)
+        [item] = repo.load(s, claimed(s, "ada@shop.test"), NOW, None)
         item.state.fields["seen_at"] = NOW
         item.state.fields["score"] = 7
         item.state.fields_dirty = True
         repo.save(s, [item], NOW, generation=1)
     with store.session() as s:
-        [item] = repo.load(s, [repo.contact_id(s, "ada@shop.test")], NOW, None)
+        [item] = repo.load(s, claimed(s, "ada@shop.test"), NOW, None)
     fields = item.state.fields
     assert fields["renewal_date"] == date(2027, 1, 15) and type(fields["renewal_date"]) is date
     assert fields["seen_at"] == NOW
