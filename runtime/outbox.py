@@ -15,10 +15,11 @@ import socket
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import literal, or_, select, update
+from sqlalchemy.orm import Session
 
 from runtime.store import bulk
-from runtime.store.models import Delivery, OutboxRow
+from runtime.store.models import UTC, Delivery, OutboxRow
 from runtime.store.workspace import Store
 
 LEASE = timedelta(minutes=5)
@@ -64,7 +65,8 @@ class Sender(Protocol):
 
 class RecordingSender:
     """The sender of a workspace without connectors: it records each message in the store, once
-    per idempotency key. Previews, tests and the crash test read what it recorded."""
+    per idempotency key. Previews, tests and the crash test read what it recorded. Since nothing
+    leaves the workspace, `deliver` has it record in the transaction that marks the messages sent."""
     idempotent = True
     external = False
 
@@ -72,17 +74,17 @@ class RecordingSender:
         self.store = store
 
     def send(self, message: OutboxRow) -> None:
-        self.send_batch([message])
-
-    def send_batch(self, messages: list[OutboxRow]) -> None:
-        """One transaction for many messages: the recorder's own speed is not what is measured."""
         with self.store.session() as s:
-            keys = [m.key for m in messages]
-            seen = set(s.scalars(select(Delivery.key).where(bulk.among(s, Delivery.key, keys))))
-            now = datetime.now(timezone.utc)
-            rows = [dict(key=m.key, channel=m.channel, to=m.to, payload=m.payload, at=now)
-                    for m in messages if m.key not in seen]
-            bulk.insert(s, Delivery.__table__, rows)
+            self.record(s, [message.id])
+
+    def record(self, s: Session, ids: list[int]) -> None:
+        """Copy these outbox messages into the deliveries, in the caller's transaction (a copy
+        inside the database: payloads are not decoded and encoded again)."""
+        o, d = OutboxRow.__table__, Delivery.__table__
+        done = select(d.c.key).where(d.c.key == o.c.key).exists()
+        copied = (select(o.c.key, o.c.channel, o.c.to, o.c.payload, literal(datetime.now(timezone.utc), UTC()))
+                  .where(bulk.among(s, o.c.id, ids), ~done))
+        s.execute(d.insert().from_select(["key", "channel", "to", "payload", "at"], copied))
 
 
 SenderFor = Callable[[str, str | None], Sender]
@@ -165,11 +167,18 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
         if batch:
             s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]))
                       .values(status="sending", attempts=t.c.attempts + 1, claimed_until=wall + LEASE, claimed_by=WORKER))
-    failures: list[tuple[Handoff, Exception]] = []
     groups: dict[int, tuple[Sender, list[Handoff]]] = {}
     for h in batch:
         sender = sender_for(h.channel, h.connector)
         groups.setdefault(id(sender), (sender, []))[1].append(h)
+    handled = len(batch)
+    recorded = [(sender, handoffs) for sender, handoffs in groups.values() if isinstance(sender, RecordingSender)]
+    if recorded:                      # nothing leaves the workspace: recorded and marked sent together
+        with store.session() as s:
+            for sender, handoffs in recorded:
+                sender.record(s, [h.id for h in handoffs])
+            _mark_sent(s, [h.id for _, handoffs in recorded for h in handoffs])
+        batch = [h for sender, handoffs in groups.values() if not isinstance(sender, RecordingSender) for h in handoffs]
     if store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in groups.values()):
         # Before anything leaves: a power cut after the hand-off must find these `sending`
         # (resolved by recover()), never `pending`, or they would go out again. SQLite syncs
@@ -177,34 +186,34 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
         with store.session(durable=True) as s:
             s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]), t.c.claimed_by == WORKER)
                       .values(claimed_until=datetime.now(timezone.utc) + LEASE))
-    for sender, handoffs in groups.values():
-        if hasattr(sender, "send_batch"):
-            try:
-                sender.send_batch(handoffs)
-            except Exception as e:
-                failures += [(h, _unexpected(e)) for h in handoffs]
-            continue
-        for h in handoffs:
-            try:
-                sender.send(h)
-            except (TemporaryFailure, PermanentFailure) as e:
-                failures.append((h, e))
-            except Exception as e:
-                failures.append((h, _unexpected(e)))
+    failures: list[tuple[Handoff, Exception]] = []
+    for h in batch:
+        try:
+            sender_for(h.channel, h.connector).send(h)
+        except (TemporaryFailure, PermanentFailure) as e:
+            failures.append((h, e))
+        except Exception as e:
+            failures.append((h, _unexpected(e)))
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
     failed = {h.id for h, _ in failures}
-    sent = [h.id for h in batch if h.id not in failed]
-    # Only what is still this worker's claim: one whose lease ran out may have been recovered and
-    # claimed by another worker since, and that worker now answers for it.
-    mine = (t.c.status == "sending", t.c.claimed_by == WORKER)
-    with store.session() as s:
-        sent_at = datetime.now(timezone.utc)
-        if sent:
-            s.execute(update(t).where(bulk.among(s, t.c.id, sent), *mine)
-                      .values(status="sent", sent_at=sent_at, claimed_until=None, claimed_by=None, error=None))
-        for h, e in failures:
-            s.execute(update(t).where(t.c.id == h.id, *mine).values(**_outcome(h, e, now)))
-    return len(batch)
+    if batch:
+        with store.session() as s:
+            _mark_sent(s, [h.id for h in batch if h.id not in failed])
+            for h, e in failures:
+                s.execute(update(t).where(t.c.id == h.id, *_MINE).values(**_outcome(h, e, now)))
+    return handled
+
+
+# Only what is still this worker's claim: one whose lease ran out may have been recovered and
+# claimed by another worker since, and that worker now answers for it.
+_MINE = (OutboxRow.__table__.c.status == "sending", OutboxRow.__table__.c.claimed_by == WORKER)
+
+
+def _mark_sent(s: Session, ids: list[int]) -> None:
+    if ids:
+        t = OutboxRow.__table__
+        s.execute(update(t).where(bulk.among(s, t.c.id, ids), *_MINE)
+                  .values(status="sent", sent_at=datetime.now(timezone.utc), claimed_until=None, claimed_by=None, error=None))
 
 
 def _unexpected(e: Exception) -> TemporaryFailure:
