@@ -90,7 +90,7 @@ class Contact(Base):
 class EventRow(Base):
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))     # indexed by ix_events_pending
     type: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
     properties: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -4,12 +4,14 @@ in it, upgrades to head and goes on running, on SQLite and on PostgreSQL.
 Each revision has a data file, tests/data/migrations/<revision>.sql, written for the schema as that
 revision left it; a new revision adds its own file."""
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
 from runtime.clock import VirtualClock, parse_instant
 from runtime.scheduler import Scheduler
-from runtime.store.models import Delivery, EnrollmentRow
+from runtime.store.models import Base, Delivery, EnrollmentRow
 from runtime.store.workspace import Store, alembic_config
 from tests.conftest import DATA
 from tests.support import postgres
@@ -19,6 +21,12 @@ REVISIONS = [r.revision for r in reversed(list(ScriptDirectory.from_config(alemb
 
 def test_every_revision_has_its_data_file():
     assert [p.stem for p in sorted((DATA / "migrations").glob("*.sql"))] == REVISIONS
+
+
+def test_the_migrations_build_exactly_the_models_schema(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    with store.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
 def upgrade_with_data(url: str, revision: str) -> Store:
