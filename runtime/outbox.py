@@ -142,14 +142,13 @@ class Handoff:
     channel: str
     connector: str | None
     to: str | None
-    payload: dict[str, Any]
     at: datetime
     attempts: int                     # including this one
     next_attempt: datetime | None
+    payload: dict[str, Any] | None = None     # read only for what leaves the workspace
 
 
-_CLAIMED = ("id", "key", "contact_id", "journey", "node", "channel", "connector", "to", "payload", "at", "attempts",
-            "next_attempt")
+_CLAIMED = ("id", "key", "contact_id", "journey", "node", "channel", "connector", "to", "at", "attempts", "next_attempt")
 
 
 def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 2000, skip_locked: bool = False) -> int:
@@ -163,7 +162,7 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
              .order_by(t.c.id).limit(limit))
         if skip_locked:
             q = q.with_for_update(skip_locked=True)
-        batch = [Handoff(*r[:10], r.attempts + 1, r.next_attempt) for r in s.execute(q)]
+        batch = [Handoff(*r[:9], r.attempts + 1, r.next_attempt) for r in s.execute(q).all()]
         if batch:
             s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]))
                       .values(status="sending", attempts=t.c.attempts + 1, claimed_until=wall + LEASE, claimed_by=WORKER))
@@ -179,13 +178,19 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
                 sender.record(s, [h.id for h in handoffs])
             _mark_sent(s, [h.id for _, handoffs in recorded for h in handoffs])
         batch = [h for sender, handoffs in groups.values() if not isinstance(sender, RecordingSender) for h in handoffs]
-    if store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in groups.values()):
+    if batch:
         # Before anything leaves: a power cut after the hand-off must find these `sending`
         # (resolved by recover()), never `pending`, or they would go out again. SQLite syncs
         # commits only at checkpoints; one synced commit makes all before it durable too.
-        with store.session(durable=True) as s:
-            s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]), t.c.claimed_by == WORKER)
-                      .values(claimed_until=datetime.now(timezone.utc) + LEASE))
+        leaves = store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in groups.values())
+        ids = [h.id for h in batch]
+        with store.session(durable=leaves) as s:
+            payloads = dict(s.execute(select(t.c.id, t.c.payload).where(bulk.among(s, t.c.id, ids))).all())
+            if leaves:
+                s.execute(update(t).where(bulk.among(s, t.c.id, ids), t.c.claimed_by == WORKER)
+                          .values(claimed_until=datetime.now(timezone.utc) + LEASE))
+        for h in batch:
+            h.payload = payloads[h.id]
     failures: list[tuple[Handoff, Exception]] = []
     for h in batch:
         try:

@@ -217,10 +217,10 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
     rows, enrollments, sent = {}, {i: [] for i in cold}, {i: [] for i in cold}
     if cold:
         rows = {r.id: r for r in s.execute(select(c.id, c.email, c.fields, c.history, c.last_activity, c.timers, c.admitted)
-                                           .where(bulk.among(s, c.id, cold)))}
+                                           .where(bulk.among(s, c.id, cold))).all()}
         q = (select(en.contact_id, *[en[n] for n in _ENROLLMENT_COLUMNS])
              .where(bulk.among(s, en.contact_id, cold)).order_by(en.entered_at))
-        for r in s.execute(q):
+        for r in s.execute(q).all():
             enrollments[r.contact_id].append(Enrollment(
                 id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
                 entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
@@ -230,13 +230,14 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
             q = (select(ob.contact_id, ob.at, ob.journey)
                  .where(bulk.among(s, ob.contact_id, cold), ob.channel.in_(("email", "sms")), ob.at > now - cap_window)
                  .order_by(ob.at))
-            for cid, at, journey in s.execute(q):
+            for cid, at, journey in s.execute(q).all():
                 sent[cid].append((at, journey))
-    pending: dict[int, list] = {i: [] for i in ids}
+    pending: dict[int, list] = {}
     q = (select(ev.id, ev.contact_id, ev.type, ev.at, ev.properties)
          .where(bulk.among(s, ev.contact_id, ids), ev.processed.is_(False)).order_by(ev.at, ev.id))
-    for e in s.execute(q):
-        pending[e.contact_id].append(e)
+    for e in s.execute(q).all():
+        pending.setdefault(e.contact_id, []).append(e)
+    cutoff = now - cap_window if cap_window is not None else None
     out = []
     for cid, version in claimed:
         item = kept.get(cid)
@@ -250,14 +251,19 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
             item = Loaded(id=cid, version=version, admitted=row.admitted, state=cs,
                           known_enrollments={e.id for e in enrollments[cid]}, events=[], event_ids=[],
                           later_event=None, timers=timers, last_activity=row.last_activity)
+        else:                                # as the store would give it: messages out of the window go
+            cs = item.state
+            if cs.sent and (cutoff is None or cs.sent[0][0] <= cutoff):
+                cs.sent = [x for x in cs.sent if x[0] > cutoff] if cutoff is not None else []
+        events = pending.get(cid)
+        if events:
+            due = [e for e in events if e.at <= now]
+            later = [e.at for e in events if e.at > now]
+            item.events = [Event(cs.email, e.type, e.at, e.properties) for e in due]
+            item.event_ids = [e.id for e in due]
+            item.later_event = min(later) if later else None
         else:
-            cs = item.state                  # what the store would give, less messages now out of the window
-            cs.sent = [x for x in cs.sent if x[0] > now - cap_window] if cap_window is not None else []
-        now_events = [e for e in pending[cid] if e.at <= now]
-        later = [e.at for e in pending[cid] if e.at > now]
-        item.events = [Event(cs.email, e.type, e.at, e.properties) for e in now_events]
-        item.event_ids = [e.id for e in now_events]
-        item.later_event = min(later) if later else None
+            item.later_event = None
         out.append(item)
     return out
 
@@ -316,7 +322,8 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         cs.fields_dirty = cs.events_dirty = False
         item.timers, item.last_activity, item.admitted = timers, cs.last_activity, generation
         item.version += 1
-        item.events, item.event_ids = [], []
+        if item.events:
+            item.events, item.event_ids = [], []
     for names, rows in contacts.items():
         bulk.update_by_id(s, Contact.__table__, rows, [*names, "id"])
     bulk.insert(s, EnrollmentRow.__table__, new_enrollments, _ENROLLMENT_WRITE)
