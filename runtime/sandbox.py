@@ -7,6 +7,7 @@ refuses it again at run time.
 """
 from __future__ import annotations
 
+import operator
 import re
 from datetime import date, datetime, timezone
 from functools import lru_cache
@@ -167,7 +168,51 @@ class RunError(RuntimeError):
     """A condition or template that failed while running; the engine parks the contact with it."""
 
 
+_COMPARISON = re.compile(r"""\s*contact\.([A-Za-z][A-Za-z0-9_]*)\s*(==|!=|>=|<=|>|<)\s*"""
+                         r"""(-?\d+(?:\.\d+)?|'[^'\\]*'|"[^"\\]*"|true|false|none|True|False|None)\s*""")
+_OPERATORS = {"==": operator.eq, "!=": operator.ne, ">=": operator.ge, "<=": operator.le, ">": operator.gt,
+              "<": operator.lt}
+_WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
+
+
+@lru_cache(maxsize=4096)
+def _comparison(expression: str) -> tuple[str, Callable[[Any, Any], bool], Any] | None:
+    """`contact.FIELD <op> literal`, the commonest condition (and exit_when and goal run before
+    every step), as (field, operator, value); None for anything else, which Jinja evaluates."""
+    m = _COMPARISON.fullmatch(expression)
+    if m is None:
+        return None
+    field, op, literal = m.groups()
+    if literal in _WORDS:
+        value = _WORDS[literal]
+    elif literal[0] in "'\"":
+        value = literal[1:-1]
+    else:
+        value = float(literal) if "." in literal else int(literal)
+    return field, _OPERATORS[op], value
+
+
+def _compare(found: Any, op: Callable[[Any, Any], bool], value: Any) -> bool:
+    """As Jinja would with a Missing for an absent or empty field: equal to none, never ordered."""
+    if found is None:
+        if op is operator.eq:
+            return value is None
+        if op is operator.ne:
+            return value is not None
+        return False
+    return bool(op(found, value))
+
+
 def evaluate(expression: str, names: dict[str, Any]) -> bool:
+    simple = _comparison(expression)
+    contact = names.get("contact")
+    if simple is not None and isinstance(contact, Fields):
+        found = contact._data.get(simple[0])
+        if not isinstance(found, dict):
+            try:
+                return _compare(found, simple[1], simple[2])
+            except Exception as e:              # TypeError: '>=' between text and a number, ...
+                raise RunError(f"condition {expression!r} failed: {e}") from None
     try:
         return bool(compile_condition(expression)(**names))
     except CodeError as e:

@@ -45,3 +45,28 @@ def test_a_type_mismatch_fails_with_the_condition_named():
     with pytest.raises(RunError) as e:
         sandbox.evaluate("contact.zip > 5", names(zip="02139"))
     assert "contact.zip > 5" in str(e.value)
+
+
+COMPARISONS = ["contact.n >= 500", "contact.n<3", "contact.n == 2.5", "contact.n != -1", "contact.s == 'gold'",
+               'contact.s != "gold"', "contact.s > 'm'", "contact.b == true", "contact.b == False", "contact.n == none",
+               "contact.n != None", "contact.n <= 0"]
+VALUES = [500, 2, 2.5, -1, 0, "gold", "silver", "", True, False, None, [1], {"a": 1}]
+
+
+def jinja(expr: str, fields: dict):
+    """What Jinja itself makes of the condition: the result, or the error's text."""
+    try:
+        return bool(sandbox.compile_condition(expr)(**names(**fields)))
+    except Exception as e:
+        return f"condition {expr!r} failed: {e}"
+
+
+@pytest.mark.parametrize("expr", COMPARISONS)
+def test_simple_comparisons_come_out_as_jinja_would_have_it(expr):
+    assert sandbox._comparison(expr) is not None, "evaluated without Jinja"
+    for fields in [{}, *({"n": v, "s": v, "b": v} for v in VALUES)]:
+        try:
+            ours = sandbox.evaluate(expr, names(**fields))
+        except RunError as e:
+            ours = str(e)
+        assert ours == jinja(expr, fields), (expr, fields)
