@@ -51,6 +51,7 @@ class Scheduler:
         self._id_prefix = uuid.uuid4().hex[:16]
         self._id_count = itertools.count()
         self._kept = StateCache(kept)                   # the state of up to `kept` contacts, between visits
+        self._last_now = None
 
     def _new_id(self) -> str:
         return f"{self._id_prefix}{next(self._id_count):016x}"
@@ -71,6 +72,9 @@ class Scheduler:
 
     def _step_batch(self) -> Tick:
         now = self.clock.now()
+        if self._last_now is not None and now < self._last_now:
+            self._kept.clear()       # a virtual clock set back: kept copies were pruned for a later moment
+        self._last_now = now
         tick = Tick()
         batch = []
         with self.store.session() as s:

@@ -32,6 +32,9 @@ class StateCache:
         item = self._items.pop(contact, None)
         return item if item is not None and item.version == version else None
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def keep(self, items: list[Versioned]) -> None:
         for item in items:
             self._items[item.id] = item
