@@ -4,7 +4,8 @@ A message is in the outbox (status `pending`) before any connector sees it. Deli
 `sending` with a lease, hands it over, and marks it `sent` (or `failed`, or back to `pending` with a
 later attempt on a passing fault). If a worker dies mid-hand-off the lease runs out: a sender that
 honours idempotency keys gets it again under the same key; any other sender's message becomes
-`uncertain` and waits for a person, since sending it again could send it twice.
+`uncertain` and waits for a person, since sending it again could send it twice. A message the
+workspace keeps (the recorder's) is recorded in the transaction that marks it `sent`.
 """
 from __future__ import annotations
 
@@ -232,4 +233,4 @@ def _outcome(row: Handoff, failure: Exception, now: datetime) -> dict[str, Any]:
         wait = timedelta(seconds=failure.retry_after) if failure.retry_after else backoff(row.attempts)
         return dict(status="pending", next_attempt=now + wait, error=str(failure), claimed_until=None, claimed_by=None)
     error = f"gave up after {row.attempts} attempts: {failure}" if isinstance(failure, TemporaryFailure) else str(failure)
-    return dict(status="failed", next_attempt=row.next_attempt, error=error, claimed_until=None, claimed_by=None)
+    return dict(status="failed", error=error, claimed_until=None, claimed_by=None)
