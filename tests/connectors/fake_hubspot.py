@@ -18,7 +18,7 @@ Shapes followed (developers.hubspot.com, CRM v3 objects/contacts, search, batch 
 - GET /crm/v3/owners, GET /crm/v3/properties/contacts.
 - 429 with `Retry-After` and `{"status": "error", "errorType": "RATE_LIMIT", "policyName": ...}`.
 
-Counters (`requests`, `served`) let a test see what a sync fetched; `updates` keeps every batch
+Counters (`answered`, `served`) let a test see what a sync fetched; `updates` keeps every batch
 update input received."""
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ import uuid
 from bisect import bisect_left
 from collections import Counter, deque
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.connectors.servers import FakeHTTP, Reply, Request
 
 BASE = int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
 CAP = 10_000
@@ -57,8 +57,11 @@ def millis(value: Any) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-class FakeHubSpot:
+class FakeHubSpot(FakeHTTP):
+    keep_alive = True
+
     def __init__(self, token: str = "pat-test-token", contacts: int = 0):
+        super().__init__()
         self.token = token
         self.lock = threading.RLock()
         self.records: dict[int, dict[str, Any]] = {}
@@ -66,7 +69,7 @@ class FakeHubSpot:
         self.version = 0
         self._cache: dict[str, list[int]] = {}
         self._clock = BASE
-        self.requests: Counter = Counter()            # "GET /crm/v3/objects/contacts" -> calls answered 200/207
+        self.answered: Counter = Counter()            # "GET /crm/v3/objects/contacts" -> calls answered 200/207
         self.served = 0                               # contact records sent in list and search results
         self.updates: list[dict[str, Any]] = []
         self.owners = [{"id": "101", "email": "ann@corp.example", "firstName": "Ann", "lastName": "Lee", "userId": 9001},
@@ -79,7 +82,6 @@ class FakeHubSpot:
         self.retry_after = "1"
         self.faulted: Counter = Counter()
         self._n = itertools.count(1)
-        self.server: ThreadingHTTPServer | None = None
         if contacts:
             self.add(contacts)
 
@@ -139,59 +141,8 @@ class FakeHubSpot:
         return {"id": str(record["id"]), "properties": {n: self._value(record, n) for n in sorted(names)},
                 "createdAt": iso(record["created"]), "updatedAt": iso(record["modified"]), "archived": False}
 
-    # --- server ----------------------------------------------------------------------------------
-
-    def __enter__(self) -> "FakeHubSpot":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16            # headers and body leave in one write: no Nagle/delayed-ACK stalls
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in (headers or {}).items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def _handle(self, method: str) -> None:
-                url = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, body, headers = fake.handle(method, url.path, parse_qs(url.query), raw,
-                                                    self.headers.get("Authorization"))
-                try:
-                    self._answer(status, body, headers)
-                except (BrokenPipeError, ConnectionResetError):         # the client gave up waiting
-                    pass
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_POST(self) -> None:
-                self._handle("POST")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    def answer(self, r: Request) -> Reply:
+        return Reply(*self.handle(r.method, r.path, r.query, r.body, r.headers.get("Authorization")))
 
     # --- requests --------------------------------------------------------------------------------
 
@@ -221,7 +172,7 @@ class FakeHubSpot:
                          "correlationId": cid, "category": "OBJECT_NOT_FOUND"}, {}
         status, answer = route(query, body, cid)
         if status < 300:
-            self.requests[f"{method} {path}"] += 1
+            self.answered[f"{method} {path}"] += 1
         return status, answer, {}
 
     def _fault(self, cid: str):

@@ -21,9 +21,10 @@ import threading
 import time
 from collections import Counter, deque
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from tests.connectors.servers import FakeHTTP, Reply, Request
 
 BASE = int(datetime(2024, 3, 1, tzinfo=timezone.utc).timestamp())
 STAGE = "5a1c0d7e2f9b4c3a8e6d1f0b2c4a6e8d0f1a3b5c"      # a custom field: lifecycle stage (text)
@@ -39,15 +40,18 @@ def seconds(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-class FakePipedrive:
+class FakePipedrive(FakeHTTP):
+    keep_alive = True
+
     def __init__(self, token: str = "0123456789abcdef0123456789abcdef01234567", persons: int = 0):
+        super().__init__()
         self.token = token
         self.lock = threading.RLock()
         self.persons: dict[int, dict[str, Any]] = {}
         self.users = [{"id": 11, "name": "Ann Lee", "email": "ann@corp.example", "active_flag": True},
                       {"id": 12, "name": "Bo Ng", "email": "bo@corp.example", "active_flag": True}]
         self.orgs = {1: "Acme GmbH", 2: "Globex", 3: "Initech"}
-        self.requests: Counter = Counter()
+        self.answered: Counter = Counter()           # "GET /api/v2/persons" -> calls answered 2xx
         self.served = 0
         self.patches: list[tuple[int, dict]] = []
         self.queries: list[str] = []                   # every query string received (the token must not be in one)
@@ -57,7 +61,6 @@ class FakePipedrive:
         self.faulted: Counter = Counter()
         self._n = itertools.count(1)
         self._clock = BASE
-        self.server: ThreadingHTTPServer | None = None
         if persons:
             self.add(persons)
 
@@ -86,50 +89,8 @@ class FakePipedrive:
         self._clock = max(self._clock, int(time.time()))
         return self._clock
 
-    def __enter__(self) -> "FakePipedrive":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            wbufsize = 1 << 16
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def _handle(self, method: str) -> None:
-                url = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, body, headers = fake.handle(method, url.path, url.query, raw, self.headers.get("x-api-token"))
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._handle("GET")
-
-            def do_PATCH(self) -> None:
-                self._handle("PATCH")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+    def answer(self, r: Request) -> Reply:
+        return Reply(*self.handle(r.method, r.path, r.query_text, r.body, r.headers.get("x-api-token")))
 
     def handle(self, method: str, path: str, query_text: str, raw: bytes, token: str | None):
         self.queries.append(query_text)
@@ -170,7 +131,7 @@ class FakePipedrive:
         else:
             answer = 404, {"success": False, "error": "Unknown method .", "errorCode": 404}
         if answer[0] < 300:
-            self.requests[f"{method} {path if not path[-1].isdigit() else path.rsplit('/', 1)[0] + '/{id}'}"] += 1
+            self.answered[f"{method} {path if not path[-1].isdigit() else path.rsplit('/', 1)[0] + '/{id}'}"] += 1
         return answer[0], answer[1], {}
 
     def _persons(self, query: dict):

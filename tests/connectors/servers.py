@@ -61,6 +61,7 @@ class Request:
     query: dict[str, list[str]]
     headers: Message
     body: bytes
+    query_text: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -91,7 +92,9 @@ class Reply:
 
 
 class FakeHTTP:
-    """An HTTP server in a thread. Subclasses answer `answer(request)` like their provider."""
+    """An HTTP server in a thread. Subclasses answer `answer(request)` like their provider; with
+    `keep_alive` it speaks HTTP/1.1 and keeps connections open, as the CRMs a sync pages through do."""
+    keep_alive = False
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
@@ -125,12 +128,16 @@ class FakeHTTP:
 
         class Handler(BaseHTTPRequestHandler):
             timeout = 5
+            if fake.keep_alive:
+                protocol_version = "HTTP/1.1"
+                wbufsize = 1 << 16              # headers and body leave in one write: no Nagle/delayed-ACK stalls
+                disable_nagle_algorithm = True
 
             def _handle(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 request = Request(self.command, parts.path, parse_qs(parts.query), self.headers,
-                                  self.rfile.read(length) if length else b"")
+                                  self.rfile.read(length) if length else b"", parts.query)
                 fake.requests.append(request)
                 if fake.delay and fake._stopping.wait(fake.delay):
                     return
@@ -141,7 +148,10 @@ class FakeHTTP:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):     # the client gave up waiting
+                    pass
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 

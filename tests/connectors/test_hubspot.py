@@ -73,7 +73,7 @@ def test_100k_contacts_then_only_what_changed(store):
         done = [d for d, _ in calls]
         assert done == sorted(done) and calls[-1] == (100_000, 100_000)
         assert all(total == 100_000 for _, total in calls)
-        assert hs.requests["GET /crm/v3/objects/contacts"] == 1000
+        assert hs.answered["GET /crm/v3/objects/contacts"] == 1000
 
         one = contact(store, "person5@example.com")
         assert one["hubspot_id"] == "5" and one["first_name"] == "First5" and one["last_name"] == "Last5"
@@ -87,14 +87,14 @@ def test_100k_contacts_then_only_what_changed(store):
         assert len(changed) == 50
         hs.change(changed, jobtitle="Head of Growth")
         hs.change([4500], email="New.Address@Example.org")
-        served, lists, searches = hs.served, hs.requests["GET /crm/v3/objects/contacts"], \
-            hs.requests["POST /crm/v3/objects/contacts/search"]
+        served, lists, searches = hs.served, hs.answered["GET /crm/v3/objects/contacts"], \
+            hs.answered["POST /crm/v3/objects/contacts/search"]
         started = time.perf_counter()
         again = sync(store, "hs", source(hs))
         print(f"second sync: {again.updated} changed contacts in {time.perf_counter() - started:.2f} s")
         assert hs.served - served == 50                                   # only what changed was fetched
-        assert hs.requests["GET /crm/v3/objects/contacts"] == lists       # no listing
-        assert hs.requests["POST /crm/v3/objects/contacts/search"] == searches + 1
+        assert hs.answered["GET /crm/v3/objects/contacts"] == lists       # no listing
+        assert hs.answered["POST /crm/v3/objects/contacts/search"] == searches + 1
         assert (again.added, again.updated, again.unchanged) == (0, 50, 0)
         assert count(store) == 100_000                                    # updated, never duplicated
         assert contact(store, "person4500@example.com") is None
@@ -130,7 +130,7 @@ def test_a_cancelled_or_crashed_sync_resumes_from_its_cursor(store):
         rest = sync(store, "hs", source(hs), progress=progress)
         assert not rest.cancelled and rest.added == 1_500 and count(store) == 5_000
         assert seen[-1] == 5_000
-        listed = hs.requests["GET /crm/v3/objects/contacts"]
+        listed = hs.answered["GET /crm/v3/objects/contacts"]
         assert listed == 50                            # 50 pages of 100: no page fetched twice
         assert not cursor_of(store, "hs").startswith("{")        # the listing is over: searches from now on
 
@@ -181,7 +181,7 @@ def test_write_back_lands_in_hubspot(store, tmp_path):
 
         pushed = push_changes(store, "hs", source(hs))
         assert pushed.sent == 250 and not pushed.failed
-        assert hs.requests["POST /crm/v3/objects/contacts/batch/update"] == 3          # 100 + 100 + 50
+        assert hs.answered["POST /crm/v3/objects/contacts/batch/update"] == 3          # 100 + 100 + 50
         assert len(hs.updates) == 250
         assert hs.contact(7)["switchback_score"] == "20"
         assert hs.contact(7)["lifecyclestage"] == "marketingqualifiedlead"
@@ -255,10 +255,10 @@ def test_more_than_10000_changes_are_read_across_several_searches(store):
     with FakeHubSpot(contacts=12_000) as hs:
         sync(store, "hs", source(hs))
         hs.change(range(1, 11_001), jobtitle="Changed once")            # 11,000 distinct instants
-        searches = hs.requests["POST /crm/v3/objects/contacts/search"]
+        searches = hs.answered["POST /crm/v3/objects/contacts/search"]
         first = sync(store, "hs", source(hs))
         assert first.updated == 11_000 and count(store) == 12_000
-        assert hs.requests["POST /crm/v3/objects/contacts/search"] - searches >= 111      # two queries
+        assert hs.answered["POST /crm/v3/objects/contacts/search"] - searches >= 111      # two queries
 
         hs.change(range(1, 10_501), same_instant=True, jobtitle="Changed at once")      # one instant for 10,500
         second = sync(store, "hs", source(hs))

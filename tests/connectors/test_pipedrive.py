@@ -82,7 +82,7 @@ def test_a_cancelled_sync_resumes_and_the_kind_is_registered(store, test_keyring
         assert first.cancelled and count(store) == 500 and json.loads(cursor_of(store, "crm"))["done"] == 500
         rest = sync(store, "crm", build())
         assert rest.added == 1_100 and count(store) == 1_600
-        assert pd.requests["GET /api/v2/persons"] == 4                      # 500 + 500 + 500 + 100, none twice
+        assert pd.answered["GET /api/v2/persons"] == 4                      # 500 + 500 + 500 + 100, none twice
 
 
 def test_write_back_patches_persons(store):
