@@ -33,7 +33,8 @@ class Enrollment:
     ended_at: datetime | None = None
     error: str | None = None
     seq: int = 0                          # steps taken; part of every message's idempotency key
-    dirty: bool = True
+    dirty: bool = True                    # changed since the store last saw it
+    stored: bool = False                  # the store has a row for it
 
     @property
     def waiting(self) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from sys import intern
+from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -184,9 +185,8 @@ class Loaded:
     version: int                   # the contact's version in the store, as of this state
     admitted: int
     state: ContactState
-    known_enrollments: set[str]
-    events: list[Event]            # pending events due now, in time order
-    event_ids: list[int]
+    events: Sequence[Event]        # pending events due now, in time order
+    event_ids: Sequence[int]
     later_event: datetime | None   # the first pending event still in the future
     timers: list                   # as stored, to write them back only when they changed
     last_activity: datetime | None
@@ -225,7 +225,7 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
                 id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
                 entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
                 on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
-                dirty=False))
+                dirty=False, stored=True))
         if cap_window is not None:
             q = (select(ob.contact_id, ob.at, ob.journey)
                  .where(bulk.among(s, ob.contact_id, cold), ob.channel.in_(("email", "sms")), ob.at > now - cap_window)
@@ -244,13 +244,14 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
         if item is None:
             row = rows[cid]
             timers = row.timers or []
-            cs = ContactState(email=row.email, fields=row.fields, enrollments=enrollments[cid], sent=sent[cid],
-                              events={k: _times(v) for k, v in (row.history or {}).items()},
+            # Names interned: a kept contact's field names are then shared, not a copy each.
+            fields = dict(zip(map(intern, row.fields), row.fields.values()))
+            cs = ContactState(email=row.email, fields=fields, enrollments=enrollments[cid], sent=sent[cid],
+                              events={intern(k): _times(v) for k, v in (row.history or {}).items()},
                               last_activity=row.last_activity,
                               timers={(j, n): (datetime.fromisoformat(t) if t else None) for j, n, t in timers})
             item = Loaded(id=cid, version=version, admitted=row.admitted, state=cs,
-                          known_enrollments={e.id for e in enrollments[cid]}, events=[], event_ids=[],
-                          later_event=None, timers=timers, last_activity=row.last_activity)
+                          events=(), event_ids=(), later_event=None, timers=timers, last_activity=row.last_activity)
         else:                                # as the store would give it: messages out of the window go
             cs = item.state
             if cs.sent and (cutoff is None or cs.sent[0][0] <= cutoff):
@@ -307,12 +308,11 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
                 continue
             moved = (e.node, e.state, e.due, e.wait_event, e.wait_where, e.on_event, e.on_time, e.held, e.ended_at,
                      e.error, e.seq, e.id)
-            if e.id in item.known_enrollments:
+            if e.stored:
                 changed.append(moved)
             else:
                 new_enrollments.append((item.id, e.journey, e.version, e.entered_at, *moved))
-                item.known_enrollments.add(e.id)
-            e.dirty = False
+            e.dirty, e.stored = False, True
         steps += [(item.id, x.enrollment, x.journey, x.node, x.at, x.what, x.detail) for x in cs.log]
         outbox += [(m.key, item.id, m.journey, m.node, m.channel, m.connector, m.to, m.payload, m.at, "pending", 0, m.at)
                    for m in cs.outbox]
@@ -323,7 +323,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         item.timers, item.last_activity, item.admitted = timers, cs.last_activity, generation
         item.version += 1
         if item.events:
-            item.events, item.event_ids = [], []
+            item.events, item.event_ids = (), ()
     for names, rows in contacts.items():
         bulk.update_by_id(s, Contact.__table__, rows, [*names, "id"])
     bulk.insert(s, EnrollmentRow.__table__, new_enrollments, _ENROLLMENT_WRITE)
