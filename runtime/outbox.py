@@ -173,17 +173,18 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
         groups.setdefault(id(sender), (sender, []))[1].append(h)
     handled = len(batch)
     recorded = [(sender, handoffs) for sender, handoffs in groups.values() if isinstance(sender, RecordingSender)]
+    others = [(sender, handoffs) for sender, handoffs in groups.values() if not isinstance(sender, RecordingSender)]
     if recorded:                      # nothing leaves the workspace: recorded and marked sent together
         with store.session() as s:
             for sender, handoffs in recorded:
                 sender.record(s, [h.id for h in handoffs])
             _mark_sent(s, [h.id for _, handoffs in recorded for h in handoffs])
-        batch = [h for sender, handoffs in groups.values() if not isinstance(sender, RecordingSender) for h in handoffs]
+    batch = [h for _, handoffs in others for h in handoffs]
     if batch:
         # Before anything leaves: a power cut after the hand-off must find these `sending`
         # (resolved by recover()), never `pending`, or they would go out again. SQLite syncs
         # commits only at checkpoints; one synced commit makes all before it durable too.
-        leaves = store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in groups.values())
+        leaves = store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in others)
         ids = [h.id for h in batch]
         with store.session(durable=leaves) as s:
             payloads = dict(s.execute(select(t.c.id, t.c.payload).where(bulk.among(s, t.c.id, ids))).all())
@@ -193,13 +194,14 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
         for h in batch:
             h.payload = payloads[h.id]
     failures: list[tuple[Handoff, Exception]] = []
-    for h in batch:
-        try:
-            sender_for(h.channel, h.connector).send(h)
-        except (TemporaryFailure, PermanentFailure) as e:
-            failures.append((h, e))
-        except Exception as e:
-            failures.append((h, _unexpected(e)))
+    for sender, handoffs in others:
+        for h in handoffs:
+            try:
+                sender.send(h)
+            except (TemporaryFailure, PermanentFailure) as e:
+                failures.append((h, e))
+            except Exception as e:
+                failures.append((h, _unexpected(e)))
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
     failed = {h.id for h, _ in failures}
     if batch:
