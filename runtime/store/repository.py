@@ -20,9 +20,9 @@ from runtime.engine import WorkspaceRules
 from runtime.settings import FrequencyCap, QuietHours
 from runtime.state import ContactState, Enrollment
 from runtime.store import bulk
-from runtime.store.state_cache import StateCache
 from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,
                                   StepRow)
+from runtime.store.state_cache import StateCache
 
 CHUNK = 500
 
@@ -213,6 +213,7 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
                 kept[cid] = item
     ids = [cid for cid, _ in claimed]
     cold = [cid for cid in ids if cid not in kept]
+    cutoff = now - cap_window if cap_window is not None else None      # messages older than this cap nothing
     c, en, ev, ob = Contact.__table__.c, EnrollmentRow.__table__.c, EventRow.__table__.c, OutboxRow.__table__.c
     rows, enrollments, sent = {}, {i: [] for i in cold}, {i: [] for i in cold}
     if cold:
@@ -226,9 +227,9 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
                 entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
                 on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
                 dirty=False, stored=True))
-        if cap_window is not None:
+        if cutoff is not None:
             q = (select(ob.contact_id, ob.at, ob.journey)
-                 .where(bulk.among(s, ob.contact_id, cold), ob.channel.in_(("email", "sms")), ob.at > now - cap_window)
+                 .where(bulk.among(s, ob.contact_id, cold), ob.channel.in_(("email", "sms")), ob.at > cutoff)
                  .order_by(ob.at))
             for cid, at, journey in s.execute(q).all():
                 sent[cid].append((at, journey))
@@ -237,7 +238,6 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
          .where(bulk.among(s, ev.contact_id, ids), ev.processed.is_(False)).order_by(ev.at, ev.id))
     for e in s.execute(q).all():
         pending.setdefault(e.contact_id, []).append(e)
-    cutoff = now - cap_window if cap_window is not None else None
     out = []
     for cid, version in claimed:
         item = kept.get(cid)
