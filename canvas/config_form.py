@@ -473,25 +473,35 @@ def _small_button(text: str, tip: str, name: str) -> QToolButton:
     return b
 
 
-class RowsEditor(FieldEditor):
-    """A list of small records (switch cases, split variants, owner rules): a framed row each, a
-    nested form inside, and buttons to add, remove and reorder, since order decides who wins."""
+class _RowListEditor(FieldEditor):
+    """Rows stacked above an "+ Add ..." button; subclasses say what a row is."""
 
-    def __init__(self, spec: FieldSpec, item: type[BaseModel]):
+    def __init__(self, spec: FieldSpec, add: str, spacing: int):
         super().__init__(spec)
-        self.item = item
-        self.noun = _singular(spec.title)
-        self.forms: list[ConfigForm] = []
-        self.frames: list[QFrame] = []
         self.rows = QVBoxLayout()
-        self.rows.setSpacing(6)
+        self.rows.setSpacing(spacing)
         self.box.addLayout(self.rows)
-        self.add = QPushButton(f"+ Add {self.noun.lower()}")
+        self.add = QPushButton(f"+ Add {add}")
         self.add.setObjectName("add")
         self.add.clicked.connect(self._append)
         self.box.addWidget(self.add, alignment=Qt.AlignmentFlag.AlignLeft)
         self._named(self)
         self._preview: dict[str, Any] | None = None
+
+    def _append(self) -> None:
+        raise NotImplementedError
+
+
+class RowsEditor(_RowListEditor):
+    """A list of small records (switch cases, split variants, owner rules): a framed row each, a
+    nested form inside, and buttons to add, remove and reorder, since order decides who wins."""
+
+    def __init__(self, spec: FieldSpec, item: type[BaseModel]):
+        noun = _singular(spec.title)
+        super().__init__(spec, noun.lower(), spacing=6)
+        self.item, self.noun = item, noun
+        self.forms: list[ConfigForm] = []
+        self.frames: list[QFrame] = []
 
     def _new_row(self) -> None:
         index = len(self.forms)
@@ -576,21 +586,12 @@ class RowsEditor(FieldEditor):
             form.set_preview(names)
 
 
-class KeyValueEditor(FieldEditor):
+class KeyValueEditor(_RowListEditor):
     """`{field: template}` (action.update's `set`): a field name and its new value on each row."""
 
     def __init__(self, spec: FieldSpec):
-        super().__init__(spec)
+        super().__init__(spec, "field", spacing=4)
         self.pairs: list[tuple[QLineEdit, TemplateEdit, QWidget]] = []
-        self.rows = QVBoxLayout()
-        self.rows.setSpacing(4)
-        self.box.addLayout(self.rows)
-        self.add = QPushButton("+ Add field")
-        self.add.setObjectName("add")
-        self.add.clicked.connect(self._append)
-        self.box.addWidget(self.add, alignment=Qt.AlignmentFlag.AlignLeft)
-        self._named(self)
-        self._preview: dict[str, Any] | None = None
 
     def _new_row(self) -> None:
         row = QWidget()
