@@ -610,7 +610,7 @@ class KeyValueEditor(_RowListEditor):
         remove.clicked.connect(lambda: self._remove(row))
         layout.addWidget(key, 2, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(QLabel("="), 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(value, 3)
+        layout.addWidget(value, 3, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(remove, 0, Qt.AlignmentFlag.AlignTop)
         key.editingFinished.connect(self.committed)
         value.edited.connect(self.committed)

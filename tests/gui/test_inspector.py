@@ -207,6 +207,17 @@ def test_update_set_rows_and_tags(qtbot):
     assert seen[-1] == {"add_tags": ["vip", "hot lead"]}
 
 
+def test_each_new_value_sits_on_the_line_of_its_field_name(qtbot):
+    form, _ = make_form(qtbot, "action.update", {"set": {"lifecycle_stage": "customer", "plan": "{{ contact.plan }}"}})
+    form.resize(420, 600)
+    qtbot.waitExposed(form)
+    setter = field(form, "set")
+    keys, values = setter.findChildren(QLineEdit, "key"), setter.findChildren(TemplateEdit, "value")
+    tops = [(k.mapTo(form, k.rect().topLeft()).y(), v.input.mapTo(form, v.input.rect().topLeft()).y())
+            for k, v in zip(keys, values)]
+    assert len(tops) == 2 and all(abs(key - value) <= 4 for key, value in tops), tops
+
+
 def test_assign_owner_rules_pool_capacity(qtbot):
     form, seen = make_form(qtbot, "action.assign_owner", {"pool": ["ann", "bob"]})
     capacity = field(form, "capacity")
