@@ -761,9 +761,9 @@ def _simulated_overlaps(result, journeys: list[Journey], end: datetime, pairs_do
             kind="overlap", severity="medium",
             title=f"{len(contacts)} contact{'s were' if len(contacts) != 1 else ' was'} in {a.name} and {b.name} at once, "
                   f"and nothing decides between them",
-            detail=f"They start on different triggers, but the simulation put contacts in both at the same time. "
-                   f"They have the same priority, neither suppresses the other and neither exits when the "
-                   f"contact is in the other.",
+            detail="They start on different triggers, but the simulation put contacts in both at the same time. "
+                   "They have the same priority, neither suppresses the other and neither exits when the "
+                   "contact is in the other.",
             advice="Decide which one matters more: give it a higher priority and let it suppress the other.",
             journeys=[ka, kb], places=[NodeRef(ka, a.name), NodeRef(kb, b.name)],
             contacts=len(contacts), examples=sorted(contacts)[:5]))

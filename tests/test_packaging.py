@@ -1,9 +1,7 @@
 """The one-folder desktop bundle: built from this checkout, it runs the commands and opens the
 designer without the project's Python environment."""
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 

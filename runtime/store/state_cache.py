@@ -1,7 +1,7 @@
 """A scheduler worker's copy of the contacts it visited, kept between visits.
 
-Most contacts come back to the same worker (one is the only worker on SQLite), and reading a
-contact's state back from the store was a fifth of a visit. A copy is used only when the
+Most contacts come back to the same worker (on SQLite there is only one), and reading a contact's
+state back from the store was a quarter of the scheduler's time. A copy is used only when the
 contact's version in the store is still the one the copy was saved as: every writer of a contact's
 state bumps it, so a change made by another worker, a CRM sync or anyone else means a fresh read.
 """

@@ -1,5 +1,5 @@
 """The designer's connector screen and bundle dialogs, driven through their widgets."""
-from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from PySide6.QtWidgets import QDialogButtonBox
 
 from app.bundle_dialogs import ExportBundleDialog, ImportBundleDialog
 from app.connectors_dialog import ConnectorsDialog

@@ -11,7 +11,6 @@ import shutil
 import subprocess
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 

@@ -2,7 +2,6 @@
 afterwards every due message was handed over exactly once and every contact is where it should be."""
 import csv
 import json
-import os
 import random
 import signal
 import subprocess

@@ -10,7 +10,7 @@ import time
 from collections import Counter
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.cli import main
 from runtime.store.models import Delivery, EnrollmentRow, OutboxRow

@@ -10,7 +10,6 @@ from collections import Counter
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from runtime.contacts import Event
 from runtime.document import Journey, from_dict

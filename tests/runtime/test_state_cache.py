@@ -1,7 +1,7 @@
 """A worker keeps the contacts it visited between batches, and uses its copy only while nobody else
 has changed the contact since: messages still go out once each, in order, whoever runs the step."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select

@@ -1,6 +1,5 @@
 """Each problem the validator knows, built as a bad journey, with the message a person reads."""
 import copy
-import json
 
 import pytest
 
