@@ -94,11 +94,16 @@ class Store:
 
     def migrate(self, revision: str = "head") -> None:
         cfg = alembic_config()
+        script = ScriptDirectory.from_config(cfg)
         try:
             with self.engine.begin() as conn:
                 current = MigrationContext.configure(conn).get_current_revision()
-                if current == ScriptDirectory.from_config(cfg).get_current_head() and revision == "head":
+                if current == script.get_current_head() and revision == "head":
                     return
+                if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+                    raise InputError(_shown(self.url), f"this workspace was made by a newer Switchback (schema "
+                                     f"{current}; this one knows up to {script.get_current_head()}): open it with "
+                                     f"that version or a later one")
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
         except OperationalError as e:

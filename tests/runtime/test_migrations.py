@@ -3,12 +3,15 @@ in it, upgrades to head and goes on running, on SQLite and on PostgreSQL.
 
 Each revision has a data file, tests/data/migrations/<revision>.sql, written for the schema as that
 revision left it; a new revision adds its own file."""
+import sqlite3
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
+from app.cli import main
 from runtime.clock import VirtualClock, parse_instant
 from runtime.scheduler import Scheduler
 from runtime.store.models import Base, Delivery, EnrollmentRow
@@ -27,6 +30,18 @@ def test_the_migrations_build_exactly_the_models_schema(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'new.sqlite'}")
     with store.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+
+
+def test_a_workspace_from_a_newer_switchback_is_refused_in_one_line_and_left_as_it_was(tmp_path, capsys):
+    path = tmp_path / "newer.sqlite"
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    assert main(["run", "--until-idle", "--workspace", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "made by a newer Switchback (schema 0099" in err, err
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0099",)]
 
 
 def upgrade_with_data(url: str, revision: str) -> Store:
