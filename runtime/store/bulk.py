@@ -25,11 +25,9 @@ def _converter(column, dialect: str):
     return None
 
 
-def _rows(table: Table, names: Sequence[str], rows: list, dialect: str) -> list[tuple]:
-    """Rows as the driver takes them: tuples in `names` order (dicts are read by name), with only the
-    columns that need it converted. Converted column by column: transposing and mapping run in C."""
-    if rows and isinstance(rows[0], dict):
-        rows = [tuple(r[n] for n in names) for r in rows]
+def _rows(table: Table, names: Sequence[str], rows: list[tuple], dialect: str) -> list[tuple]:
+    """Rows as the driver takes them, with only the columns that need it converted. Converted column
+    by column: transposing and mapping run in C."""
     convert = [(i, f) for i, n in enumerate(names) if (f := _converter(table.c[n], dialect)) is not None]
     if not convert:
         return rows
@@ -39,25 +37,23 @@ def _rows(table: Table, names: Sequence[str], rows: list, dialect: str) -> list[
     return list(zip(*columns))
 
 
-def insert(s: Session, table: Table, rows: list, names: Sequence[str] | None = None) -> None:
-    """INSERT every row: dicts with the same keys, or tuples in the order of `names`."""
+def insert(s: Session, table: Table, rows: list[tuple], names: Sequence[str]) -> None:
+    """INSERT every row, each a tuple in the order of `names`."""
     if not rows:
         return
     dialect = s.bind.dialect.name
-    names = list(names or rows[0])
     q = s.bind.dialect.identifier_preparer.quote
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"INSERT INTO {q(table.name)} ({', '.join(map(q, names))}) VALUES ({', '.join([mark] * len(names))})"
     s.connection().exec_driver_sql(sql, _rows(table, names, rows, dialect))
 
 
-def update_by_id(s: Session, table: Table, rows: list, names: Sequence[str] | None = None) -> None:
-    """UPDATE ... WHERE id = the row's id, for each row: dicts with the same keys, or tuples in the
-    order of `names` with the id last."""
+def update_by_id(s: Session, table: Table, rows: list[tuple], names: Sequence[str]) -> None:
+    """UPDATE ... WHERE id = the row's id, for each row: a tuple in the order of `names`, the id last."""
     if not rows:
         return
     dialect = s.bind.dialect.name
-    names = [n for n in (names or rows[0]) if n != "id"]
+    names = [n for n in names if n != "id"]
     q = s.bind.dialect.identifier_preparer.quote
     mark = "?" if dialect == "sqlite" else "%s"
     sql = f"UPDATE {q(table.name)} SET {', '.join(f'{q(n)} = {mark}' for n in names)} WHERE id = {mark}"
