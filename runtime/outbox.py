@@ -171,7 +171,6 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     for h in batch:
         sender = sender_for(h.channel, h.connector)
         groups.setdefault(id(sender), (sender, []))[1].append(h)
-    handled = len(batch)
     recorded = [(sender, handoffs) for sender, handoffs in groups.values() if isinstance(sender, RecordingSender)]
     others = [(sender, handoffs) for sender, handoffs in groups.values() if not isinstance(sender, RecordingSender)]
     if recorded:                      # nothing leaves the workspace: recorded and marked sent together
@@ -179,19 +178,19 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
             for sender, handoffs in recorded:
                 sender.record(s, [h.id for h in handoffs])
             _mark_sent(s, [h.id for _, handoffs in recorded for h in handoffs])
-    batch = [h for _, handoffs in others for h in handoffs]
-    if batch:
+    outgoing = [h for _, handoffs in others for h in handoffs]
+    if outgoing:
         # Before anything leaves: a power cut after the hand-off must find these `sending`
         # (resolved by recover()), never `pending`, or they would go out again. SQLite syncs
         # commits only at checkpoints; one synced commit makes all before it durable too.
         leaves = store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in others)
-        ids = [h.id for h in batch]
+        ids = [h.id for h in outgoing]
         with store.session(durable=leaves) as s:
             payloads = dict(s.execute(select(t.c.id, t.c.payload).where(bulk.among(s, t.c.id, ids))).all())
             if leaves:
                 s.execute(update(t).where(bulk.among(s, t.c.id, ids), t.c.claimed_by == WORKER)
                           .values(claimed_until=datetime.now(timezone.utc) + LEASE))
-        for h in batch:
+        for h in outgoing:
             h.payload = payloads[h.id]
     failures: list[tuple[Handoff, Exception]] = []
     for sender, handoffs in others:
@@ -204,12 +203,12 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
                 failures.append((h, _unexpected(e)))
     # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
     failed = {h.id for h, _ in failures}
-    if batch:
+    if outgoing:
         with store.session() as s:
-            _mark_sent(s, [h.id for h in batch if h.id not in failed])
+            _mark_sent(s, [h.id for h in outgoing if h.id not in failed])
             for h, e in failures:
                 s.execute(update(t).where(t.c.id == h.id, *_MINE).values(**_outcome(h, e, now)))
-    return handled
+    return len(batch)
 
 
 # Only what is still this worker's claim: one whose lease ran out may have been recovered and
