@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Sequence
+from typing import Sequence
 
+from app.registry import COMMANDS
 from runtime.problems import InputError
-
-COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
-
-
-def command(name: str, help: str):
-    def wrap(fn):
-        fn.help = help
-        COMMANDS[name] = fn
-        return fn
-    return wrap
 
 
 def _workspace_args(p: argparse.ArgumentParser) -> None:

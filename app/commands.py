@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.cli import command
+from app.registry import command
 from runtime import document, validation
 from runtime.problems import InputError, InvalidJourneys
 

@@ -40,7 +40,7 @@ def build_window(workspace: str | None = None, db: str | None = None):
     label = db.split("@")[-1] if db else str(workspace or default_path())
     ws = Workspace(store, label)
     opened = ws.seed_if_empty()
-    window = MainWindow(ws)
+    window = MainWindow(ws, build_window)
     journeys = ws.journeys()
     if opened or journeys:
         window.open_key(opened or journeys[0].key)

@@ -2,6 +2,7 @@
 simulation. It composes the pieces and wires them to the workspace; it decides nothing itself."""
 from __future__ import annotations
 
+from typing import Callable
 
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -24,9 +25,12 @@ AUTOSAVE_MS = 400
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace, open_window: Callable[[str | None, str | None], "MainWindow"]):
+        """`open_window(workspace, db)` builds a window on another workspace (the designer's own
+        start-up path, handed in so this module need not import it back)."""
         super().__init__()
         self.workspace = workspace
+        self.open_window = open_window
         self.editor: JourneyEditor | None = None
         self.resize(1440, 900)
         self.setObjectName("main-window")
@@ -348,9 +352,8 @@ class MainWindow(QMainWindow):
 
     def switch_workspace(self, workspace: str | None = None, db: str | None = None):
         """A new window on the other workspace; this one closes (its draft saved)."""
-        from app.designer import build_window
         try:
-            window = build_window(workspace, db)
+            window = self.open_window(workspace, db)
         except InputError as e:
             self.notice = QMessageBox(QMessageBox.Warning, "Cannot open the workspace", str(e), QMessageBox.Ok, self)
             self.notice.open()

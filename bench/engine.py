@@ -9,46 +9,23 @@ same workload's instances per second in SpiffWorkflow (the peer engine) when it 
 from __future__ import annotations
 
 import argparse
-import random
 import resource
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from runtime import document                                   # noqa: E402
 from runtime.clock import VirtualClock                         # noqa: E402
-from runtime.contacts import Event                             # noqa: E402
 from runtime.simulation import simulate                        # noqa: E402
+from runtime.contacts import Event                             # noqa: E402
+from bench.workload import START, clicks, contacts             # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-START = datetime(2026, 3, 10, tzinfo=timezone.utc)
-ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", None]
-
-
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def contacts(n: int) -> list[dict]:
-    rng = random.Random(1)
-    out = []
-    for i in range(n):
-        c = {"email": f"c{i}@bench.test", "first_name": f"C{i}", "company": f"Co {i % 977}", "phone": f"+1555{i:07d}",
-             "employees": rng.choice([5, 50, 500, 5000]), "consent_email": "subscribed", "consent_sms": "subscribed"}
-        if ZONES[i % 4]:
-            c["timezone"] = ZONES[i % 4]
-        out.append(c)
-    return out
-
-
-def clicks(n: int) -> list[Event]:
-    rng = random.Random(2)
-    return [Event(f"c{i}@bench.test", "email_clicked", START.replace(day=11, hour=rng.randrange(24)), {})
-            for i in range(0, n, 3)]
 
 
 def bench_simulation(n: int) -> float:

@@ -3,7 +3,7 @@
     run_spiff(n) -> (seconds, steps)
 
 builds the process once from the BPMN below (parsing is not timed), then, timed, runs one workflow
-instance per contact (bench/engine.py's contacts(n)) to completion. Written against SpiffWorkflow 3.x
+instance per contact (bench/workload.py's contacts(n)) to completion. Written against SpiffWorkflow 3.x
 (BpmnParser.add_bpmn_str / get_spec, BpmnWorkflow.do_engine_steps, send_event, catch).
 
 How the process maps onto bench/ten_node.journey.json (BPMN ids; case-study is case_study):
@@ -24,7 +24,7 @@ How the process maps onto bench/ten_node.journey.json (BPMN ids; case-study is c
 SpiffWorkflow's timers run on the wall clock (datetime.now) and have no virtual clock, so this driver
 plays the clock the way SpiffWorkflow's own tests do: when an instance is waiting on a timer it
 catches that timer's event definition (the time has passed). The contacts that click
-(bench/engine.py's clicks(n), every third) get the `email_clicked` message while they wait on the
+(bench/workload.py's clicks(n), every third) get the `email_clicked` message while they wait on the
 click; the others get the 3-day timeout. What the peer does not do and our engine does: consent
 checks, quiet hours and the frequency cap before each message, per-contact time zones, goals and
 exit conditions, persistence; the peer's workflow instances are independent and in memory.
@@ -128,7 +128,7 @@ def parse_spec():
 
 
 def run_spiff(n: int, count_all: bool = False) -> tuple[float, int]:
-    from engine import clicks, contacts                  # bench/engine.py's workload
+    from bench.workload import clicks, contacts          # the workload bench/engine.py runs too
     spiff_log = logging.getLogger("spiff")
     level = spiff_log.level
     spiff_log.setLevel(logging.WARNING)                    # no per-task debug/info logging while timed

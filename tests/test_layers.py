@@ -1,0 +1,109 @@
+"""The layers of DESIGN.md, read from every module's imports: nodes -> runtime -> canvas/connectors
+-> app, no import up a layer, Qt only in canvas/ and app/, the store never in canvas/, and no two
+modules that import each other (directly or round a longer circle)."""
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("nodes", "runtime", "connectors", "canvas", "app", "resources")
+SCANNED = PACKAGES + ("bench",)
+# What each layer may import of ours; anything of ours not listed runs up (or across) a layer.
+# resources/ is package data (icons, templates, the report's page) that any layer may read.
+ALLOWED = {
+    "nodes": {"nodes", "resources"},
+    "runtime": {"nodes", "runtime", "resources"},
+    "connectors": {"nodes", "runtime", "connectors", "resources"},
+    "canvas": {"nodes", "runtime", "canvas", "resources"},
+    "app": set(PACKAGES),
+    "resources": set(),
+    "bench": set(PACKAGES) | {"bench"},
+}
+QT = ("PySide6", "shiboken6")
+QT_ALLOWED = {"canvas", "app", "bench"}
+
+
+def _module_name(root: Path, path: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(tree: ast.AST, module: str, is_package: bool) -> list[tuple[int, str, list[str]]]:
+    """(line, imported module, names) for every import in the file, in functions too."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name, []) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".") if is_package else module.split(".")[:-1]
+                anchor = anchor[:len(anchor) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            found.append((node.lineno, base, [a.name for a in node.names]))
+    return found
+
+
+def check(root: Path) -> list[str]:
+    """Every breach of the layers under `root`, one line each (`path:line: what`)."""
+    modules: dict[str, Path] = {}
+    for top in SCANNED:
+        for path in sorted((root / top).rglob("*.py")) if (root / top).is_dir() else []:
+            if "migrations" in path.parts and "versions" in path.parts:
+                continue
+            modules[_module_name(root, path)] = path
+    bench_scripts = {m.split(".")[1] for m in modules if m.startswith("bench.")}
+    problems: list[str] = []
+    graph = nx.DiGraph()
+    for module, path in modules.items():
+        layer = module.split(".")[0]
+        where = path.relative_to(root)
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for line, target, names in _imports(tree, module, path.name == "__init__.py"):
+            if layer == "bench" and target.split(".")[0] in bench_scripts:
+                target = "bench." + target          # a benchmark script imports its siblings by name
+            top = target.split(".")[0]
+            if top in QT and layer not in QT_ALLOWED:
+                problems.append(f"{where}:{line}: Qt ({target}) imported below canvas/")
+            if top not in SCANNED:
+                continue
+            if top not in ALLOWED[layer]:
+                problems.append(f"{where}:{line}: {layer}/ imports {target}, which runs up a layer")
+            if layer == "canvas" and (target + ".").startswith("runtime.store."):
+                problems.append(f"{where}:{line}: canvas/ touches the store ({target})")
+            # `from pkg import sub` names a module when sub is one; else it names pkg itself.
+            targets = [f"{target}.{n}" for n in names if f"{target}.{n}" in modules] or [target]
+            for t in targets:
+                if t in modules and t != module:
+                    graph.add_edge(module, t)
+    for cycle in nx.simple_cycles(graph):
+        # A package's __init__ and its submodules importing each other is how Python packages work.
+        if all(m == cycle[0] or m.startswith(cycle[0] + ".") or cycle[0].startswith(m + ".") for m in cycle):
+            continue
+        problems.append("import circle: " + " -> ".join(cycle + cycle[:1]))
+    return sorted(problems)
+
+
+def test_the_layers_hold():
+    assert check(ROOT) == []
+
+
+def test_a_planted_import_up_a_layer_is_caught(tmp_path):
+    for top in SCANNED:
+        if (ROOT / top).is_dir():
+            shutil.copytree(ROOT / top, tmp_path / top, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "runtime" / "planted.py").write_text("from app import cli\nimport PySide6.QtCore\n")
+    (tmp_path / "canvas" / "planted.py").write_text("def f():\n    from runtime.store import models\n")
+    (tmp_path / "nodes" / "planted_a.py").write_text("from nodes import planted_b\n")
+    (tmp_path / "nodes" / "planted_b.py").write_text("from nodes import planted_a\n")
+    problems = check(tmp_path)
+    assert "runtime/planted.py:1: runtime/ imports app, which runs up a layer" in problems
+    assert "runtime/planted.py:2: Qt (PySide6.QtCore) imported below canvas/" in problems
+    assert "canvas/planted.py:2: canvas/ touches the store (runtime.store)" in problems
+    assert any(p.startswith("import circle:") and "nodes.planted_a" in p for p in problems)
