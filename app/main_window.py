@@ -2,6 +2,7 @@
 simulation. It composes the pieces and wires them to the workspace; it decides nothing itself."""
 from __future__ import annotations
 
+import json
 from typing import Callable
 
 from PySide6.QtCore import QPointF, Qt, QTimer
@@ -22,6 +23,15 @@ from runtime.problems import InputError
 from runtime.store.repository import StaleDraft
 
 AUTOSAVE_MS = 400
+
+
+def _gist(payload: dict) -> str:
+    """A message on one line: its subject, else its text, else (a webhook's body) its JSON."""
+    said = payload.get("subject") or payload.get("body") or ""
+    if not isinstance(said, str):
+        said = json.dumps(said, ensure_ascii=False)
+    said = " ".join(said.split())
+    return said if len(said) <= 80 else said[:79] + "…"
 
 
 class MainWindow(QMainWindow):
@@ -454,8 +464,10 @@ class MainWindow(QMainWindow):
         for m in result.messages:
             if m.journey != key:
                 continue
-            item = QListWidgetItem(f"{m.at:%Y-%m-%d %H:%M} UTC  {m.channel:<6} {m.node:<16} to {m.to}  "
-                                   f"{m.payload.get('subject', m.payload.get('body', ''))[:60]}")
+            node = self.editor.journey.node(m.node)
+            label = (node.label if node is not None and node.label else m.node)[:24]
+            to = f"to {m.to}  " if m.to else ""
+            item = QListWidgetItem(f"{m.at:%Y-%m-%d %H:%M} UTC  {m.channel:<7} {label:<24} {to}{_gist(m.payload)}")
             item.setData(Qt.UserRole, m.contact)
             self.messages.addItem(item)
         if self.messages.count() == 0:

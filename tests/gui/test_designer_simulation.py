@@ -34,3 +34,29 @@ def test_simulating_shows_counts_messages_and_one_contacts_path(qtbot, tmp_path)
     assert "by-hand" in on_path and len(on_path) >= 3
     w.clear_simulation()
     assert all(c.count is None and not c.on_path for c in scene.cards.values())
+
+
+def test_a_webhook_step_is_listed_with_the_emails_it_sits_among(qtbot, tmp_path):
+    """A webhook's body is JSON, not text: the messages list shows it on one line like the rest."""
+    from app.workspace import templates
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    w.show()
+    w.create_from(next(t for t in templates() if t.key == "renewal-reminder"))
+    people = [{"email": f"p{i}@example.com", "first_name": f"P{i}", "company": f"Co {i}",
+               "renewal_date": "2026-01-20", "consent_email": "subscribed"} for i in range(3)]
+    dialog = SimulateDialog(w, w.editor.journey, w.workspace)
+    dialog.finished_with.connect(w.show_simulation)
+    dialog.days.setValue(40)
+    from datetime import datetime
+    dialog.start.setDateTime(datetime(2025, 12, 15))
+    with qtbot.waitSignal(dialog.finished_with, timeout=20000) as done:
+        dialog.run(people)
+    result = done.args[0]
+    webhooks = [m for m in result.messages if m.channel == "webhook"]
+    assert len(webhooks) == 3
+    rows = [w.messages.item(i).text() for i in range(w.messages.count())]
+    assert len(rows) == len(result.messages)
+    assert sum('"type": "renewal_task"' in r for r in rows) == 3 and all("\n" not in r for r in rows)
+    assert not any("None" in r for r in rows)
+    assert w.status.text() == f"Simulated 3 contacts: {len(result.messages)} messages"
