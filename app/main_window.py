@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
 
 import nodes
 from app.palette import Palette
-from app.problems import ProblemsPanel
+from app.problems import ProblemsPanel, place
 from app.workspace import Workspace, templates
 from canvas.editor import JourneyEditor
 from canvas.inspector import NodeInspector, SettingsInspector
@@ -186,13 +186,13 @@ class MainWindow(QMainWindow):
         self.editor = JourneyEditor(journey, parent=self)
         ed = self.editor
         ed.undo.indexChanged.connect(self._changed)
-        ed.problems_changed.connect(self.problems.show_problems)
+        ed.problems_changed.connect(lambda p: self.problems.show_problems(p, ed.journey))
         ed.problems_changed.connect(lambda p: self.publish_action.setToolTip(
             "Fix the problems first" if p else "Publish a new version"))
         ed.selection_changed.connect(self.inspect)
         ed.model.settings_changed.connect(self._title)
         self.view.setScene(ed.scene)
-        self.problems.show_problems(ed.problems)
+        self.problems.show_problems(ed.problems, ed.journey)
         self.settings_inspector.set_settings(journey.name, journey.description or "", journey.settings_raw or {}, journey.key)
         self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), {"key": journey.key, "name": journey.name})
         self.inspect(None)
@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
             self.status.setText(f"Not published: {e}")
             return
         if version is None:
-            lines = "\n".join(f"• {p.where}: {p.message}" for p in problems[:12])
+            lines = "\n".join(f"• {place(p.where, self.editor.journey)}: {p.message}" for p in problems[:12])
             self.notice = QMessageBox(QMessageBox.Warning, "Not published",
                                       f"{self.editor.journey.name} has {len(problems)} problem(s) to fix first:\n\n{lines}",
                                       QMessageBox.Ok, self)

@@ -5,6 +5,21 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QStyle
 
 
+def place(where: str, journey) -> str:
+    """Where a problem is, as the canvas names it: the node's label (its kind's title if it has
+    none), then its id in brackets only when the label alone does not say which card."""
+    if where == "journey":
+        return "Journey"
+    if where.startswith("settings"):
+        return "Settings"
+    node = journey.node(where) if journey is not None else None
+    if node is None:
+        return where
+    name = node.label or (node.spec.title if node.spec else node.kind)
+    same = sum(1 for n in journey.nodes if (n.label or (n.spec.title if n.spec else n.kind)) == name)
+    return name if same == 1 else f"{name} ({where})"
+
+
 class ProblemsPanel(QListWidget):
     node_clicked = Signal(str)
 
@@ -14,7 +29,8 @@ class ProblemsPanel(QListWidget):
         self.itemClicked.connect(self._clicked)
         self.itemActivated.connect(self._clicked)
 
-    def show_problems(self, problems: list) -> None:
+    def show_problems(self, problems: list, journey=None) -> None:
+        """`journey` names the nodes by their labels, as the cards show them."""
         self.clear()
         if not problems:
             item = QListWidgetItem("No problems: this journey can be published.")
@@ -23,8 +39,7 @@ class ProblemsPanel(QListWidget):
             self.addItem(item)
             return
         for p in problems:
-            where = "Journey" if p.where == "journey" else ("Settings" if p.where.startswith("settings") else p.where)
-            item = QListWidgetItem(f"{where}: {p.message}")
+            item = QListWidgetItem(f"{place(p.where, journey)}: {p.message}")
             item.setIcon(self.style().standardIcon(QStyle.SP_MessageBoxWarning))
             item.setData(Qt.UserRole, p.where)
             self.addItem(item)

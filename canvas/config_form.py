@@ -862,7 +862,7 @@ class ConfigForm(QWidget):
         self._show_problems(config)
 
     def problem(self) -> str | None:
-        """The first value that is not of its field's type; while there is one, nothing is reported."""
+        """The first value that is not of its field's type (shown under it, and reported as typed)."""
         for spec in self.specs:
             if problem := self.editors[spec.name].problem():
                 return f"{spec.title}: {problem}"
@@ -880,7 +880,9 @@ class ConfigForm(QWidget):
             self.editors[self.specs[0].name].input.setFocus()
 
     def _commit(self) -> None:
-        if self._loading or self.problem():
+        # A value that is not of its field's type is reported as typed too: the document keeps it,
+        # validation names it and Publish waits for it. Dropping it would publish the old value.
+        if self._loading:
             return
         config = self.config()
         if config == self._emitted:

@@ -180,3 +180,27 @@ def test_splice_copy_paste_duplicate_and_delete_are_undoable(qtbot, window):
     for _ in range(3):
         w.undo_action.trigger()
     assert len(w.editor.journey.nodes) == 3 and len(w.editor.journey.edges) == 2
+
+
+def test_a_duration_typed_wrong_is_kept_shown_as_a_problem_and_blocks_publish(qtbot, window):
+    """Typing `2 days` into a Wait used to leave `1d` in the journey and publish it."""
+    w = window
+    trigger = drop_kind(w, "trigger.event", QPointF(200, 0))
+    wait = drop_kind(w, "wait.delay", QPointF(200, 200))
+    connect(qtbot, w, trigger, "next", wait)
+    pick(qtbot, w, wait)
+    type_into(qtbot, w, "duration", "2 days")
+    assert w.editor.journey.node(wait).config["duration"] == "2 days"     # as typed, not the old 1d
+    assert w.editor.scene.cards[wait].summary != "Wait 1 day"
+    assert any(p.where == wait and "not a duration" in p.message for p in w.editor.problems)
+    assert any(w.problems.item(i).text().startswith("Wait: ") and "not a duration" in w.problems.item(i).text()
+               for i in range(w.problems.count()))                        # named as the card is, not by id
+    w.publish_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
+    assert "not a duration" in w.notice.text()
+    w.notice.close()
+    assert published_versions(w) == 0
+    type_into(qtbot, w, "duration", "2d")
+    assert w.editor.problems == []
+    w.publish_action.trigger()
+    assert published_versions(w) == 1
