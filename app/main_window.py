@@ -2,7 +2,6 @@
 simulation. It composes the pieces and wires them to the workspace; it decides nothing itself."""
 from __future__ import annotations
 
-import json
 from typing import Callable
 
 from PySide6.QtCore import QPointF, Qt, QTimer
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
 import nodes
 from app.palette import Palette
 from app.problems import ProblemsPanel, place
+from app.simulation_panel import SimulationPanel, Simulated
 from app.workspace import Workspace, templates
 from canvas.editor import JourneyEditor
 from canvas.inspector import NodeInspector, SettingsInspector
@@ -23,15 +23,6 @@ from runtime.problems import InputError
 from runtime.store.repository import StaleDraft
 
 AUTOSAVE_MS = 400
-
-
-def _gist(payload: dict) -> str:
-    """A message on one line: its subject, else its text, else (a webhook's body) its JSON."""
-    said = payload.get("subject") or payload.get("body") or ""
-    if not isinstance(said, str):
-        said = json.dumps(said, ensure_ascii=False)
-    said = " ".join(said.split())
-    return said if len(said) <= 80 else said[:79] + "…"
 
 
 class MainWindow(QMainWindow):
@@ -60,15 +51,14 @@ class MainWindow(QMainWindow):
         self.inspector_tabs.addTab(self.settings_inspector, "Journey")
         self.problems = ProblemsPanel()
         self.problems.node_clicked.connect(self.go_to)
-        self.messages = QListWidget()
-        self.messages.setAccessibleName("Simulated messages")
-        self.messages.itemClicked.connect(self._message_clicked)
+        self.simulation = SimulationPanel()
+        self.simulation.contact_clicked.connect(self.show_path)
 
         self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea)
         self._dock("Journeys", self.journeys, Qt.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector_tabs, Qt.RightDockWidgetArea)
         problems_dock = self._dock("Problems", self.problems, Qt.BottomDockWidgetArea)
-        messages_dock = self._dock("Simulation", self.messages, Qt.BottomDockWidgetArea)
+        messages_dock = self._dock("Simulation", self.simulation, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(problems_dock, messages_dock)
         problems_dock.raise_()
         self.resizeDocks([problems_dock], [150], Qt.Vertical)
@@ -448,47 +438,27 @@ class MainWindow(QMainWindow):
         dialog.finished_with.connect(self.show_simulation)
         dialog.open()
 
-    def show_simulation(self, result) -> None:
-        key = self.editor.journey.key
-        counts = {node: n for (j, node), n in result.entered.items() if j == key}
-        edges = {}
-        for steps in result.timeline.values():
-            path = [s.node for s in steps if s.journey == key and s.what == "entered"]
-            for a, b in zip(path, path[1:]):
-                for e in self.editor.journey.edges:
-                    if e.source == a and e.target == b:
-                        edges[(a, e.port or "next")] = edges.get((a, e.port or "next"), 0) + 1
-        self.editor.scene.set_counts(counts, edges)
-        self._result = result
-        self.messages.clear()
-        for m in result.messages:
-            if m.journey != key:
-                continue
-            node = self.editor.journey.node(m.node)
-            label = (node.label if node is not None and node.label else m.node)[:24]
-            to = f"to {m.to}  " if m.to else ""
-            item = QListWidgetItem(f"{m.at:%Y-%m-%d %H:%M} UTC  {m.channel:<7} {label:<24} {to}{_gist(m.payload)}")
-            item.setData(Qt.UserRole, m.contact)
-            self.messages.addItem(item)
-        if self.messages.count() == 0:
-            self.messages.addItem("No message would go out in this simulation.")
-        self.messages.parentWidget().raise_()
-        self.status.setText(f"Simulated {len(result.states)} contacts: {len(result.messages)} messages")
-
-    def _message_clicked(self, item: QListWidgetItem) -> None:
-        contact = item.data(Qt.UserRole)
-        result = getattr(self, "_result", None)
-        if not contact or result is None or self.editor is None:
+    def show_simulation(self, simulated: Simulated) -> None:
+        """Counts on the canvas and the panel filled: all made off the GUI thread, only shown here."""
+        if self.editor is None:
             return
-        key = self.editor.journey.key
-        path = [s.node for s in result.timeline.get(contact, []) if s.journey == key and s.what == "entered"]
-        self.editor.scene.highlight_path(path)
+        summary = simulated.summary
+        self.editor.scene.set_counts(summary.entered, summary.edges)
+        self._simulated = simulated
+        self.simulation.show_summary(simulated, self.editor.journey)
+        self.simulation.parentWidget().raise_()
+        self.status.setText(summary.nobody or f"Simulated {summary.contacts:,} contacts: {summary.all_messages:,} messages")
+
+    def show_path(self, contact: str) -> None:
+        simulated = getattr(self, "_simulated", None)
+        if simulated is not None and self.editor is not None:
+            self.editor.scene.highlight_path(simulated.summary.paths.get(contact, []))
 
     def clear_simulation(self) -> None:
         if self.editor is not None:
             self.editor.scene.set_counts(None)
             self.editor.scene.highlight_path([])
-        self.messages.clear()
+        self.simulation.clear()
 
     def closeEvent(self, event) -> None:
         self.save_now()

@@ -10,6 +10,20 @@ from nodes.context import StepContext
 from nodes.outcomes import Outcome
 
 
+@dataclass(frozen=True, slots=True)
+class Listens:
+    """What moves a contact at a trigger or a wait, so a simulation can supply it: an event of a
+    type (meeting a condition), a contact field changing (to a value), a date held in a field
+    (shifted by an offset), or a stretch of days without any event."""
+    event: str | None = None
+    where: str | None = None
+    field: str | None = None
+    value: Any = None
+    date_field: str | None = None
+    offset: str | None = None
+    quiet_days: int | None = None
+
+
 @dataclass(frozen=True)
 class NodeKind:
     """Everything about one kind, in one place (see DESIGN.md, "One node kind, one place")."""
@@ -28,6 +42,7 @@ class NodeKind:
     # time-based triggers the moment they fire given the contact's last activity.
     fires: Callable[[StepContext, Any, Any], bool] = lambda ctx, cfg, stimulus: False
     timer: Callable[[StepContext, Any, Any], Any] | None = None
+    listens: Callable[[Any], Listens | None] = lambda cfg: None
 
     @property
     def icon(self) -> str:

@@ -11,7 +11,7 @@ from nodes.durations import Offset, TimeOfDay, parse_duration, parse_time_of_day
 from nodes.fields import Condition, described
 from nodes.localtime import at_local
 from nodes.outcomes import Go
-from nodes.registry import Config, NodeKind, register
+from nodes.registry import Config, Listens, NodeKind, register
 
 
 # What can make a trigger fire. The runtime offers each stimulus to every published trigger.
@@ -32,10 +32,11 @@ def _through(ctx, cfg) -> Go:
     return Go("next")
 
 
-def _trigger(name, title, help, config, fires=None, timer=None, summary=lambda c: "", refs=lambda c: []):
+def _trigger(name, title, help, config, fires=None, timer=None, summary=lambda c: "", refs=lambda c: [],
+             listens=lambda c: None):
     return register(NodeKind(name=name, title=title, category="Triggers", help=help, config=config,
                              run=_through, summary=summary, field_refs=refs,
-                             fires=fires or (lambda ctx, cfg, s: False), timer=timer))
+                             fires=fires or (lambda ctx, cfg, s: False), timer=timer, listens=listens))
 
 
 class EventConfig(Config):
@@ -48,7 +49,7 @@ def _event_fires(ctx, cfg: EventConfig, s) -> bool:
 
 
 _trigger("trigger.event", "Event happens", "Enters the contact when an event of this type is recorded.",
-         EventConfig, fires=_event_fires,
+         EventConfig, fires=_event_fires, listens=lambda c: Listens(event=c.event, where=c.where),
          summary=lambda c: f"When {c.event}" + (f" where {c.where}" if c.where else ""))
 
 
@@ -80,7 +81,7 @@ def _field_changed_fires(ctx, cfg: FieldChangedConfig, s) -> bool:
 
 
 _trigger("trigger.field_changed", "Field changes", "Enters the contact when one of its fields changes.",
-         FieldChangedConfig, fires=_field_changed_fires,
+         FieldChangedConfig, fires=_field_changed_fires, listens=lambda c: Listens(field=c.field, value=c.to),
          summary=lambda c: f"When {c.field} changes" + (f" to {c.to}" if c.to is not None else ""),
          refs=lambda c: [c.field])
 
@@ -97,7 +98,8 @@ def _score_fires(ctx, cfg: ScoreConfig, s) -> bool:
 
 
 _trigger("trigger.score", "Score reached", "Enters the contact when its lead score crosses the threshold upward.",
-         ScoreConfig, fires=_score_fires, summary=lambda c: f"When score reaches {c.threshold}")
+         ScoreConfig, fires=_score_fires, summary=lambda c: f"When score reaches {c.threshold}",
+         listens=lambda c: Listens(field="score", value=c.threshold))
 
 
 class DateConfig(Config):
@@ -129,7 +131,7 @@ def _date_timer(ctx, cfg: DateConfig, last_activity: datetime) -> datetime | Non
 
 
 _trigger("trigger.date", "Date arrives", "Enters the contact on a date from one of its fields, with an optional offset.",
-         DateConfig, timer=_date_timer,
+         DateConfig, timer=_date_timer, listens=lambda c: Listens(date_field=c.field, offset=c.offset),
          summary=lambda c: f"On {c.field}" + (f" {c.offset}" if c.offset else "") + f" at {c.at}",
          refs=lambda c: [c.field])
 
@@ -143,7 +145,8 @@ def _inactive_timer(ctx, cfg: InactiveConfig, last_activity: datetime) -> dateti
 
 
 _trigger("trigger.inactive", "Goes quiet", "Enters the contact when it has had no event for that many days.",
-         InactiveConfig, timer=_inactive_timer, summary=lambda c: f"After {c.days} days without activity")
+         InactiveConfig, timer=_inactive_timer, listens=lambda c: Listens(quiet_days=c.days),
+         summary=lambda c: f"After {c.days} days without activity")
 
 
 class ManualConfig(Config):

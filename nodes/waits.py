@@ -10,7 +10,7 @@ from nodes.durations import Duration, Offset, TimeOfDay, describe, parse_duratio
 from nodes.fields import Condition, described
 from nodes.localtime import WEEKDAYS, at_local, next_local, on_weekday
 from nodes.outcomes import Park, Wait
-from nodes.registry import Config, NodeKind, register
+from nodes.registry import Config, Listens, NodeKind, register
 from nodes.triggers import as_date
 
 
@@ -103,6 +103,7 @@ register(NodeKind(
     help="Holds the contact until a date and time, or a moment taken from one of its date fields.",
     config=UntilConfig, run=_until, summary=_until_summary,
     field_refs=lambda c: [c.field] if c.field else [],
+    listens=lambda c: Listens(date_field=c.field, offset=c.offset) if c.field else None,
 ))
 
 
@@ -120,4 +121,5 @@ register(NodeKind(
                               event=cfg.event, where=cfg.where, on_event="event"),
     ports=lambda cfg: ["event", "timeout"],
     summary=lambda c: f"Wait up to {describe(c.timeout)} for {c.event}",
+    listens=lambda c: Listens(event=c.event, where=c.where),
 ))

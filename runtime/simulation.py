@@ -3,6 +3,7 @@ Nothing is sent; the messages that would go out are the result (SPEC section 5, 
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from runtime.contacts import Event, identity, jsonable, with_defaults
 from runtime.document import Journey
 from runtime.engine import Engine, WorkspaceRules
 from runtime.gc_pause import paused_gc
+from runtime.sample_events import Responses
 from runtime.state import ContactState, Message, Step
 
 
@@ -41,14 +43,23 @@ class SimulationResult:
         }
 
 
+class Cancelled(Exception):
+    """The person who started the simulation stopped it."""
+
+
 def simulate(journeys: list[Journey], contacts: list[dict[str, Any]], events: list[Event], start: datetime,
              days: float, seed: int = 0, rules: WorkspaceRules | None = None, keep_timeline: bool = False,
-             progress: Callable[[float], None] | None = None) -> SimulationResult:
+             progress: Callable[[float], None] | None = None, responses: Responses | None = None,
+             cancelled: Callable[[], bool] | None = None) -> SimulationResult:
+    """`responses` plays contacts doing what they wait for (the designer's sample events);
+    `cancelled` is asked now and then, and a True answer stops the run with Cancelled."""
     with paused_gc():
-        return _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress)
+        return _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress,
+                         responses, cancelled)
 
 
-def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress) -> SimulationResult:
+def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress, responses,
+              cancelled) -> SimulationResult:
     catalog = Catalog([Published(j, 1) for j in journeys])
     engine = Engine(catalog, rules, seed=seed)
     end = start + timedelta(days=days)
@@ -62,9 +73,15 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
     steps = 0
     queue: list[tuple[datetime, int, str]] = []
     pushed: dict[str, datetime] = {}
+    replies: list[tuple[datetime, int, Event]] = []         # what `responses` has contacts do, by time
+    order = itertools.count()
 
-    def collect(cs: ContactState) -> None:
+    def collect(cs: ContactState, now: datetime) -> None:
         nonlocal steps
+        if responses:
+            for ev in responses.after_step(cs, now):
+                if ev.at < end:
+                    heapq.heappush(replies, (ev.at, next(order), ev))
         for m in cs.outbox:
             if m.at < end:
                 messages.append(m)
@@ -91,13 +108,25 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
             cs.fields.update(ev.properties)
 
     manual = tuple(p.key for p in catalog.ordered if p.triggers("trigger.manual"))
+    # Admitting everyone is the first tenth of the progress bar: with many contacts it takes a while.
+    admitted = 0
     for cs in states.values():
         engine.admit(cs, start, manual)
-        collect(cs)
+        collect(cs, start)
+        admitted += 1
+        if admitted % 500 == 0:
+            if cancelled and cancelled():
+                raise Cancelled()
+            if progress:
+                progress(0.1 * admitted / len(states))
 
-    i, total = 0, max(1.0, (end - start).total_seconds())
+    i, total, turns = 0, max(1.0, (end - start).total_seconds()), 0
     while True:
-        next_event = during[i].at if i < len(during) else None
+        # The next event is the earlier of the listed ones and the replies `responses` made up.
+        listed = during[i] if i < len(during) else None
+        reply = replies[0][2] if replies else None
+        ev = reply if reply is not None and (listed is None or reply.at < listed.at) else listed
+        next_event = ev.at if ev is not None else None
         next_due = queue[0][0] if queue else None
         if next_due is not None and (next_event is None or next_due <= next_event):
             due, _, email = heapq.heappop(queue)
@@ -106,22 +135,28 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
             del pushed[email]
             cs = states[email]
             engine.run_due(cs, due)
-            collect(cs)
+            collect(cs, due)
             now = due
         elif next_event is not None and next_event < end:
-            ev = during[i]
-            i += 1
+            if ev is listed:
+                i += 1
+            else:
+                heapq.heappop(replies)
             cs = states.get(ev.contact)
             if cs is None:                     # an event may name a contact the CSV does not have
                 cs = states[ev.contact] = ContactState(email=ev.contact, fields=with_defaults({"email": ev.contact}))
                 engine.admit(cs, ev.at)
             pushed.pop(cs.email, None)
             engine.handle_event(cs, ev)
-            collect(cs)
+            collect(cs, ev.at)
             now = ev.at
         else:
             break
-        if progress:
-            progress((now - start).total_seconds() / total)
+        turns += 1
+        if turns % 500 == 0:
+            if cancelled and cancelled():
+                raise Cancelled()
+            if progress:
+                progress(0.1 + 0.9 * (now - start).total_seconds() / total)
     return SimulationResult(journeys, states, messages, entered, steps, timeline)
 

@@ -1,0 +1,75 @@
+"""One journey's simulation as the designer shows it: how many contacts entered each node and took
+each connection, where they are at the end (waiting, converted, exited, ...), the messages, and
+why nobody entered when nobody did. Built beside the simulation, off the GUI thread, so the
+window only has to show it."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from runtime.contacts import Event
+from runtime.document import Journey
+from runtime.sample_events import why_nobody_entered
+from runtime.simulation import SimulationResult
+from runtime.state import ACTIVE
+
+# Where a contact can be at the end, in the order the designer lists them.
+OUTCOMES = ("waiting", "completed", "converted", "exited", "skipped", "error")
+
+
+@dataclass(slots=True)
+class MessageRow:
+    at: datetime
+    channel: str
+    node: str
+    to: str | None
+    contact: str
+    payload: dict
+
+
+@dataclass
+class JourneySummary:
+    contacts: int                                   # contacts simulated
+    entered: dict[str, int]                         # node -> contacts that entered it
+    edges: dict[tuple[str, str], int]               # (node, port) -> contacts that left that way
+    outcomes: dict[str, Counter]                    # node -> OUTCOMES counted there
+    messages: list[MessageRow]                      # this journey's, in time order
+    all_messages: int                               # every journey's, for the status line
+    paths: dict[str, list[str]] = field(default_factory=dict)      # contact -> the nodes it entered
+    nobody: str | None = None                       # why nobody entered, when nobody did
+
+
+def summarise(result: SimulationResult, journey: Journey, events: list[Event]) -> JourneySummary:
+    key = journey.key
+    port_to = {}
+    for e in journey.edges:
+        port_to.setdefault((e.source, e.target), e.port or "next")
+    edges: Counter = Counter()
+    outcomes: dict[str, Counter] = {}
+    paths: dict[str, list[str]] = {}
+    for contact, steps in result.timeline.items():
+        path = []
+        for s in steps:
+            if s.journey != key:
+                continue
+            if s.what == "entered":
+                path.append(s.node)
+            elif s.what == "skipped":
+                outcomes.setdefault(s.node, Counter())["skipped"] += 1
+        for a, b in zip(path, path[1:]):
+            port = port_to.get((a, b))
+            if port is not None:
+                edges[(a, port)] += 1
+        if path:
+            paths[contact] = path
+    for cs in result.states.values():
+        for e in cs.enrollments:
+            if e.journey == key:
+                where = "waiting" if e.state == ACTIVE else e.state
+                outcomes.setdefault(e.node, Counter())[where] += 1
+    entered = {node: n for (j, node), n in result.entered.items() if j == key}
+    triggers = {n.id for n in journey.triggers()}
+    nobody = None if any(entered.get(t) for t in triggers) else why_nobody_entered(journey, events)
+    messages = [MessageRow(m.at, m.channel, m.node, m.to, m.contact, m.payload) for m in result.messages if m.journey == key]
+    return JourneySummary(len(result.states), entered, dict(edges), outcomes, messages, len(result.messages), paths, nobody)
