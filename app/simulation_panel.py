@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 
 from PySide6.QtCore import QModelIndex, QStringListModel, Qt, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QListView, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -100,12 +101,15 @@ class SimulationPanel(QWidget):
         self.nodes.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.nodes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.nodes.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.nodes.setWordWrap(False)
+        self.nodes.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter messages: a contact, a node, words of a subject…")
         self.filter.setClearButtonEnabled(True)
         self.model = MessagesModel()
         self.messages = QListView()
         self.messages.setAccessibleName("Simulated messages")
+        self.messages.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))     # the columns line up
         self.messages.setUniformItemSizes(True)              # rows all one height: no measuring 50,000 of them
         self.messages.setLayoutMode(QListView.Batched)       # and laid out a part at a time, between paints
         self.messages.setBatchSize(2000)
@@ -120,7 +124,7 @@ class SimulationPanel(QWidget):
         split = QSplitter()
         split.addWidget(self.nodes)
         split.addWidget(right)
-        split.setSizes([420, 700])
+        split.setSizes([480, 800])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
@@ -132,6 +136,8 @@ class SimulationPanel(QWidget):
                              f"journey" + (f" ({s.all_messages:,} in all)" if s.all_messages != len(s.messages) else ""))
         rows = [n for n in journey.nodes if s.entered.get(n.id) or s.outcomes.get(n.id)]
         self.nodes.setRowCount(len(rows))
+        for c, outcome in enumerate(OUTCOMES, start=2):      # only the outcomes that happened take room
+            self.nodes.setColumnHidden(c, not any(s.outcomes.get(n.id, {}).get(outcome) for n in rows))
         for r, n in enumerate(rows):
             counts = [s.entered.get(n.id, 0)] + [s.outcomes.get(n.id, {}).get(o, 0) for o in OUTCOMES]
             self.nodes.setItem(r, 0, QTableWidgetItem(node_name(journey, n.id)))

@@ -152,8 +152,8 @@ def test_the_window_never_stalls_while_20000_contacts_simulate_and_land(qtbot, t
     simulated = done.args[0]
     assert len(simulated.summary.messages) > 20_000
     assert w.simulation.count() == len(simulated.summary.messages)
+    w.simulation.filter.setText("c19999@")
+    assert 0 < w.simulation.count() < 10
     if os.getloadavg()[0] > os.cpu_count():
         pytest.skip(f"the machine is busy (load {os.getloadavg()[0]:.1f}): a stall measured now says nothing about us")
     assert max(gaps[1:]) < 0.050, f"the window stalled {max(gaps[1:]) * 1000:.0f} ms"
-    w.simulation.filter.setText("c19999@")
-    assert 0 < w.simulation.count() < 10
