@@ -65,7 +65,7 @@ class Palette(QWidget):
         words = text.lower().split()
         for name, item in self.items.items():
             spec = nodes.get(name)
-            hay = f"{spec.title} {spec.name} {spec.help} {spec.category}".lower()
+            hay = f"{spec.title} {spec.name} {spec.help} {spec.category} {spec.keywords}".lower()
             item.setHidden(not all(w in hay for w in words))
         for group in self.groups.values():
             group.setHidden(all(group.child(i).isHidden() for i in range(group.childCount())))

@@ -39,7 +39,7 @@ def _email(ctx, cfg: EmailConfig):
 
 
 register(NodeKind(
-    name="action.email", title="Send email", category="Actions",
+    name="action.email", title="Send email", category="Actions", keywords="mail newsletter message",
     help="Sends an email, if the contact is subscribed to email.",
     config=EmailConfig, run=_email, channel="email",
     summary=lambda c: f"Email: {_short(c.subject)}",
@@ -52,7 +52,7 @@ class SmsConfig(Config):
 
 
 register(NodeKind(
-    name="action.sms", title="Send SMS", category="Actions",
+    name="action.sms", title="Send SMS", category="Actions", keywords="text message phone mobile",
     help="Sends a text message, if the contact is subscribed to SMS.",
     config=SmsConfig, channel="sms",
     run=lambda ctx, cfg: _sent(ctx, "sms", cfg.connector, {"body": ctx.render(cfg.body)}),
@@ -89,7 +89,7 @@ def _webhook(ctx, cfg: WebhookConfig):
 
 
 register(NodeKind(
-    name="action.webhook", title="Call a webhook", category="Actions",
+    name="action.webhook", title="Call a webhook", category="Actions", keywords="http api request integration zapier",
     help="Sends an HTTP request with a JSON body built from the contact.",
     config=WebhookConfig, run=_webhook, channel="webhook",
     summary=lambda c: f"{c.method} {c.url or c.connector}",
@@ -121,7 +121,7 @@ def _update_summary(c: UpdateConfig) -> str:
 
 
 register(NodeKind(
-    name="action.update", title="Update contact", category="Actions",
+    name="action.update", title="Update contact", category="Actions", keywords="set field tag property lifecycle",
     help="Sets fields and adds or removes tags on the contact.",
     config=UpdateConfig, run=_update, summary=_update_summary,
 ))
@@ -202,7 +202,7 @@ def _notify(ctx, cfg: NotifyConfig):
 
 
 register(NodeKind(
-    name="action.notify", title="Notify sales", category="Actions",
+    name="action.notify", title="Notify sales", category="Actions", keywords="alert internal owner team email",
     help="Tells a person (the contact's owner, or an address) about this contact.",
     config=NotifyConfig, run=_notify, channel="notify",
     summary=lambda c: f"Notify {c.to}: {_short(c.subject)}",
@@ -234,7 +234,7 @@ def _exit_journeys(ctx, cfg: ExitJourneysConfig) -> Go:
 
 
 register(NodeKind(
-    name="action.exit_journeys", title="Leave journeys", category="Actions",
+    name="action.exit_journeys", title="Leave journeys", category="Actions", keywords="stop remove unenroll exit",
     help="Takes the contact out of other journeys.",
     config=ExitJourneysConfig, run=_exit_journeys,
     summary=lambda c: "Leave " + ("all other journeys" if c.journeys == "all" else ", ".join(c.journeys)),

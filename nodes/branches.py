@@ -13,7 +13,7 @@ class IfConfig(Config):
 
 
 register(NodeKind(
-    name="branch.if", title="If / else", category="Branches",
+    name="branch.if", title="If / else", category="Branches", keywords="condition yes no filter check clicked opened",
     help="Sends the contact down yes or no.",
     config=IfConfig,
     run=lambda ctx, cfg: Go("yes" if ctx.condition(cfg.when) else "no"),
@@ -51,7 +51,7 @@ def _switch(ctx, cfg: SwitchConfig) -> Go:
 
 
 register(NodeKind(
-    name="branch.switch", title="Switch", category="Branches",
+    name="branch.switch", title="Switch", category="Branches", keywords="condition cases route several",
     help="Sends the contact down the first case whose condition is true, else down `else`.",
     config=SwitchConfig, run=_switch,
     ports=lambda cfg: [c.port for c in cfg.cases] + ["else"],
@@ -82,6 +82,7 @@ def _split(ctx, cfg: SplitConfig) -> Go:
 
 register(NodeKind(
     name="branch.split", title="A/B split", category="Branches",
+    keywords="ab test a/b experiment variant random percent holdout",
     help="Splits contacts by weight; a contact always lands in the same variant.",
     config=SplitConfig, run=_split,
     ports=lambda cfg: [v.port for v in cfg.variants],

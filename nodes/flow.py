@@ -8,7 +8,7 @@ class ExitConfig(Config):
 
 
 register(NodeKind(
-    name="exit", title="Exit", category="Flow",
+    name="exit", title="Exit", category="Flow", keywords="stop end finish done",
     help="Ends the path here; the contact has completed the journey.",
     config=ExitConfig, run=lambda ctx, cfg: End(), ports=lambda cfg: [], summary=lambda c: "End of journey",
 ))

@@ -43,6 +43,7 @@ class NodeKind:
     fires: Callable[[StepContext, Any, Any], bool] = lambda ctx, cfg, stimulus: False
     timer: Callable[[StepContext, Any, Any], Any] | None = None
     listens: Callable[[Any], Listens | None] = lambda cfg: None
+    keywords: str = ""                          # other words a marketer may search the palette with
 
     @property
     def icon(self) -> str:

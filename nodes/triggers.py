@@ -33,10 +33,11 @@ def _through(ctx, cfg) -> Go:
 
 
 def _trigger(name, title, help, config, fires=None, timer=None, summary=lambda c: "", refs=lambda c: [],
-             listens=lambda c: None):
+             listens=lambda c: None, keywords=""):
     return register(NodeKind(name=name, title=title, category="Triggers", help=help, config=config,
                              run=_through, summary=summary, field_refs=refs,
-                             fires=fires or (lambda ctx, cfg, s: False), timer=timer, listens=listens))
+                             fires=fires or (lambda ctx, cfg, s: False), timer=timer, listens=listens,
+                             keywords=keywords))
 
 
 class EventConfig(Config):
@@ -49,7 +50,7 @@ def _event_fires(ctx, cfg: EventConfig, s) -> bool:
 
 
 _trigger("trigger.event", "Event happens", "Enters the contact when an event of this type is recorded.",
-         EventConfig, fires=_event_fires, listens=lambda c: Listens(event=c.event, where=c.where),
+         EventConfig, fires=_event_fires, keywords="form submitted sign up signup visit page purchase order", listens=lambda c: Listens(event=c.event, where=c.where),
          summary=lambda c: f"When {c.event}" + (f" where {c.where}" if c.where else ""))
 
 
@@ -64,7 +65,7 @@ def _segment_fires(ctx, cfg: SegmentConfig, s) -> bool:
 
 
 _trigger("trigger.segment", "Joins a segment", "Enters the contact when the condition becomes true for it.",
-         SegmentConfig, fires=_segment_fires, summary=lambda c: f"When {c.when}")
+         SegmentConfig, fires=_segment_fires, keywords="condition list audience filter matches", summary=lambda c: f"When {c.when}")
 
 
 class FieldChangedConfig(Config):
@@ -98,7 +99,7 @@ def _score_fires(ctx, cfg: ScoreConfig, s) -> bool:
 
 
 _trigger("trigger.score", "Score reached", "Enters the contact when its lead score crosses the threshold upward.",
-         ScoreConfig, fires=_score_fires, summary=lambda c: f"When score reaches {c.threshold}",
+         ScoreConfig, fires=_score_fires, keywords="lead score points threshold", summary=lambda c: f"When score reaches {c.threshold}",
          listens=lambda c: Listens(field="score", value=c.threshold))
 
 
@@ -131,7 +132,7 @@ def _date_timer(ctx, cfg: DateConfig, last_activity: datetime) -> datetime | Non
 
 
 _trigger("trigger.date", "Date arrives", "Enters the contact on a date from one of its fields, with an optional offset.",
-         DateConfig, timer=_date_timer, listens=lambda c: Listens(date_field=c.field, offset=c.offset),
+         DateConfig, timer=_date_timer, keywords="birthday renewal anniversary day", listens=lambda c: Listens(date_field=c.field, offset=c.offset),
          summary=lambda c: f"On {c.field}" + (f" {c.offset}" if c.offset else "") + f" at {c.at}",
          refs=lambda c: [c.field])
 
@@ -145,7 +146,7 @@ def _inactive_timer(ctx, cfg: InactiveConfig, last_activity: datetime) -> dateti
 
 
 _trigger("trigger.inactive", "Goes quiet", "Enters the contact when it has had no event for that many days.",
-         InactiveConfig, timer=_inactive_timer, listens=lambda c: Listens(quiet_days=c.days),
+         InactiveConfig, timer=_inactive_timer, keywords="inactive dormant win back re-engage no activity", listens=lambda c: Listens(quiet_days=c.days),
          summary=lambda c: f"After {c.days} days without activity")
 
 

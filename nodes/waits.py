@@ -19,7 +19,7 @@ class DelayConfig(Config):
 
 
 register(NodeKind(
-    name="wait.delay", title="Wait", category="Waits",
+    name="wait.delay", title="Wait", category="Waits", keywords="delay pause hours days later",
     help="Holds the contact for a fixed time, then moves on.",
     config=DelayConfig,
     run=lambda ctx, cfg: Wait(until=ctx.now + parse_duration(cfg.duration)),
@@ -115,6 +115,7 @@ class EventWaitConfig(Config):
 
 register(NodeKind(
     name="wait.event", title="Wait for an event", category="Waits",
+    keywords="click clicked open opened reply replied form submitted engagement goal",
     help="Holds the contact until it does something, or until the time runs out.",
     config=EventWaitConfig,
     run=lambda ctx, cfg: Wait(until=ctx.now + parse_duration(cfg.timeout), on_time="timeout",

@@ -204,3 +204,16 @@ def test_a_duration_typed_wrong_is_kept_shown_as_a_problem_and_blocks_publish(qt
     assert w.editor.problems == []
     w.publish_action.trigger()
     assert published_versions(w) == 1
+
+
+@pytest.mark.parametrize("words, kinds", [
+    ("click", {"wait.event"}), ("opened", {"wait.event"}), ("form", {"trigger.event"}),
+    ("goal", {"wait.event"}), ("stop", {"exit"}), ("ab test", {"branch.split"}),
+    ("condition", {"branch.if", "branch.switch"}),
+])
+def test_the_palette_finds_nodes_by_the_words_marketers_use(qtbot, words, kinds):
+    from app.palette import Palette
+    palette = Palette()
+    qtbot.addWidget(palette)
+    qtbot.keyClicks(palette.search, words)
+    assert kinds <= set(palette.visible_kinds())
