@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout)
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QVBoxLayout)
 from sqlalchemy import delete, select
 
 from canvas.config_form import ConfigForm
@@ -84,6 +85,9 @@ class ConnectorsDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.test_button.clicked.connect(self.send_test)
         close.clicked.connect(self.accept)
+        for button in buttons.buttons():       # Enter in a field saves nothing: only Save does
+            button.setAutoDefault(False)
+            button.setDefault(False)
         right.addWidget(buttons)
         body = QHBoxLayout(self)
         body.addLayout(left, 1)
@@ -151,6 +155,11 @@ class ConnectorsDialog(QDialog):
             self.note.setText("Give the connector a name.")
             return False
         secrets = {k: e.text() for k, e in self.secret_edits.items() if e.text()}
+        spec = registry.get(kind)
+        missing = [k for k in self._needed(spec, name) if k not in secrets]
+        if missing:
+            self.note.setText(f"Not saved: {name} needs its {' and '.join(k.replace('_', ' ') for k in missing)} as well.")
+            return False
         try:
             connectors.add(self.workspace.store, name, kind, self.form.config() if self.form else {}, secrets)
         except SecretsUnavailable as e:
@@ -165,11 +174,32 @@ class ConnectorsDialog(QDialog):
         self.note.setText(f"Saved {name}." + (" Its secrets are in the keyring." if secrets else ""))
         return True
 
+    def _needed(self, spec, name: str) -> list[str]:
+        """Secrets these settings need that neither the form nor the keyring holds."""
+        try:
+            needed = spec.needed_secrets(spec.settings.model_validate(self.form.config() if self.form else {}))
+        except ValueError:
+            return []                          # the settings' own problem is reported when saving
+        try:
+            return [k for k in needed if get_secret(name, k) is None]
+        except SecretsUnavailable:
+            return list(needed)
+
     def remove(self) -> None:
+        """Asks first: journeys that send with it wait until a connector of that name is back."""
         item = self.list.currentItem()
-        if item is None:
+        name = item.data(Qt.UserRole) if item is not None else None
+        if not name:
             return
-        name = item.data(Qt.UserRole)
+        self.confirm = QMessageBox(QMessageBox.Question, "Remove connector",
+                                   f"Remove {name}? Its secrets are deleted from the keyring, and messages that "
+                                   f"journeys send with {name} wait until you add a connector of that name again.",
+                                   QMessageBox.Cancel, self)
+        self.confirm.addButton("Remove", QMessageBox.DestructiveRole).clicked.connect(lambda: self._remove(name))
+        self.confirm.setDefaultButton(QMessageBox.Cancel)
+        self.confirm.open()
+
+    def _remove(self, name: str) -> None:
         with self.workspace.store.session() as s:
             kind = s.get(ConnectorRow, name).kind
             s.execute(delete(ConnectorRow).where(ConnectorRow.name == name))

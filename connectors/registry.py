@@ -18,11 +18,16 @@ class ConnectorKind:
     settings: type[BaseModel]
     secrets: tuple[str, ...] = ()                 # every secret it may use
     required_secrets: tuple[str, ...] = ()
+    # The secrets these settings cannot work without (SMTP's password once it has a user name).
+    needs: Callable[[Any], tuple[str, ...]] | None = None
     channels: tuple[str, ...] = ()                # what it can send: email, sms, notify, webhook
     sender: Callable[[str, Any, SecretGetter], Any] | None = None    # (name, settings, secret) -> Sender
     source: Callable[[str, Any, SecretGetter], Any] | None = None    # (name, settings, secret) -> CRM source
     help: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def needed_secrets(self, settings: Any) -> tuple[str, ...]:
+        return self.needs(settings) if self.needs else self.required_secrets
 
 
 _KINDS: dict[str, ConnectorKind] = {}

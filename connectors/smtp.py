@@ -204,6 +204,7 @@ def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
 register(ConnectorKind(
     name="smtp", title="SMTP server", settings=SmtpSettings,
     secrets=("password",), required_secrets=(),
+    needs=lambda s: ("password",) if s.username else (),
     channels=SmtpSender.channels,
     sender=lambda name, settings, secret: SmtpSender(name, settings, secret),
     help="Sends email through an SMTP server. The password (a secret) is needed when a user name is set.",

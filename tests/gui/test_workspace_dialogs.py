@@ -1,5 +1,6 @@
 """The designer's connector screen and bundle dialogs, driven through their widgets."""
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox
 
 from app.bundle_dialogs import ExportBundleDialog, ImportBundleDialog
 from app.connectors_dialog import ConnectorsDialog
@@ -28,8 +29,35 @@ def test_add_a_connector_keep_its_password_in_the_keyring_and_send_a_test(qtbot,
     assert b"hunter2-pw" not in (tmp_path / "w.sqlite").read_bytes()
     assert [d.list.item(i).text() for i in range(d.list.count())] == ["mail — smtp"]
     d.list.setCurrentRow(0)
+    d.remove()                                                   # asks first
+    assert d.confirm.isVisible() and "mail" in d.confirm.text()
+    d.confirm.button(QMessageBox.Cancel).click()
+    assert [d.list.item(i).text() for i in range(d.list.count())] == ["mail — smtp"]
     d.remove()
+    next(b for b in d.confirm.buttons() if b.text() == "Remove").click()
     assert d.list.count() == 1 and "No connectors yet" in d.list.item(0).text()
+
+
+def test_enter_in_a_field_saves_nothing_and_a_user_name_needs_its_password(qtbot, tmp_path, test_keyring):
+    """Enter in the user name used to save an SMTP connector without its password."""
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    d = ConnectorsDialog(w, w.workspace)
+    qtbot.addWidget(d)
+    d.show()
+    d.kind.setCurrentIndex(d.kind.findData("smtp"))
+    d.name.setText("mail")
+    d.form.set_config({"host": "mail.example.com", "port": 587, "from": "news@shop.test", "tls": "starttls"})
+    user = d.form.findChild(QLineEdit, "field-username") or d.form.editors["username"].input
+    qtbot.keyClicks(user, "news")
+    qtbot.keyClick(user, Qt.Key_Return)
+    assert d.isVisible() and "No connectors yet" in d.list.item(0).text()
+    d.save_button.click()
+    assert d.note.text() == "Not saved: mail needs its password as well."
+    assert "No connectors yet" in d.list.item(0).text()
+    d.secret_edits["password"].setText("s3cret")
+    d.save_button.click()
+    assert [d.list.item(i).text() for i in range(d.list.count())] == ["mail — smtp"]
 
 
 def test_import_refuses_to_finish_while_a_connector_is_unmapped(qtbot, tmp_path, test_keyring):
