@@ -233,11 +233,10 @@ class MainWindow(QMainWindow):
         self.refresh_journeys()
 
     def new_from_template(self) -> None:
-        options = templates()
-        names = [f"{t.name} — {t.description or ''}" for t in options] + ["Blank journey"]
-        choice, ok = QInputDialog.getItem(self, "New journey", "Start from:", names, 0, False)
-        if ok:
-            self.create_from(options[names.index(choice)] if choice != "Blank journey" else None)
+        from app.template_gallery import TemplateGallery
+        self.gallery = TemplateGallery(self, templates())
+        self.gallery.chosen.connect(self.create_from)
+        self.gallery.open()
 
     def create_from(self, template: Journey | None) -> Journey:
         """A new draft in the workspace from a template (or blank), with a key not yet taken."""

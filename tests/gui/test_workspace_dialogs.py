@@ -217,3 +217,23 @@ def test_without_a_keyring_a_secret_is_refused_with_how_to_get_one(tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1
     store = tmp_path / "w.sqlite"
     assert not store.exists() or b"pw-never-stored" not in store.read_bytes()
+
+
+def test_new_journey_is_a_gallery_that_fits_a_laptop_screen(qtbot, tmp_path):
+    """The template picker was one combo box of "name — description", 2,381 px wide."""
+    from app.workspace import templates
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    w.new_from_template()
+    g = w.gallery
+    assert g.isVisible() and g.width() <= 1000 and g.height() <= 720
+    names = [g.grid.item(i).text() for i in range(g.grid.count())]
+    assert names == ["Blank journey"] + [t.name for t in templates()]
+    qtbot.waitUntil(lambda: g.drawn() == len(templates()), timeout=10000)
+    assert all(not g.grid.item(i).icon().isNull() for i in range(g.grid.count()))
+    g.grid.setCurrentRow(names.index("Lead nurture"))
+    assert "Lead nurture" in g.about.text() and "download" in g.about.text()
+    g.accept()
+    assert w.editor.journey.key == "lead-nurture" and len(w.editor.journey.nodes) > 10
