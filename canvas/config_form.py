@@ -30,7 +30,8 @@ from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from canvas.code_editors import (ConditionEdit, TemplateEdit, colour, note_label, set_note)
+from canvas.code_editors import TemplateEdit, colour, note_label, set_note
+from canvas.condition_builder import ConditionField
 from nodes.durations import Duration, Offset, TimeOfDay
 from nodes.fields import dict_values_role, role_of
 from nodes.localtime import WEEKDAYS
@@ -358,7 +359,7 @@ class CodeEditor(FieldEditor):
 
     def __init__(self, spec: FieldSpec):
         super().__init__(spec)
-        editor = ConditionEdit() if spec.role == "condition" else TemplateEdit(lines=spec.lines, role=spec.role)
+        editor = ConditionField() if spec.role == "condition" else TemplateEdit(lines=spec.lines, role=spec.role)
         self.code = self._named(editor)
         self.code.input.setAccessibleName(spec.title)
         self.box.addWidget(self.code)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGroupBox, QL
 
 import nodes
 from canvas.code_editors import ConditionEdit, TemplateEdit
+from canvas.condition_builder import ConditionField
 from canvas.config_form import ConfigForm
 from canvas.inspector import NodeInspector, SettingsInspector
 from runtime.sandbox import Fields
@@ -84,7 +85,7 @@ def test_an_invalid_duration_shows_why_and_is_kept_as_typed(qtbot):
 def test_wait_event_fields(qtbot):
     form, seen = make_form(qtbot, "wait.event", {"event": "email_clicked", "timeout": "2d"})
     retype(qtbot, field(form, "event", QLineEdit), "page_view")
-    where = field(form, "where", ConditionEdit)
+    where = field(form, "where", ConditionField)
     qtbot.keyClicks(where.input, "event.properties.url == '/pricing'")
     qtbot.keyClick(where.input, Qt.Key.Key_Return)
     retype(qtbot, field(form, "timeout", QLineEdit), "1w")
@@ -95,7 +96,9 @@ def test_wait_event_fields(qtbot):
 
 def test_condition_checked_as_typed(qtbot):
     form, seen = make_form(qtbot, "branch.if", {"when": "contact.score >= 50"})
-    when = field(form, "when", ConditionEdit)
+    when = field(form, "when", ConditionField)
+    assert when.builder is not None and not when.input.isVisible()     # rows first: it can say this one
+    when.toggle.click()                                                # Edit as code
     assert when.message.text() == "OK"
     retype(qtbot, when.input, "contact.score >=", finish=False)
     assert "does not compile" in when.message.text() and when.message.isVisible()
@@ -127,7 +130,7 @@ def test_switch_cases_add_move_remove(qtbot):
     rows = [f for f in cases.forms]
     assert len(rows) == 2 and seen == []               # a blank case is not part of the config yet
     retype(qtbot, field(rows[1], "port", QLineEdit), "warm")
-    when = field(rows[1], "when", ConditionEdit)
+    when = field(rows[1], "when", ConditionField)
     qtbot.keyClicks(when.input, "contact.score >= 40")
     qtbot.keyClick(when.input, Qt.Key.Key_Return)
     assert seen[-1] == valid("branch.switch", {"cases": [{"port": "hot", "when": "contact.score >= 80"},
@@ -224,7 +227,7 @@ def test_assign_owner_rules_pool_capacity(qtbot):
     assert capacity.text() == "Not set"
     rules = field(form, "rules")
     rules.findChild(QPushButton, "add").click()
-    when = field(rules.forms[0], "when", ConditionEdit)
+    when = field(rules.forms[0], "when", ConditionField)
     qtbot.keyClicks(when.input, "contact.country == 'DE'")
     qtbot.keyClick(when.input, Qt.Key.Key_Return)
     retype(qtbot, field(rules.forms[0], "owner", QLineEdit), "dieter")
@@ -419,3 +422,43 @@ def _settings() -> SettingsInspector:
                            "quiet_hours": {"start": "20:00", "end": "08:00"}, "suppresses": ["webinar-followup"]},
                           "ebook-nurture")
     return settings
+
+
+def test_a_condition_built_from_rows_with_nothing_typed_as_code(qtbot):
+    """Clicked the email in the last 7 days, and country is any of DE, FR: picked and filled, no code."""
+    from canvas.condition_builder import AN_EVENT, RuleRow
+    from runtime.condition_form import Rule
+    form, seen = make_form(qtbot, "branch.if", {"when": "contact.score >= 50"})
+    when = field(form, "when", ConditionField)
+    assert [r.rule() for r in when.builder.items] == [Rule("score", "at least", 50)]
+    next(w for w in when.builder.items[0].findChildren(QWidget) if getattr(w, "text", lambda: "")() == "×").click()
+    assert when.builder.items == []
+    when.builder.findChild(QWidget, "add-condition").click()
+    first = when.builder.items[0]
+    first.subject.setCurrentText(AN_EVENT)
+    assert first.op.currentText() == "did" and not first.event_type.isHidden() and first.value.isHidden()
+    first.event_type.setCurrentText("email_clicked")
+    first.within.setText("7d")
+    first.within.editingFinished.emit()
+    when.builder.findChild(QWidget, "add-condition").click()
+    second = when.builder.items[1]
+    second.subject.setCurrentText("country")
+    second.op.setCurrentText("is any of")
+    second.value.setText("DE, FR")
+    second.value.editingFinished.emit()
+    assert seen[-1] == valid("branch.if", {"when": "events('email_clicked', within='7d') >= 1 and contact.country in ['DE', 'FR']"})
+    next(w for w in second.findChildren(QWidget) if getattr(w, "text", lambda: "")() == "×").click()
+    assert seen[-1] == {"when": "events('email_clicked', within='7d') >= 1"}
+    assert isinstance(when.builder.items[0], RuleRow) and len(when.builder.items) == 1
+
+
+def test_a_condition_the_rows_cannot_say_opens_as_code_and_says_why(qtbot):
+    form, seen = make_form(qtbot, "branch.if", {"when": "contact.score + 10 > 50"})
+    when = field(form, "when", ConditionField)
+    assert when.builder is None and when.input.isVisible() and when.input.text() == "contact.score + 10 > 50"
+    assert "rows cannot show this condition" in when.why.text() and not when.toggle.isEnabled()
+    retype(qtbot, when.input, "contact.country == 'DE'")
+    assert seen[-1] == {"when": "contact.country == 'DE'"}
+    assert when.toggle.isEnabled()
+    when.toggle.click()                                   # Edit as rows
+    assert when.builder is not None and when.builder.items[0].rule().subject == "country"
