@@ -260,34 +260,16 @@ def _(p):
 @_workspace
 @command("workspace", "workspace settings: timezone, quiet_hours (20:00-08:00), frequency_cap (3/7d)")
 def workspace(args: argparse.Namespace) -> int:
-    from runtime.settings import QuietHours
-    from runtime.store import repository as repo
+    from runtime import workspace_settings
     if args.action != "set":
         raise InputError("workspace", f"unknown action {args.action!r} (use: workspace set KEY=VALUE ...)")
     values = {}
     for pair in args.pairs:
         key, _, value = pair.partition("=")
-        try:
-            if key == "timezone":
-                _zone(value, key)
-                values[key] = value
-            elif key == "quiet_hours":
-                start, end = value.split("-")
-                values[key] = QuietHours(start=start, end=end).model_dump()
-            elif key == "frequency_cap":
-                values[key] = _cap(value, key).model_dump()
-            else:
-                raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
-        except InputError:
-            raise
-        except Exception:
-            raise InputError(key, f"{value!r} is not a valid value") from None
-    store = _store(args)
-    with store.session() as s:
-        for key, value in values.items():
-            repo.set_setting(s, key, value)
+        values[key] = workspace_settings.parse(key, value)          # all checked before any is written
+    workspace_settings.write(_store(args), values)
     for key, value in values.items():
-        print(f"{key} = {value}")
+        print(workspace_settings.describe(key, value))
     return 0
 
 

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self._action(w, "Open workspace file…", self.open_workspace_file)
         self._action(w, "Open team workspace (PostgreSQL)…", self.open_team_workspace)
         w.addSeparator()
+        self._action(w, "Settings…", self.workspace_settings_dialog)
         self._action(w, "Connectors…", self.connectors_dialog)
         self._action(w, "Sync contacts…", self.sync_contacts)
         self._action(w, "Messages that did not go out…", self.outbox_dialog)
@@ -342,6 +343,11 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", "Workspaces (*.sqlite *.db)")
         if path:
             self.switch_workspace(workspace=path)
+
+    def workspace_settings_dialog(self) -> None:
+        from app.workspace_settings_dialog import WorkspaceSettingsDialog
+        self.dialog = WorkspaceSettingsDialog(self, self.workspace.store)
+        self.dialog.open()
 
     def open_team_workspace(self) -> None:
         from app.workspace_dialogs import TeamWorkspaceDialog

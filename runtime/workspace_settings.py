@@ -1,0 +1,86 @@
+"""The workspace's own settings (SPEC section 5, `workspace set`): its time zone, quiet hours and
+frequency cap across all journeys. One place reads, checks and writes them, for the command line
+and the designer's Workspace settings dialog alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from runtime.problems import InputError
+from runtime.settings import FrequencyCap, QuietHours
+from runtime.store import repository as repo
+from runtime.store.workspace import Store
+
+KEYS = ("timezone", "quiet_hours", "frequency_cap")
+
+
+@dataclass
+class WorkspaceSettings:
+    timezone: str | None = None
+    quiet_hours: QuietHours | None = None
+    frequency_cap: FrequencyCap | None = None
+
+
+def zone(name: str, place: str = "timezone") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except Exception:
+        raise InputError(place, f"{name!r} is not an IANA time zone (such as Europe/Berlin)") from None
+
+
+def cap(text: str, place: str = "frequency_cap") -> FrequencyCap:
+    try:
+        n, per = text.split("/", 1)
+        return FrequencyCap(messages=int(n), per=per)
+    except Exception:
+        raise InputError(place, f"{text!r} is not N/DURATION (such as 3/7d)") from None
+
+
+def quiet(text: str, place: str = "quiet_hours") -> QuietHours:
+    try:
+        start, end = text.split("-")
+        return QuietHours(start=start.strip(), end=end.strip())
+    except Exception:
+        raise InputError(place, f"{text!r} is not FROM-UNTIL (such as 20:00-08:00)") from None
+
+
+def parse(key: str, text: str) -> Any:
+    """A `KEY=VALUE` of `workspace set`, checked; an empty value clears the setting."""
+    if key not in KEYS:
+        raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
+    if not text.strip():
+        return None
+    if key == "timezone":
+        zone(text, key)
+        return text
+    return quiet(text, key) if key == "quiet_hours" else cap(text, key)
+
+
+def read(store: Store) -> WorkspaceSettings:
+    with store.session() as s:
+        values = repo.get_settings(s)
+    return WorkspaceSettings(
+        timezone=values.get("timezone") or None,
+        quiet_hours=QuietHours.model_validate(values["quiet_hours"]) if values.get("quiet_hours") else None,
+        frequency_cap=FrequencyCap.model_validate(values["frequency_cap"]) if values.get("frequency_cap") else None)
+
+
+def write(store: Store, values: dict[str, Any]) -> None:
+    """Each of `values` (a checked value, or None to clear it), in one transaction."""
+    with store.session() as s:
+        for key, value in values.items():
+            if key not in KEYS:
+                raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
+            repo.set_setting(s, key, value.model_dump() if hasattr(value, "model_dump") else value)
+
+
+def describe(key: str, value: Any) -> str:
+    """How `workspace set` reports a value back."""
+    if value is None:
+        return f"{key} cleared"
+    if isinstance(value, QuietHours):
+        return f"{key} = {value.start}-{value.end}"
+    if isinstance(value, FrequencyCap):
+        return f"{key} = {value.messages}/{value.per}"
+    return f"{key} = {value}"
