@@ -13,7 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFocusEvent, QFontDatabase, QKeyEvent
-from PySide6.QtWidgets import QCompleter, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QCompleter, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
 from canvas.theme import system_theme
 from runtime import sandbox
@@ -201,7 +202,9 @@ class TemplateEdit(QWidget):
     """A message template, checked as typed, with a live preview for a sample contact."""
     edited = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, lines: int = 4, role: str = "template"):
+    def __init__(self, parent: QWidget | None = None, lines: int = 4, role: str = "template", html: bool = False):
+        """`html`: the preview draws the rendered HTML as a mail program would (QTextBrowser's
+        subset: no scripts, and nothing is fetched from the network)."""
         super().__init__(parent)
         self.role = role
         self.input = CommitPlainTextEdit(lines)
@@ -212,11 +215,19 @@ class TemplateEdit(QWidget):
         self.preview.setWordWrap(lines > 1)
         if lines == 1:                                  # a long one-line preview must not widen the form
             self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.page: QTextBrowser | None = None
+        if html:
+            self.page = QTextBrowser()
+            self.page.setObjectName("html-preview")
+            self.page.setOpenLinks(False)
+            self.page.setMinimumHeight(220)
+            self.page.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        for w in (self.input, self.message, self.preview):
-            layout.addWidget(w)
+        for w in (self.input, self.message, self.preview, self.page):
+            if w is not None:
+                layout.addWidget(w)
         self.setFocusProxy(self.input)
         self._names: dict[str, Any] | None = None
         self.input.textChanged.connect(self._check)
@@ -240,6 +251,8 @@ class TemplateEdit(QWidget):
     def _check(self) -> None:
         problem = self.problem()
         set_note(self.message, problem or "", "problem")
+        if self.page is not None:
+            self.page.setVisible(False)
         if problem or self._names is None or not self.text():
             set_note(self.preview, "")
             return
@@ -247,6 +260,11 @@ class TemplateEdit(QWidget):
             rendered = sandbox.render(self.text(), self._names)
         except sandbox.RunError as e:
             set_note(self.preview, one_line(str(e)), "problem")
+            return
+        if self.page is not None:
+            set_note(self.preview, "")
+            self.page.setHtml(rendered)
+            self.page.setVisible(True)
             return
         if self.role == "json-template":
             try:

@@ -60,7 +60,7 @@ class FieldSpec:
 
     @property
     def lines(self) -> int:
-        return 4 if self.name in _LONG_TEXT or self.role == "json-template" else 1
+        return 8 if self.name in _LONG_TEXT else 4 if self.role == "json-template" else 1
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
@@ -359,7 +359,8 @@ class CodeEditor(FieldEditor):
 
     def __init__(self, spec: FieldSpec):
         super().__init__(spec)
-        editor = ConditionField() if spec.role == "condition" else TemplateEdit(lines=spec.lines, role=spec.role)
+        editor = (ConditionField() if spec.role == "condition"
+                  else TemplateEdit(lines=spec.lines, role=spec.role, html=spec.name == "html"))
         self.code = self._named(editor)
         self.code.input.setAccessibleName(spec.title)
         self.box.addWidget(self.code)

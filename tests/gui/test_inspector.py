@@ -462,3 +462,17 @@ def test_a_condition_the_rows_cannot_say_opens_as_code_and_says_why(qtbot):
     assert when.toggle.isEnabled()
     when.toggle.click()                                   # Edit as rows
     assert when.builder is not None and when.builder.items[0].rule().subject == "country"
+
+
+def test_an_html_body_is_previewed_as_a_mail_program_draws_it(qtbot):
+    inspector = NodeInspector()
+    qtbot.addWidget(inspector)
+    inspector.show()
+    inspector.show_node("thanks", nodes.get("action.email"), {
+        "connector": "smtp", "subject": "Hi", "body": "Hi {{ contact.first_name }}",
+        "html": "<h1>Hello {{ contact.first_name }}</h1><p>Your <b>guide</b> <img src='https://tracker.example/x.gif'></p>"})
+    inspector.set_preview_contacts([{"email": "ada@example.com", "first_name": "Ada"}], {"key": "k", "name": "K"})
+    html = field(inspector, "html", TemplateEdit)
+    assert html.page.isVisible()
+    assert html.page.toPlainText().replace("\ufffc", "").split() == ["Hello", "Ada", "Your", "guide"]  # drawn, not markup
+    assert html.input.height() >= 6 * html.input.fontMetrics().lineSpacing()       # a body gets room to write
