@@ -3,40 +3,19 @@ Settings are edited with the form generated from each kind's settings model; sec
 keyring only, and a system without one is told so plainly."""
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timezone
-from types import SimpleNamespace
-
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QVBoxLayout)
 from sqlalchemy import delete, select
 
+from app.test_send import TestSend, handoff
 from canvas.config_form import ConfigForm
 from connectors import registry
 from connectors import workspace as connectors
 from connectors.secrets import SecretsUnavailable, delete_secret, get_secret
-from runtime.outbox import PermanentFailure, TemporaryFailure
 from runtime.problems import InputError
 from runtime.store.models import ConnectorRow
-
-
-class _TestSend(QObject):
-    done = Signal(str)
-
-    def __init__(self, sender, message):
-        super().__init__()
-        self.sender, self.message = sender, message
-
-    def run(self) -> None:
-        try:
-            self.sender.send(self.message)
-            self.done.emit("Sent. Check that it arrived.")
-        except (TemporaryFailure, PermanentFailure) as e:
-            self.done.emit(f"Not sent: {e}")
-        except Exception as e:                          # shown, not raised: the dialog stays up
-            self.done.emit(f"Not sent: {type(e).__name__}: {e}")
 
 
 class ConnectorsDialog(QDialog):
@@ -94,6 +73,8 @@ class ConnectorsDialog(QDialog):
         body.addLayout(right, 2)
         self.form: ConfigForm | None = None
         self.secret_edits: dict[str, QLineEdit] = {}
+        self.sending = TestSend(self)
+        self.sending.finished.connect(self._tested)
         self.refresh()
         self.show_connector(self.list.item(0).data(Qt.UserRole) if self.list.count() else None)
 
@@ -219,25 +200,12 @@ class ConnectorsDialog(QDialog):
                 return
         lookup = connectors.sender_for(self.workspace.store)
         sender = lookup(channel, self.name.text().strip())
-        message = SimpleNamespace(key=f"test-{uuid.uuid4().hex}", channel=channel, connector=self.name.text().strip(),
-                                  to=to, journey="test", node="test", contact_id=None,
-                                  at=datetime.now(timezone.utc),
-                                  payload={"subject": "Switchback test message",
-                                           "body": "This is a test from Switchback. It worked.", "to": to,
-                                           "method": "POST", "body_json": {"test": True}})
-        if channel == "webhook":
-            message.payload = {"method": "POST", "body": {"test": True, "from": "Switchback"}}
+        payload = ({"method": "POST", "body": {"test": True, "from": "Switchback"}} if channel == "webhook" else
+                   {"subject": "Switchback test message", "body": "This is a test from Switchback. It worked.", "to": to})
         self.note.setText(f"Sending a test to {to}…")
         self.test_button.setEnabled(False)
-        self.thread = QThread(self)
-        self.worker = _TestSend(sender, message)
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self.worker.done.connect(self._tested)
-        self.thread.start()
+        self.sending.start(sender, handoff(channel, self.name.text().strip(), to, payload))
 
     def _tested(self, text: str) -> None:
-        self.thread.quit()
-        self.thread.wait()
         self.test_button.setEnabled(True)
         self.note.setText(text)

@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.journeys.itemActivated.connect(lambda item: self.open_key(item.data(Qt.UserRole)))
         self.journeys.itemDoubleClicked.connect(lambda item: self.open_key(item.data(Qt.UserRole)))
         self.node_inspector = NodeInspector()
+        self.node_inspector.test_requested.connect(self.send_test)
         self.settings_inspector = SettingsInspector()
         self.inspector_tabs = QTabWidget()
         self.inspector_tabs.addTab(self.node_inspector, "Node")
@@ -343,6 +344,12 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", "Workspaces (*.sqlite *.db)")
         if path:
             self.switch_workspace(workspace=path)
+
+    def send_test(self, node_id: str, contact: dict) -> None:
+        """A message node's test, as `contact` would get it, to an address the user gives."""
+        from app.test_message_dialog import ask_and_send
+        if self.editor is not None:
+            ask_and_send(self, self.workspace, self.editor.journey, node_id, contact)
 
     def workspace_settings_dialog(self) -> None:
         from app.workspace_settings_dialog import WorkspaceSettingsDialog

@@ -7,8 +7,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QScrollArea, QStackedWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from canvas.code_editors import CommitPlainTextEdit, colour
 from canvas.config_form import ConfigForm, NoWheelCombo, rich_help
@@ -52,6 +52,7 @@ class NodeInspector(QWidget):
     """The selected node: what it is, its label, and its config form."""
     config_changed = Signal(str, dict)
     label_changed = Signal(str, str)
+    test_requested = Signal(str, dict)          # a message node's test, rendered for this contact
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -101,6 +102,11 @@ class NodeInspector(QWidget):
         self.preview.setAccessibleName("Preview for")
         self.preview.currentIndexChanged.connect(self._preview_picked)
         row.addWidget(self.preview, 1)
+        self.test_button = QPushButton("Send test…")
+        self.test_button.setObjectName("send-test")
+        self.test_button.setToolTip("Send this message, as the chosen contact would get it, to an address of yours")
+        self.test_button.clicked.connect(self._test_clicked)
+        row.addWidget(self.test_button)
         column.addWidget(self.preview_row)
         self.preview_row.hide()
 
@@ -180,6 +186,12 @@ class NodeInspector(QWidget):
         if self.form is not None:
             self.form.set_preview(names)
             self.preview_row.setVisible(bool(self._contacts) and self.form.has_templates())
+            self.test_button.setVisible(self.kind is not None and self.kind.channel is not None and names is not None)
+
+    def _test_clicked(self) -> None:
+        index = self.preview.currentIndex() - 1
+        if self.node_id is not None and 0 <= index < len(self._contacts):
+            self.test_requested.emit(self.node_id, dict(self._contacts[index]))
 
     def _config_done(self, config: dict[str, Any]) -> None:
         if self.node_id is not None:

@@ -23,7 +23,7 @@ def test_add_a_connector_keep_its_password_in_the_keyring_and_send_a_test(qtbot,
         d.secret_edits["password"].setText("hunter2-pw")
         d.send_test("ada@shop.test")
         qtbot.waitUntil(lambda: d.test_button.isEnabled(), timeout=15000)
-        assert d.note.text() == "Sent. Check that it arrived."
+        assert d.note.text() == "Sent to ada@shop.test. Check that it arrived."
         assert server.received[0].message["Subject"] == "Switchback test message"
     assert get_secret("mail", "password") == "hunter2-pw"
     assert b"hunter2-pw" not in (tmp_path / "w.sqlite").read_bytes()
@@ -237,3 +237,28 @@ def test_new_journey_is_a_gallery_that_fits_a_laptop_screen(qtbot, tmp_path):
     assert "Lead nurture" in g.about.text() and "download" in g.about.text()
     g.accept()
     assert w.editor.journey.key == "lead-nurture" and len(w.editor.journey.nodes) > 10
+
+
+def test_a_message_node_sends_a_test_as_the_previewed_contact_would_get_it(qtbot, tmp_path, test_keyring):
+    from connectors import workspace as connectors
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))       # the welcome series, sample contacts
+    qtbot.addWidget(w)
+    w.show()
+    email = next(n for n in w.editor.journey.nodes if n.kind == "action.email")
+    w.editor.scene.cards[email.id].setSelected(True)
+    button = w.node_inspector.test_button
+    qtbot.waitUntil(lambda: button.isVisible())
+    w.node_inspector.preview.setCurrentIndex(1)                  # the first sample contact
+    previewed = w.node_inspector._contacts[0]
+    button.click()
+    w.test_ask.textValueSelected.emit("me@shop.test")
+    assert "no connectors yet" in w.status.text()                 # nothing recorded, nothing pretended
+    with FakeSMTP() as server:
+        connectors.add(w.workspace.store, email.config["connector"], "smtp",
+                       {"host": "127.0.0.1", "port": server.port, "from": "news@shop.test", "tls": "none"}, {})
+        button.click()
+        w.test_ask.textValueSelected.emit("me@shop.test")
+        qtbot.waitUntil(lambda: w.status.text().startswith("Test sent"), timeout=15000)
+        got = server.received[0].message
+    assert got["To"] == "me@shop.test" and got["Subject"].startswith("[Test] ")
+    assert previewed["first_name"] in got.get_body(("plain",)).get_content()
