@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.journeys.itemDoubleClicked.connect(lambda item: self.open_key(item.data(Qt.UserRole)))
         self.node_inspector = NodeInspector()
         self.node_inspector.test_requested.connect(self.send_test)
+        self.node_inspector.add_connector.connect(self.connectors_dialog)
         self.settings_inspector = SettingsInspector()
         self.inspector_tabs = QTabWidget()
         self.inspector_tabs.addTab(self.node_inspector, "Node")
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         self.view.setScene(ed.scene)
         self.problems.show_problems(ed.problems, ed.journey)
         self.settings_inspector.set_settings(journey.name, journey.description or "", journey.settings_raw or {}, journey.key)
+        self.node_inspector.set_choices(self.workspace.names())
         self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), {"key": journey.key, "name": journey.name})
         self.inspect(None)
         if save:
@@ -288,6 +290,7 @@ class MainWindow(QMainWindow):
     def connectors_dialog(self) -> None:
         from app.connectors_dialog import ConnectorsDialog
         self.dialog = ConnectorsDialog(self, self.workspace)
+        self.dialog.finished.connect(lambda _: self.node_inspector.set_choices(self.workspace.names()))
         self.dialog.open()
 
     def export_bundle_dialog(self) -> None:

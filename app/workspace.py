@@ -87,6 +87,12 @@ class Workspace:
             self.revisions[journey.key] = s.get(JourneyRow, journey.key).revision   # publishing saved the draft too
         return version, []
 
+    def names(self) -> dict[str, list[str]]:
+        """What the inspector's pickers offer: connectors by channel, event types, fields, journeys."""
+        from connectors.workspace import names_by_channel
+        from runtime.workspace_names import names
+        return names(self.store) | names_by_channel(self.store)
+
     def contacts(self, limit: int | None = None) -> list[dict]:
         with self.store.session() as s:
             q = select(Contact.fields).order_by(Contact.id)

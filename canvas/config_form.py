@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout
 from canvas.code_editors import TemplateEdit, colour, note_label, set_note
 from canvas.condition_builder import ConditionField
 from nodes.durations import Duration, Offset, TimeOfDay
-from nodes.fields import dict_values_role, role_of
+from nodes.fields import dict_values_role, picks_of, role_of
 from nodes.localtime import WEEKDAYS
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False})()
@@ -56,6 +56,7 @@ class FieldSpec:
     metadata: list[Any]
     nullable: bool
     role: str | None                           # condition, template, json-template
+    picks: str | None                          # what the value names: connector:email, event, journey, field
     check: Callable[[Any], str | None]         # the field's own validation, for live feedback
 
     @property
@@ -85,7 +86,7 @@ def field_spec(model: type[BaseModel], name: str, field: FieldInfo) -> FieldSpec
         name=name, key=key, title=field.title or name.replace("_", " ").capitalize(),
         description=field.description or "", required=required,
         default=UNSET if required else field.get_default(call_default_factory=True),
-        core=core, metadata=list(field.metadata) + meta, nullable=nullable, role=role_of(field),
+        core=core, metadata=list(field.metadata) + meta, nullable=nullable, role=role_of(field), picks=picks_of(field),
         check=_field_check(model, key))
 
 
@@ -330,6 +331,45 @@ class BoolEditor(FieldEditor):
 
     def set_value(self, value: Any) -> None:
         self.check.setChecked(value is True)
+
+
+ADD_CONNECTOR = "Add a connector…"
+
+
+class PickerEditor(FieldEditor):
+    """A name of something in the workspace — a connector that sends on the node's channel, an
+    event type, a journey, a contact field — picked from what the workspace has, or typed."""
+    add_connector = Signal()
+
+    def __init__(self, spec: FieldSpec, choices: list[str]):
+        super().__init__(spec)
+        self.combo = self._named(NoWheelCombo())
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.combo.addItems(choices)
+        self._adds = (spec.picks or "").startswith("connector")
+        if self._adds:
+            self.combo.addItem(ADD_CONNECTOR)
+        self.combo.lineEdit().setPlaceholderText("Pick one, or type a name")
+        self._shown = ""
+        self.box.addWidget(self.combo)
+        self.combo.activated.connect(self._picked)
+        self.combo.lineEdit().editingFinished.connect(self.committed)
+
+    def _picked(self, index: int) -> None:
+        if self._adds and self.combo.itemText(index) == ADD_CONNECTOR:
+            self.combo.setEditText(self._shown)          # not a name: open the connectors instead
+            self.add_connector.emit()
+            return
+        self._shown = self.combo.currentText()
+        self.committed.emit()
+
+    def value(self) -> Any:
+        return self.combo.currentText().strip()
+
+    def set_value(self, value: Any) -> None:
+        self._shown = "" if value is UNSET or value is None else str(value)
+        self.combo.setEditText(self._shown)
 
 
 class ChoiceEditor(FieldEditor):
@@ -735,9 +775,11 @@ class ReentryEditor(FieldEditor):
 _BY_NAME: dict[str, Callable[[FieldSpec], FieldEditor]] = {"weekdays": WeekdaysEditor, "reentry": ReentryEditor}
 
 
-def editor_for(spec: FieldSpec, field: FieldInfo) -> FieldEditor:
+def editor_for(spec: FieldSpec, field: FieldInfo, choices: dict[str, list[str]] | None = None) -> FieldEditor:
     """The editor a field's annotation calls for."""
     core = spec.core
+    if spec.picks and choices is not None:
+        return PickerEditor(spec, choices.get(spec.picks, []))
     if special := _BY_NAME.get(spec.name):
         return special(spec)
     if spec.role:
@@ -767,8 +809,12 @@ class ConfigForm(QWidget):
     """A form over a pydantic model; `changed` carries the new raw config when an edit is done."""
     changed = Signal(dict)
 
+    add_connector = Signal()                  # "Add a connector…" was picked in a connector field
+
     def __init__(self, model: type[BaseModel], config: dict[str, Any], parent: QWidget | None = None, *,
-                 compact: bool = False):
+                 compact: bool = False, choices: dict[str, list[str]] | None = None):
+        """`choices`: the workspace's names for fields that pick one (`connector:email`, `event`,
+        ...); without them such a field is plain text."""
         super().__init__(parent)
         self.model = model
         self.compact = compact
@@ -788,8 +834,10 @@ class ConfigForm(QWidget):
             layout.setSpacing(14)
         for name, field in model.model_fields.items():
             spec = field_spec(model, name, field)
-            editor = editor_for(spec, field)
+            editor = editor_for(spec, field, choices)
             editor.committed.connect(self._commit)
+            if isinstance(editor, PickerEditor):
+                editor.add_connector.connect(self.add_connector)
             self.specs.append(spec)
             self.editors[spec.name] = editor
             self._add_row(layout, spec, editor)

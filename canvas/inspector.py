@@ -53,6 +53,7 @@ class NodeInspector(QWidget):
     config_changed = Signal(str, dict)
     label_changed = Signal(str, str)
     test_requested = Signal(str, dict)          # a message node's test, rendered for this contact
+    add_connector = Signal()                    # "Add a connector…" picked in a Send with field
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,6 +62,7 @@ class NodeInspector(QWidget):
         self.form: ConfigForm | None = None
         self._contacts: list[dict[str, Any]] = []
         self._journey: dict[str, Any] = {"key": "", "name": ""}
+        self.choices: dict[str, list[str]] = {}
 
         self.empty = _muted("Select a node to edit it")
         self.empty.setObjectName("inspector-empty")
@@ -142,8 +144,9 @@ class NodeInspector(QWidget):
         self.help.setText(rich_help(kind.help))
         self.ident.setText(f"Node id: {node_id} · {kind.name}")
         self.label.setPlaceholderText(kind.title)
-        self.form = ConfigForm(kind.config, config)
+        self.form = ConfigForm(kind.config, config, choices=self.choices)
         self.form.setObjectName("config-form")
+        self.form.add_connector.connect(self.add_connector)
         self.form.changed.connect(self._config_done)
         self.form_slot.addWidget(self.form)
         self.form.show()                 # a layout shows a new child only on the next event loop turn
@@ -164,6 +167,15 @@ class NodeInspector(QWidget):
             self.form_slot.removeWidget(self.form)
             self.form.deleteLater()
             self.form = None
+
+    def set_choices(self, choices: dict[str, list[str]]) -> None:
+        """The workspace's names that pick fields offer (see ConfigForm); the next node shown uses them."""
+        self.choices = choices
+        if self.node_id is not None and self.kind is not None and self.form is not None:
+            config = self.form.config()
+            node_id, kind, label = self.node_id, self.kind, self._label_text
+            self.clear()
+            self.show_node(node_id, kind, config, label)
 
     def set_preview_contacts(self, contacts: list[dict[str, Any]], journey: dict[str, Any] | None = None) -> None:
         """Sample contacts for template previews (the journey's `key` and `name` for `journey.*`)."""

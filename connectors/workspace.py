@@ -87,3 +87,15 @@ def sender_for(store: Store) -> SenderFor:
         return sender
 
     return lookup
+
+
+def names_by_channel(store: Store) -> dict[str, list[str]]:
+    """`connector:CHANNEL` -> the workspace's connectors that send on that channel."""
+    out: dict[str, list[str]] = {}
+    with store.session() as s:
+        rows = list(s.execute(select(ConnectorRow.name, ConnectorRow.kind).order_by(ConnectorRow.name)))
+    for name, kind in rows:
+        spec = registry.get(kind)
+        for channel in spec.channels if spec else ():
+            out.setdefault(f"connector:{channel}", []).append(name)
+    return out

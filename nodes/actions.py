@@ -22,7 +22,8 @@ def _short(text: str, n: int = 40) -> str:
 
 
 class EmailConfig(Config):
-    connector: str = described("Send with", "The email connector (smtp, sendgrid, ...).", min_length=1)
+    connector: str = described("Send with", "The email connector (smtp, sendgrid, ...).", picks="connector:email",
+                               min_length=1)
     subject: Template = described("Subject", "A template: {{ contact.first_name }} and friends.", min_length=1)
     body: Template = described("Text body", "The plain-text body, a template.")
     html: Template | None = described("HTML body", "An optional HTML body, a template.", default=None)
@@ -47,7 +48,7 @@ register(NodeKind(
 
 
 class SmsConfig(Config):
-    connector: str = described("Send with", "The SMS connector (twilio, ...).", min_length=1)
+    connector: str = described("Send with", "The SMS connector (twilio, ...).", picks="connector:sms", min_length=1)
     body: Template = described("Text", "The message, a template.", min_length=1)
 
 
@@ -61,7 +62,8 @@ register(NodeKind(
 
 
 class WebhookConfig(Config):
-    connector: str | None = described("Connector", "A webhook connector; or give a URL.", default=None)
+    connector: str | None = described("Send with", "A webhook connector; or give a URL.", picks="connector:webhook",
+                                      default=None)
     url: str | None = described("URL", "Where to send, if no connector is named.", default=None)
     method: Literal["POST", "PUT", "PATCH", "GET", "DELETE"] = described("Method", default="POST")
     body: JsonTemplate | None = described("Body", "JSON, a template.", default=None)
@@ -188,7 +190,7 @@ register(NodeKind(
 
 class NotifyConfig(Config):
     to: str = described("To", "`owner` for the contact's owner, or an address.", min_length=1)
-    connector: str = described("Send with", min_length=1)
+    connector: str = described("Send with", picks="connector:notify", min_length=1)
     subject: Template = described("Subject", min_length=1)
     body: Template = described("Body")
 
@@ -210,7 +212,8 @@ register(NodeKind(
 
 
 class EnrollConfig(Config):
-    journey: str = described("Journey", "The key of the journey to enroll the contact in.", min_length=1)
+    journey: str = described("Journey", "The key of the journey to enroll the contact in.", picks="journey",
+                             min_length=1)
 
 
 def _enroll(ctx, cfg: EnrollConfig) -> Go:

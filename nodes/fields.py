@@ -55,6 +55,15 @@ def dict_values_role(field: Any) -> str | None:
     return None
 
 
-def described(title: str, description: str = "", **kw: Any) -> Any:
-    """A pydantic Field with the title and help the inspector shows."""
+def described(title: str, description: str = "", picks: str | None = None, **kw: Any) -> Any:
+    """A pydantic Field with the title and help the inspector shows. `picks` says what the value
+    names — `connector:email` (a connector that sends email), `event`, `journey`, `field` — so
+    the inspector offers the workspace's own."""
+    if picks:
+        kw["json_schema_extra"] = {"picks": picks}
     return Field(title=title, description=description, **kw)
+
+
+def picks_of(field: Any) -> str | None:
+    extra = field.json_schema_extra
+    return extra.get("picks") if isinstance(extra, dict) else None

@@ -41,7 +41,8 @@ def _trigger(name, title, help, config, fires=None, timer=None, summary=lambda c
 
 
 class EventConfig(Config):
-    event: str = described("Event", "The event type, such as form_submitted or page_view.", min_length=1)
+    event: str = described("Event", "The event type, such as form_submitted or page_view.", picks="event",
+                           min_length=1)
     where: Condition | None = described("Only when", "A condition on the event and the contact.", default=None)
 
 
@@ -69,7 +70,7 @@ _trigger("trigger.segment", "Joins a segment", "Enters the contact when the cond
 
 
 class FieldChangedConfig(Config):
-    field: str = described("Field", "The contact field to watch.", min_length=1)
+    field: str = described("Field", "The contact field to watch.", picks="field", min_length=1)
     to: Any = described("Changed to", "Only when the new value is this.", default=None)
     from_: Any = Field(default=None, alias="from", title="Changed from", description="Only when the old value was this.")
 
@@ -104,7 +105,8 @@ _trigger("trigger.score", "Score reached", "Enters the contact when its lead sco
 
 
 class DateConfig(Config):
-    field: str = described("Date field", "A contact field holding a date, such as renewal_date.", min_length=1)
+    field: str = described("Date field", "A contact field holding a date, such as renewal_date.", picks="field",
+                           min_length=1)
     offset: Offset | None = described("Offset", "Before (-7d) or after (2d) the date.", default=None)
     at: TimeOfDay = described("At", "Time of day, in the contact's time zone.", default="09:00")
 

@@ -30,7 +30,8 @@ register(NodeKind(
 class UntilConfig(Config):
     at: str | None = described("At", "A date and time (ISO 8601, such as 2026-12-01T09:00); "
                                "without a zone it is read in the contact's time zone.", default=None)
-    field: str | None = described("Date field", "Or wait until the date in this contact field.", default=None)
+    field: str | None = described("Date field", "Or wait until the date in this contact field.", picks="field",
+                                  default=None)
     offset: Offset | None = described("Offset", "Before (-1d) or after (2d) the field's date.", default=None)
     time: TimeOfDay | None = described("Time of day", "In the contact's time zone, such as 09:00.", default=None)
     weekdays: list[str] | None = described("Weekdays", "Only on these days: mon, tue, wed, thu, fri, sat, sun.",
@@ -108,7 +109,8 @@ register(NodeKind(
 
 
 class EventWaitConfig(Config):
-    event: str = described("Event", "The event type to wait for, such as email_clicked.", min_length=1)
+    event: str = described("Event", "The event type to wait for, such as email_clicked.", picks="event",
+                           min_length=1)
     where: Condition | None = described("Only when", "A condition on the event and the contact.", default=None)
     timeout: Duration = described("Give up after", "If no such event comes within this time, leave by timeout.")
 

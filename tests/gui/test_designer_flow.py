@@ -5,7 +5,7 @@ import json
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox, QWidget
 from sqlalchemy import func, select
 
 from app.designer import build_window
@@ -68,6 +68,8 @@ def type_into(qtbot, w, field: str, text: str) -> None:
     shown = [b for b in w.node_inspector.findChildren(QWidget, f"field-{field}") if b.isVisible()]
     assert len(shown) == 1, f"no editor for {field}"
     box = getattr(shown[0], "input", shown[0])  # condition and template editors wrap a text box
+    if isinstance(box, QComboBox):                # a picker: typed into its line
+        box = box.lineEdit()
     box.setFocus()
     box.selectAll()
     qtbot.keyClicks(box, text)

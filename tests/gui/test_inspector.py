@@ -318,7 +318,7 @@ def test_node_inspector_signals(qtbot):
         retype(qtbot, inspector.findChild(QLineEdit, "node-label"), "Say thanks")
     assert label.args == ["thanks", "Say thanks"]
     with qtbot.waitSignal(inspector.config_changed) as changed:
-        retype(qtbot, field(inspector, "connector", QLineEdit), "sendgrid")
+        retype(qtbot, field(inspector, "connector", QComboBox), "sendgrid")
     assert changed.args == ["thanks", {"connector": "sendgrid", "subject": "Hi", "body": "x"}]
     form = inspector.form
     inspector.show_node("thanks", nodes.get("action.email"), changed.args[1], "Say thanks")
@@ -476,3 +476,27 @@ def test_an_html_body_is_previewed_as_a_mail_program_draws_it(qtbot):
     assert html.page.isVisible()
     assert html.page.toPlainText().replace("\ufffc", "").split() == ["Hello", "Ada", "Your", "guide"]  # drawn, not markup
     assert html.input.height() >= 6 * html.input.fontMetrics().lineSpacing()       # a body gets room to write
+
+
+def test_names_are_picked_from_the_workspace_not_typed(qtbot):
+    """Send with, events, fields and journeys offer what the workspace has; a connector can be added from there."""
+    from canvas.config_form import ADD_CONNECTOR
+    inspector = NodeInspector()
+    qtbot.addWidget(inspector)
+    inspector.show()
+    inspector.set_choices({"connector:email": ["mailer", "sendgrid-eu"], "connector:sms": ["twilio"],
+                           "event": ["email_clicked", "form_submitted"], "field": ["country", "renewal_date"]})
+    inspector.show_node("thanks", nodes.get("action.email"), {"connector": "mailer", "subject": "Hi", "body": "x"}, None)
+    send_with = field(inspector, "connector", QComboBox)
+    assert [send_with.itemText(i) for i in range(send_with.count())] == ["mailer", "sendgrid-eu", ADD_CONNECTOR]
+    with qtbot.waitSignal(inspector.config_changed) as changed:
+        send_with.setCurrentIndex(1)
+        send_with.activated.emit(1)                               # as a click on the list does
+    assert changed.args[1]["connector"] == "sendgrid-eu"
+    with qtbot.waitSignal(inspector.add_connector):
+        send_with.setCurrentIndex(2)
+        send_with.activated.emit(2)
+    assert send_with.currentText() == "sendgrid-eu"               # "Add a connector…" is not a name
+    inspector.show_node("wait", nodes.get("wait.event"), {"event": "email_clicked", "timeout": "2d"}, None)
+    event = field(inspector, "event", QComboBox)
+    assert [event.itemText(i) for i in range(event.count())] == ["email_clicked", "form_submitted"]
