@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self._action(w, "Open workspace file…", self.open_workspace_file)
         self._action(w, "Open team workspace (PostgreSQL)…", self.open_team_workspace)
         w.addSeparator()
+        self._action(w, "Contacts…", self.contacts_view, "Ctrl+Shift+C")
         self._action(w, "Settings…", self.workspace_settings_dialog)
         self._action(w, "Connectors…", self.connectors_dialog)
         self._action(w, "Sync contacts…", self.sync_contacts)
@@ -353,6 +354,11 @@ class MainWindow(QMainWindow):
         from app.test_message_dialog import ask_and_send
         if self.editor is not None:
             ask_and_send(self, self.workspace, self.editor.journey, node_id, contact)
+
+    def contacts_view(self) -> None:
+        from app.contacts_view import ContactsView
+        self.contacts = ContactsView(self, self.workspace)
+        self.contacts.open()
 
     def workspace_settings_dialog(self) -> None:
         from app.workspace_settings_dialog import WorkspaceSettingsDialog

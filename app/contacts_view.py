@@ -1,0 +1,242 @@
+"""Workspace › Contacts…: find a contact, read its timeline, see its consent and journeys, enroll
+it in a journey or unsubscribe it; import a CSV with progress. It asks runtime/ for all of it."""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from runtime import contacts_directory as directory
+from runtime.contacts import read_contacts_csv
+from runtime.problems import InputError
+from runtime.store import repository as repo
+from runtime.trace import timeline
+
+COLUMNS = ["Email", "Name", "Company", "Stage", "Email consent", "SMS consent", "In journeys"]
+CHUNK = 500                              # contacts imported per transaction, so the bar moves
+
+
+class _Import(QObject):
+    progress = Signal(int)
+    done = Signal(str)
+
+    def __init__(self, store, path: str, now):
+        super().__init__()
+        self.store, self.path, self.now, self.stop = store, path, now, False
+
+    def run(self) -> None:
+        try:
+            people = read_contacts_csv(self.path)          # all of it reads, or nothing is imported
+            added = updated = 0
+            for start in range(0, len(people), CHUNK):
+                if self.stop:
+                    self.done.emit(f"Import stopped: {added:,} added and {updated:,} updated before it.")
+                    return
+                with self.store.session() as s:
+                    r = repo.import_contacts(s, people[start:start + CHUNK], self.now)
+                added, updated = added + r.added, updated + r.updated
+                self.progress.emit(int(100 * min(len(people), start + CHUNK) / max(1, len(people))))
+            self.done.emit(f"Imported {self.path}: {added:,} added, {updated:,} updated.")
+        except InputError as e:
+            self.done.emit(f"Not imported: {e}")
+        except Exception as e:                              # shown, not raised: the window stays up
+            self.done.emit(f"Not imported: {type(e).__name__}: {e}")
+
+
+class ContactsView(QDialog):
+    def __init__(self, parent, workspace):
+        super().__init__(parent)
+        self.setWindowTitle("Contacts")
+        self.workspace = workspace
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Find by address, name or company")
+        self.search.setClearButtonEnabled(True)
+        self.count = QLabel()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("contacts-table")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self.heading = QLabel("Choose a contact to see its timeline.")
+        self.heading.setWordWrap(True)
+        self.history = QPlainTextEdit()
+        self.history.setObjectName("contact-timeline")
+        self.history.setReadOnly(True)
+        self.history.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.journey = QComboBox()
+        self.journey.setObjectName("enroll-journey")
+        self.enroll_button = QPushButton("Enroll")
+        self.unsubscribe_button = QPushButton("Unsubscribe from email")
+        self.import_button = QPushButton("Import CSV…")
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setObjectName("contacts-note")
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.import_button)
+        lv.addLayout(top)
+        lv.addWidget(self.count)
+        lv.addWidget(self.table, 1)
+        lv.addWidget(self.progress)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.heading)
+        rv.addWidget(self.history, 1)
+        actions = QHBoxLayout()
+        actions.addWidget(QLabel("Enroll in"))
+        actions.addWidget(self.journey, 1)
+        actions.addWidget(self.enroll_button)
+        rv.addLayout(actions)
+        rv.addWidget(self.unsubscribe_button, 0, Qt.AlignLeft)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([720, 440])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.note)
+        self.resize(1200, 620)
+
+        self._typed = QTimer(self, singleShot=True, interval=200)       # search once typing pauses
+        self._typed.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _: self._typed.start())
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.enroll_button.clicked.connect(self.enroll)
+        self.unsubscribe_button.clicked.connect(self.ask_unsubscribe)
+        self.import_button.clicked.connect(self._pick_csv)
+        self.thread: QThread | None = None
+        self._fill_journeys()
+        self.refresh()
+
+    # --- list ------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """The search's contacts again, the one chosen kept chosen, its timeline read anew."""
+        was = self.chosen() if hasattr(self, "rows") else None
+        rows, total = directory.find(self.workspace.store, self.search.text())
+        self.rows = rows
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(rows))
+        for r, c in enumerate(rows):
+            for col, value in enumerate([c.email, c.name, c.company, c.stage, c.consent_email, c.consent_sms,
+                                         ", ".join(c.journeys)]):
+                self.table.setItem(r, col, QTableWidgetItem(value))
+        self.table.clearSelection()
+        for r, c in enumerate(rows):
+            if c.email == was:
+                self.table.selectRow(r)
+        self.table.blockSignals(False)
+        self._selected()
+        shown = f"{total:,} contact{'s' if total != 1 else ''}"
+        self.count.setText(shown + (f" (the first {len(rows):,} shown; narrow the search)" if total > len(rows) else ""))
+
+    def _fill_journeys(self) -> None:
+        self.journey.clear()
+        for key, name in directory.enrollable(self.workspace.store):
+            self.journey.addItem(name, key)
+        if not self.journey.count():
+            self.journey.addItem("none published", None)
+            self.journey.setToolTip("Publish a journey that starts with “Enrolled by hand” to enroll contacts here.")
+
+    def chosen(self) -> str | None:
+        row = self.table.currentRow()
+        return self.rows[row].email if 0 <= row < len(self.rows) and self.table.selectedItems() else None
+
+    def _selected(self) -> None:
+        email = self.chosen()
+        for w in (self.enroll_button, self.unsubscribe_button):
+            w.setEnabled(email is not None)
+        self.enroll_button.setEnabled(email is not None and self.journey.currentData() is not None)
+        if email is None:
+            self.history.clear()
+            self.heading.setText("Choose a contact to see its timeline.")
+            return
+        c = self.rows[self.table.currentRow()]
+        self.heading.setText(f"<b>{c.name or c.email}</b> · {c.email} · email {c.consent_email}, SMS {c.consent_sms}")
+        with self.workspace.store.session() as s:
+            lines = timeline(s, email) or []
+        self.history.setPlainText("\n".join(lines) if lines else "Nothing has happened to this contact yet.")
+
+    # --- actions -----------------------------------------------------------------------------------
+    def enroll(self) -> None:
+        email, key = self.chosen(), self.journey.currentData()
+        if email is None or key is None:
+            return
+        try:
+            directory.enroll(self.workspace.store, key, [email], self.workspace.now())
+        except InputError as e:
+            self.note.setText(f"Not enrolled: {e}")
+            return
+        self.note.setText(f"{email} will enter {self.journey.currentText()} when the scheduler next runs.")
+
+    def ask_unsubscribe(self) -> None:
+        email = self.chosen()
+        if email is None:
+            return
+        self.confirm = QMessageBox(QMessageBox.Question, "Unsubscribe",
+                                   f"Unsubscribe {email} from email? No journey sends it email again until its "
+                                   "consent is given back.", QMessageBox.Cancel, self)
+        self.confirm.addButton("Unsubscribe", QMessageBox.DestructiveRole).clicked.connect(
+            lambda: self._unsubscribe(email))
+        self.confirm.setDefaultButton(QMessageBox.Cancel)
+        self.confirm.open()
+
+    def _unsubscribe(self, email: str) -> None:
+        directory.unsubscribe(self.workspace.store, email, "email", self.workspace.now())
+        self.note.setText(f"{email} is unsubscribed from email; every journey honours it from the scheduler's next round.")
+        self._selected()
+
+    def _pick_csv(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import contacts", "", "CSV (*.csv)")
+        if path:
+            self.import_csv(path)
+
+    def import_csv(self, path: str) -> None:
+        if self.thread is not None:
+            return
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.import_button.setText("Stop import")
+        self.import_button.clicked.disconnect()
+        self.import_button.clicked.connect(lambda: setattr(self.worker, "stop", True))
+        self.thread = QThread(self)
+        self.worker = _Import(self.workspace.store, path, self.workspace.now())
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self.progress.setValue)
+        self.worker.done.connect(self._imported)
+        self.thread.start()
+
+    def importing(self) -> bool:
+        return self.thread is not None
+
+    def _imported(self, text: str) -> None:
+        self.thread.quit()
+        self.thread.wait()
+        self.thread = None
+        self.progress.setVisible(False)
+        self.import_button.setText("Import CSV…")
+        self.import_button.clicked.disconnect()
+        self.import_button.clicked.connect(self._pick_csv)
+        self.note.setText(text)
+        self.refresh()
+
+    def reject(self) -> None:
+        if self.thread is not None:
+            self.worker.stop = True
+            self.thread.quit()
+            self.thread.wait()
+        super().reject()

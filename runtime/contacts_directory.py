@@ -1,0 +1,91 @@
+"""The workspace's contacts as a person browses them: found by a few letters of an address, a name
+or a company; each with its consent and the journeys it is in; enrolled by hand; unsubscribed.
+
+Changes go in as events (`contact_updated`, the enrollment event), as the command line's do, so
+the scheduler acts on them in order, they survive a crash, and journeys react to them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from runtime.catalog import Catalog
+from runtime.contacts import Event, identity
+from runtime.engine import ENROLL_EVENT
+from runtime.problems import InputError
+from runtime.store import repository as repo
+from runtime.store.models import Contact, EnrollmentRow
+from runtime.store.workspace import Store
+from runtime.state import ACTIVE
+
+SHOWN = 200                          # rows a search returns; the count says how many matched in all
+
+
+@dataclass
+class ContactSummary:
+    email: str
+    name: str
+    company: str
+    stage: str
+    consent_email: str
+    consent_sms: str
+    journeys: list[str]              # the journeys it is in now
+
+
+def find(store: Store, text: str = "", limit: int = SHOWN) -> tuple[list[ContactSummary], int]:
+    """Contacts whose address, first or last name or company contains `text` (any case), and how
+    many matched in all."""
+    needle = f"%{text.strip().lower()}%"
+    where = [] if not text.strip() else [or_(
+        Contact.email.like(needle),
+        *[func.lower(Contact.fields[f].as_string()).like(needle) for f in ("first_name", "last_name", "company")])]
+    with store.session() as s:
+        total = s.scalar(select(func.count(Contact.id)).where(*where)) or 0
+        rows = list(s.execute(select(Contact.id, Contact.email, Contact.fields).where(*where)
+                              .order_by(Contact.email).limit(limit)))
+        active: dict[int, list[str]] = {}
+        if rows:
+            for cid, journey in s.execute(select(EnrollmentRow.contact_id, EnrollmentRow.journey).where(
+                    EnrollmentRow.contact_id.in_([r.id for r in rows]), EnrollmentRow.state == ACTIVE)):
+                active.setdefault(cid, []).append(journey)
+    out = []
+    for cid, email, fields in rows:
+        f = fields or {}
+        name = " ".join(str(f[k]) for k in ("first_name", "last_name") if f.get(k))
+        out.append(ContactSummary(email, name, str(f.get("company") or ""), str(f.get("lifecycle_stage") or ""),
+                                  str(f.get("consent_email") or "unknown"), str(f.get("consent_sms") or "unknown"),
+                                  sorted(active.get(cid, []))))
+    return out, total
+
+
+def enrollable(store: Store) -> list[tuple[str, str]]:
+    """(key, name) of the published journeys a person may enroll contacts in by hand."""
+    with store.session() as s:
+        catalog: Catalog = repo.catalog(s)
+    return sorted((p.key, p.journey.name) for p in catalog.current.values() if p.triggers("trigger.manual"))
+
+
+def enroll(store: Store, key: str, emails: list[str], now: datetime) -> int:
+    """Queue these contacts' enrollment in `key` now; every address must be a contact here."""
+    if key not in dict(enrollable(store)):
+        raise InputError(key, "no published journey with this key takes contacts by hand")
+    events = []
+    with store.session() as s:
+        for email in emails:
+            if repo.contact_id(s, email) is None:
+                raise InputError(email, "no such contact in the workspace")
+            events.append(Event(identity(email), ENROLL_EVENT, now, {"journey": key}))
+        repo.record_events(s, events, now)
+    return len(events)
+
+
+def unsubscribe(store: Store, email: str, channel: str, now: datetime) -> None:
+    """The contact's consent on `channel` (email or sms) becomes `unsubscribed`, as an event that
+    takes effect on every journey at once (SPEC section 4)."""
+    if channel not in ("email", "sms"):
+        raise InputError(channel, "a channel is email or sms")
+    with store.session() as s:
+        if repo.contact_id(s, email) is None:
+            raise InputError(email, "no such contact in the workspace")
+        repo.record_events(s, [Event(identity(email), "contact_updated", now, {f"consent_{channel}": "unsubscribed"})], now)

@@ -1,0 +1,72 @@
+"""Workspace › Contacts: find, read a timeline, enroll, unsubscribe, import with progress — the
+everyday tools that were command-line only."""
+from PySide6.QtWidgets import QMessageBox
+
+from app.cli import main
+from app.designer import build_window
+from runtime.store.models import EventRow
+
+
+def window(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))          # the sample workspace: 8 contacts
+    qtbot.addWidget(w)
+    w.show()
+    w.contacts_view()
+    return w, w.contacts
+
+
+def test_find_a_contact_and_read_its_timeline(qtbot, tmp_path):
+    w, view = window(qtbot, tmp_path)
+    assert view.count.text() == "8 contacts"
+    view.search.setText("hopper")
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=3000)
+    assert view.table.item(0, 0).text() == "grace@hopper.example" and view.count.text() == "1 contact"
+    view.table.selectRow(0)
+    assert "grace@hopper.example" in view.heading.text()
+    assert view.history.toPlainText() == "Nothing has happened to this contact yet."
+
+
+def test_enroll_and_unsubscribe_go_in_as_events_and_show_in_the_timeline(qtbot, tmp_path, capsys):
+    ws = str(tmp_path / "w.sqlite")
+    w, view = window(qtbot, tmp_path)
+    assert view.journey.currentData() is None and view.journey.currentText() == "none published"
+    onboarding = tmp_path / "manual.journey.json"
+    onboarding.write_text('{"format": "switchback.journey/1", "key": "by-hand", "name": "By hand", "nodes": ['
+                          '{"id": "start", "kind": "trigger.manual", "config": {}},'
+                          '{"id": "hello", "kind": "action.email", "config": {"connector": "smtp", "subject": "Hi", "body": "Hi"}}],'
+                          ' "edges": [{"from": "start", "to": "hello"}]}')
+    assert main(["publish", str(onboarding), "--workspace", ws]) == 0
+    view._fill_journeys()
+    view.table.selectRow(0)
+    email = view.chosen()
+    assert view.journey.currentData() == "by-hand" and view.enroll_button.isEnabled()
+    view.enroll_button.click()
+    assert "will enter By hand" in view.note.text()
+    view.unsubscribe_button.click()
+    view.confirm.button(QMessageBox.Cancel).click()
+    with w.workspace.store.session() as s:
+        kinds = [e.type for e in s.query(EventRow).all()]
+    assert kinds == ["switchback.enroll"]                         # cancelled: no unsubscribe
+    view.unsubscribe_button.click()
+    next(b for b in view.confirm.buttons() if b.text() == "Unsubscribe").click()
+    assert main(["run", "--until-idle", "--workspace", ws]) == 0
+    view.refresh()
+    assert view.chosen() == email                                 # still the one chosen
+    assert "email unsubscribed" in view.heading.text()
+    assert "by-hand" in view.history.toPlainText()
+
+
+def test_import_a_csv_with_progress(qtbot, tmp_path):
+    w, view = window(qtbot, tmp_path)
+    csv = tmp_path / "people.csv"
+    csv.write_text("email,first_name\n" + "".join(f"p{i}@example.com,P{i}\n" for i in range(1200)))
+    view.import_csv(str(csv))
+    assert view.importing() and view.progress.isVisible()
+    qtbot.waitUntil(lambda: not view.importing(), timeout=30000)
+    assert view.note.text() == f"Imported {csv}: 1,200 added, 0 updated."
+    assert view.count.text().startswith("1,208 contacts")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("first_name\nAda\n")
+    view.import_csv(str(bad))
+    qtbot.waitUntil(lambda: not view.importing(), timeout=30000)
+    assert view.note.text().startswith("Not imported: ") and str(bad) in view.note.text()
