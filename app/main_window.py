@@ -455,9 +455,9 @@ class MainWindow(QMainWindow):
         from app.simulate import SimulateDialog
         if self.editor is None:
             return
-        dialog = SimulateDialog(self, self.editor.journey, self.workspace)
-        dialog.finished_with.connect(self.show_simulation)
-        dialog.open()
+        self.simulate = SimulateDialog(self, self.editor.journey, self.workspace)
+        self.simulate.finished_with.connect(self.show_simulation)
+        self.simulate.open()
 
     def show_simulation(self, simulated: Simulated) -> None:
         """Counts on the canvas and the panel filled: all made off the GUI thread, only shown here."""
