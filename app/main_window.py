@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         bar = self.menuBar()
         f = bar.addMenu("&File")
-        self._action(f, "New journey from template…", self.new_from_template, QKeySequence.New)
+        self._action(f, "New journey…", self.new_from_template, QKeySequence.New)
         self._action(f, "Open journey file…", self.open_file_dialog, QKeySequence.Open)
         self._action(f, "Export journey file…", self.export_file_dialog, "Ctrl+Shift+E")
         self._action(f, "Export image…", self.export_image_dialog)
