@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+import struct
 import zipfile
 from pathlib import Path
 
@@ -18,7 +19,9 @@ FORMAT = "switchback.bundle/1"
 MAX_ENTRIES = 2_000
 MAX_ENTRY_BYTES = 20 * 1024 * 1024
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_DIRECTORY_BYTES = 1024 * 1024          # 2,000 entries with names of up to ~450 characters
 _CHUNK = 64 * 1024
+_END = struct.Struct("<4s4H2LH")           # the zip's end record: where its directory is and how big
 
 
 class BundleRefused(InputError):
@@ -32,6 +35,19 @@ def mb(size: int) -> str:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _directory_size(path: Path) -> int | None:
+    """The size the zip's end record gives its directory, found as zipfile finds it (right at the
+    end, else the last signature in the 64 KB a comment may take); None when there is none."""
+    with open(path, "rb") as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - _END.size - 0xFFFF))
+        tail = f.read()
+    at = len(tail) - _END.size
+    if tail[at:at + 4] != b"PK\x05\x06" or tail[-2:] != b"\0\0":
+        at = tail.rfind(b"PK\x05\x06")
+    return _END.unpack_from(tail, at)[5] if 0 <= at <= len(tail) - _END.size else None
 
 
 def _entries(path: Path, z: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
@@ -109,7 +125,13 @@ def read_bundle(path: str | Path) -> tuple[dict, dict[str, bytes]]:
     Raises BundleRefused or InputError (one line, naming the bundle and the entry)."""
     path = Path(path)
     try:
+        # zipfile reads the whole directory into memory before anything can be counted: 100,000
+        # entries take 55 MB. Its size is in the end record.
+        if (_directory_size(path) or 0) > MAX_DIRECTORY_BYTES:
+            raise BundleRefused(str(path), f"has more entries than a bundle may hold ({MAX_ENTRIES:,})")
         z = zipfile.ZipFile(path)
+    except BundleRefused:
+        raise
     except FileNotFoundError:
         raise InputError(str(path), "no such file") from None
     except Exception as e:                  # BadZipFile, EOFError, OSError: truncated, not a zip, a folder

@@ -137,3 +137,13 @@ def test_a_damaged_bundle_or_a_missing_mapping_changes_nothing(agency, client, t
     lines = (captured.out + captured.err).strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0] and str(path) in lines[0]
     assert tables(client) == before
+
+
+def test_an_export_that_cannot_be_written_is_one_line_and_leaves_no_file(agency, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("a file, not a folder")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    capsys.readouterr()
+    assert sw("bundle", "export", *KEYS, "-o", tmp_path / "notes.txt" / "b.swbundle", "--workspace", agency) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == f"{tmp_path / 'notes.txt' / 'b.swbundle'}: cannot write: Not a directory"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -107,6 +107,14 @@ def test_bundles_over_the_limits_are_refused_from_the_zip_directory(client, tmp_
     many = write_bundle(tmp_path / "many.swbundle", [journey_entry()] + [(f"assets/{i}.txt", b"x") for i in range(2000)])
     assert refused(tmp_path, client, capsys, "bundle", "import", many) == \
         f"{many}: has 2,002 entries; a bundle may hold at most 2,000"
+    crowd = write_bundle(tmp_path / "crowd.swbundle", [journey_entry()] + [(f"assets/{i}.txt", b"") for i in range(100_000)])
+    tracemalloc.start()
+    try:
+        line = refused(tmp_path, client, capsys, "bundle", "import", crowd)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert line == f"{crowd}: has more entries than a bundle may hold (2,000)" and peak < 16 * MB, peak
     name, data = journey_entry()
     big = {f"assets/{i}.bin": (18 * MB, 18 * MB) for i in range(6)}
     listed = {name: hashlib.sha256(data).hexdigest(), **{n: "0" * 64 for n in big}}
