@@ -83,7 +83,10 @@ def _assets(store: Store, journeys: list[Journey], warnings: list[str]) -> dict[
             if source.stat().st_size > bundle_zip.MAX_ENTRY_BYTES:
                 raise BundleRefused(f"{j.key}:{refs[path]}", f"{path} is {bundle_zip.mb(source.stat().st_size)}; "
                                     f"a bundle entry may be at most {bundle_zip.mb(bundle_zip.MAX_ENTRY_BYTES)}")
-            files[path] = source.read_bytes()
+            try:
+                files[path] = source.read_bytes()
+            except OSError as e:
+                raise InputError(str(source), f"cannot read: {e.strerror or e}") from None
     clash = next(iter(bundle_paths.collisions(sorted(files)).items()), None)
     if clash:
         raise BundleRefused(clash[0], f"{clash[1]}; nothing was exported")
@@ -119,7 +122,7 @@ def export_bundle(store: Store, keys: list[str], out: str | Path, drafts: bool =
     out = Path(out)
     journeys: list[Journey] = []
     with store.session() as s:
-        for key in keys:
+        for key in dict.fromkeys(keys):
             if drafts:
                 row = s.get(JourneyRow, key)
                 if row is None:
