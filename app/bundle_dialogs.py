@@ -113,13 +113,18 @@ class ImportBundleDialog(QDialog):
                 return get_secret(connector, key) is not None
             except SecretsUnavailable:
                 return False
-        plan = bundles.plan_import(self.workspace.store, self.path, self.mapping(),
-                                   secrets_of=lambda k: registry.get(k).required_secrets if registry.get(k) else (),
-                                   has_secret=has_secret)
-        if plan.problems:
-            self.note.setText("Nothing was imported:\n" + "\n".join(plan.problems[:10]))
+        try:
+            plan = bundles.plan_import(self.workspace.store, self.path, self.mapping(),
+                                       secrets_of=lambda k: registry.get(k).required_secrets if registry.get(k) else (),
+                                       has_secret=has_secret)
+            if not plan.problems:
+                bundles.apply_import(self.workspace.store, plan)
+            problems = plan.problems
+        except InputError as e:
+            problems = [str(e)]
+        if problems:
+            self.note.setText("Nothing was imported:\n" + "\n".join(problems[:10]))
             return
-        bundles.apply_import(self.workspace.store, plan)
         self.imported = [j.key for j in plan.journeys]
         self.secrets_needed = plan.secrets_needed
         self.accept()

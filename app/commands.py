@@ -414,7 +414,12 @@ def bundle(args: argparse.Namespace) -> int:
     if args.action == "export":
         if not args.output:
             raise InputError("bundle export", "name the bundle with -o FILE.swbundle")
-        for line in bundles.export_bundle(store, args.items, args.output, drafts=args.drafts):
+        try:
+            warnings = bundles.export_bundle(store, args.items, args.output, drafts=args.drafts)
+        except bundles.BundleRefused as e:          # what the bundle would carry breaks SPEC 7: exit 1
+            print(e)
+            return 1
+        for line in warnings:
             print(f"warning: {line}", file=sys.stderr)
         print(args.output)
         return 0
@@ -435,9 +440,13 @@ def bundle(args: argparse.Namespace) -> int:
         except SecretsUnavailable:
             return False
 
-    plan = bundles.plan_import(store, args.items[0], mapping,
-                               secrets_of=lambda kind: registry.get(kind).required_secrets if registry.get(kind) else (),
-                               has_secret=has_secret)
+    try:
+        plan = bundles.plan_import(store, args.items[0], mapping,
+                                   secrets_of=lambda kind: registry.get(kind).required_secrets if registry.get(kind) else (),
+                                   has_secret=has_secret)
+    except bundles.BundleRefused as e:              # a bundle outside SPEC 7's rules: exit 1
+        print(e)
+        return 1
     if plan.problems:
         for line in plan.problems:
             print(line)

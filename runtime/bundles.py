@@ -1,15 +1,17 @@
 """Bundles (SPEC section 7): journeys, the assets their templates use and their connectors'
 definitions — never a secret — in one zip that moves from one workspace to another.
 
-Import is all or nothing: every problem (a file whose hash does not match, an unmapped connector,
-a journey that does not validate) is found first, and the workspace is only touched when there is
-none, in one transaction."""
+Import is all or nothing: every problem (an entry outside the rules of bundle_paths or over the
+limits of bundle_zip, a file whose hash does not match, an unmapped connector, a journey that does
+not validate, an asset that cannot be written) is found first, and the workspace is only touched
+when there is none: the drafts in one transaction, the assets placed inside it (asset_files).
+Export reads nothing outside the workspace's assets folder."""
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import re
+import os
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -17,8 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from runtime import document, validation
+from runtime import asset_files, asset_refs, bundle_paths, bundle_zip, document, validation
+from runtime.bundle_paths import MANIFEST
+from runtime.bundle_zip import FORMAT, BundleRefused, read_bundle, sha
 from runtime.clock import iso
 from runtime.document import Journey
 from runtime.problems import InputError
@@ -26,17 +31,11 @@ from runtime.store import repository as repo
 from runtime.store.models import ConnectorRow, JourneyRow, JourneyVersion
 from runtime.store.workspace import Store
 
-FORMAT = "switchback.bundle/1"
-_ASSET = re.compile(r"assets/[A-Za-z0-9_./-]+")
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)          # zip entry times: two exports of the same journeys compare equal
 
 
 def _json(data: Any) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def connectors_of(journey: Journey) -> set[str]:
@@ -59,13 +58,71 @@ def assets_dir(store: Store) -> Path | None:
     return Path(store.url.removeprefix("sqlite:///") + ".assets")
 
 
+def _assets(store: Store, journeys: list[Journey], warnings: list[str]) -> dict[str, bytes]:
+    """The files the journeys refer to, read only from inside the workspace's assets folder: a
+    reference that leaves it, by its text or through a link, refuses the whole export."""
+    folder = assets_dir(store)
+    files: dict[str, bytes] = {}
+    for j in journeys:
+        bad = asset_refs.problems(j)
+        if bad:
+            raise BundleRefused(f"{j.key}:{bad[0].where}", f"{bad[0].message}; nothing was exported")
+        refs: dict[str, str] = {}
+        for where, path in asset_refs.references(j):
+            refs.setdefault(path, where)
+        for path in sorted(refs):
+            source = bundle_paths.inside(folder, path) if folder else None
+            if folder and source is None:
+                raise BundleRefused(f"{j.key}:{refs[path]}", f"refers to {path}, a link that leads outside the "
+                                    "workspace's assets folder; nothing was exported")
+            if path in files:
+                continue
+            if source is None or not source.is_file():
+                warnings.append(f"{j.key}: uses {path}, which the workspace does not have")
+                continue
+            if source.stat().st_size > bundle_zip.MAX_ENTRY_BYTES:
+                raise BundleRefused(f"{j.key}:{refs[path]}", f"{path} is {bundle_zip.mb(source.stat().st_size)}; "
+                                    f"a bundle entry may be at most {bundle_zip.mb(bundle_zip.MAX_ENTRY_BYTES)}")
+            try:
+                files[path] = source.read_bytes()
+            except OSError as e:
+                raise InputError(str(source), f"cannot read: {e.strerror or e}") from None
+    clash = next(iter(bundle_paths.collisions(sorted(files)).items()), None)
+    if clash:
+        raise BundleRefused(clash[0], f"{clash[1]}; nothing was exported")
+    return files
+
+
+def _write(out: Path, files: dict[str, bytes]) -> None:
+    """The zip, in a temporary file beside `out` renamed over it: never half a bundle."""
+    if len(files) > bundle_zip.MAX_ENTRIES or sum(map(len, files.values())) > bundle_zip.MAX_TOTAL_BYTES:
+        raise BundleRefused(str(out), f"would hold more than {bundle_zip.MAX_ENTRIES:,} entries or "
+                            f"{bundle_zip.mb(bundle_zip.MAX_TOTAL_BYTES)}, more than a bundle may; export fewer journeys")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for path, data in files.items():
+            info = zipfile.ZipInfo(path, date_time=_FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    temp = None
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(buffer.getvalue())
+        os.replace(temp, out)
+    except OSError as e:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        raise InputError(str(out), f"cannot write: {e.strerror or e}") from None
+
+
 def export_bundle(store: Store, keys: list[str], out: str | Path, drafts: bool = False,
                   created: datetime | None = None) -> list[str]:
-    """Write the bundle; returns warnings (a referenced connector the workspace does not have)."""
+    """Write the bundle; returns warnings (a referenced connector or asset the workspace does not have)."""
     out = Path(out)
     journeys: list[Journey] = []
     with store.session() as s:
-        for key in keys:
+        for key in dict.fromkeys(keys):
             if drafts:
                 row = s.get(JourneyRow, key)
                 if row is None:
@@ -81,31 +138,16 @@ def export_bundle(store: Store, keys: list[str], out: str | Path, drafts: bool =
         rows = {r.name: r for r in s.scalars(select(ConnectorRow).where(ConnectorRow.name.in_(names)))}
     warnings = [f"{name}: referenced by a journey but not a connector of this workspace; not in the bundle"
                 for name in names if name not in rows]
-    files: dict[str, bytes] = {}
-    for j in journeys:
-        files[f"journeys/{j.key}.journey.json"] = _json(j.to_dict())
-    folder = assets_dir(store)
-    for j in journeys:
-        for path in sorted(set(_ASSET.findall(j.dumps()))):
-            source = folder / path.removeprefix("assets/") if folder else None
-            if source is not None and source.is_file():
-                files[path] = source.read_bytes()
-            else:
-                warnings.append(f"{j.key}: uses {path}, which the workspace does not have")
+    files: dict[str, bytes] = {f"journeys/{j.key}.journey.json": _json(j.to_dict()) for j in journeys}
+    files.update(_assets(store, journeys, warnings))
     manifest = {
         "format": FORMAT, "name": out.name.removesuffix(".swbundle"),
         "created": iso(created or datetime.now(timezone.utc)),
         "journeys": [j.key for j in journeys],
         "connectors": [{"name": r.name, "kind": r.kind, "settings": r.settings} for r in (rows[n] for n in names if n in rows)],
-        "files": {path: _sha(data) for path, data in sorted(files.items())},
+        "files": {path: sha(data) for path, data in sorted(files.items())},
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for path, data in [("bundle.json", _json(manifest)), *sorted(files.items())]:
-            info = zipfile.ZipInfo(path, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, data)
-    out.write_bytes(buffer.getvalue())
+    _write(out, {MANIFEST: _json(manifest), **dict(sorted(files.items()))})
     return warnings
 
 
@@ -119,39 +161,6 @@ class ImportPlan:
     updates: list[str] = field(default_factory=list)        # keys that arrive as a new draft of an existing journey
 
 
-def read_bundle(path: str | Path) -> tuple[dict, dict[str, bytes]]:
-    """The manifest and the files, checked against their hashes. Raises InputError (one line)."""
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as z:
-            names = z.namelist()
-            contents = {name: z.read(name) for name in names}
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file") from None
-    except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as e:
-        raise InputError(str(path), f"not a readable bundle (truncated or not a zip: {e})") from None
-    except Exception as e:                  # a corrupt member: zlib.error, CRC mismatch
-        raise InputError(str(path), f"not a readable bundle ({type(e).__name__}: {e})") from None
-    if "bundle.json" not in contents:
-        raise InputError(str(path), "not a bundle: it has no bundle.json")
-    try:
-        manifest = json.loads(contents.pop("bundle.json"))
-    except ValueError as e:
-        raise InputError(f"{path}:bundle.json", f"not valid JSON: {e}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise InputError(f"{path}:bundle.json", f"not a bundle: \"format\" must be \"{FORMAT}\"")
-    listed = manifest.get("files") or {}
-    for name, data in contents.items():
-        if name not in listed:
-            raise InputError(f"{path}:{name}", "is not listed in bundle.json")
-        if _sha(data) != listed[name]:
-            raise InputError(f"{path}:{name}", "does not match its hash in bundle.json (changed after export?)")
-    for name in listed:
-        if name not in contents:
-            raise InputError(f"{path}:{name}", "is listed in bundle.json but missing from the bundle")
-    return manifest, contents
-
-
 def plan_import(store: Store, path: str | Path, mapping: dict[str, str],
                 secrets_of=lambda kind: (), has_secret=lambda connector, key: True) -> ImportPlan:
     """Everything an import would do, and every reason it cannot; touches nothing. `secrets_of`
@@ -162,8 +171,8 @@ def plan_import(store: Store, path: str | Path, mapping: dict[str, str],
     with store.session() as s:
         target = {r.name: r for r in s.scalars(select(ConnectorRow))}
         existing = set(s.scalars(select(JourneyRow.key)))
-    for c in manifest.get("connectors", []):
-        name, kind = c.get("name"), c.get("kind")
+    for c in manifest["connectors"]:
+        name, kind = c["name"], c["kind"]
         chosen = mapping.get(name) or (name if name in target and target[name].kind == kind else None)
         if chosen is None:
             same = [t.name for t in target.values() if t.kind == kind]
@@ -181,17 +190,24 @@ def plan_import(store: Store, path: str | Path, mapping: dict[str, str],
             if not has_secret(chosen, secret):
                 plan.secrets_needed.append(f"{chosen}: enter its {secret} with "
                                            f"`switchback connector add {chosen} --kind {kind} --secret {secret}`")
-    for unknown in set(mapping) - {c.get("name") for c in manifest.get("connectors", [])}:
+    for unknown in set(mapping) - {c["name"] for c in manifest["connectors"]}:
         plan.problems.append(f"{path}: --map {unknown}=...: the bundle has no connector {unknown}")
-    for key in manifest.get("journeys", []):
+    for key in manifest["journeys"]:
         name = f"journeys/{key}.journey.json"
         if name not in contents:
             plan.problems.append(f"{path}:{name}: missing from the bundle")
             continue
         try:
             journey = document.loads(contents[name].decode(), f"{path}:{name}")
+        except UnicodeDecodeError as e:
+            plan.problems.append(f"{path}:{name}: not UTF-8 text ({e.reason} at byte {e.start})")
+            continue
         except InputError as e:
             plan.problems.append(str(e))
+            continue
+        if journey.key != key:
+            # Its key is what a draft is saved under: it must be the one the manifest announces.
+            plan.problems.append(f"{path}:{name}: holds journey {journey.key!r}, not {key!r} as its name and bundle.json say")
             continue
         journey = _with_connectors(journey, plan.mapping)
         plan.problems += [p.line(f"{path}:{name}") for p in validation.validate(journey)]
@@ -199,22 +215,30 @@ def plan_import(store: Store, path: str | Path, mapping: dict[str, str],
         if key in existing:
             plan.updates.append(key)
     plan.assets = {k: v for k, v in contents.items() if k.startswith("assets/")}
+    folder = assets_dir(store)
+    clashes = asset_files.obstacles(folder, sorted(plan.assets)) if folder is not None else {}
+    clashes.update(bundle_paths.collisions(sorted(plan.assets)))
+    plan.problems += [f"{path}:{name}: {why}" for name, why in sorted(clashes.items())]
     return plan
 
 
 def apply_import(store: Store, plan: ImportPlan, now: datetime | None = None) -> None:
-    """Write a problem-free plan: drafts only, in one transaction; published versions untouched."""
+    """Write a problem-free plan: drafts only, published versions untouched; the drafts and the
+    assets together or not at all."""
     assert not plan.problems
     now = now or datetime.now(timezone.utc)
-    with store.session() as s:
-        for journey in plan.journeys:
-            repo.save_draft(s, journey, now, by="bundle import")
     folder = assets_dir(store)
-    if folder is not None:
-        for name, data in plan.assets.items():
-            target = folder / name.removeprefix("assets/")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+    try:
+        with asset_files.Placement(folder, plan.assets) as placement:
+            with store.session() as s:
+                placement.move_in()
+                for journey in plan.journeys:
+                    repo.save_draft(s, journey, now, by="bundle import")
+    except OSError as e:
+        raise InputError(str(folder), f"cannot write the bundle's assets ({e.strerror or e}); nothing was imported") from None
+    except SQLAlchemyError as e:
+        raise InputError(store.url.removeprefix("sqlite:///"), "cannot save the drafts ("
+                         + " ".join(str(getattr(e, "orig", e)).split()) + "); nothing was imported") from None
 
 
 def published_count(store: Store) -> int:

@@ -9,7 +9,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from nodes.fields import dict_values_role, role_of
-from runtime import sandbox
+from runtime import asset_refs, sandbox
 from runtime.document import Journey
 from runtime.problems import Problem
 from runtime.settings import Settings
@@ -75,6 +75,7 @@ def validate(journey: Journey) -> list[Problem]:
 
     problems += _edge_problems(journey)
     problems += _graph_problems(journey)
+    problems += asset_refs.problems(journey)
     return problems
 
 
