@@ -359,7 +359,7 @@ def export_image(args: argparse.Namespace) -> int:
         out = draw(journey, args.out)
     except OSError as e:
         raise InputError(args.out, str(e)) from None
-    print(out)
+    print(out.note)
     return 0
 
 
