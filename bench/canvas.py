@@ -1,101 +1,84 @@
-"""Designer benchmark: a 1,000-node journey opened and drawn, a full repaint, auto-layout, and peak
-memory; the same graph in NodeGraphQt (the peer a user would pick) when it is installed.
+"""Designer benchmark, for both shapes of a 1,000-node journey (narrow and wide, bench/shapes.py):
+the designer opening and drawing it, a full repaint, auto-layout; `switchback export-image` to PNG,
+SVG and PDF as a whole process with its peak memory; and NodeGraphQt (the peer a user would pick)
+loading, fitting and painting the same graph, in the same run, as a ratio.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/canvas.py [--nodes 1000] [--skip-peer]
+Every measurement runs in a process of its own, so each peak memory is its own.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python bench/canvas.py [--nodes 1000] [--runs 3] [--skip-peer]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from PySide6.QtWidgets import QApplication                       # noqa: E402
+from bench import shapes                                          # noqa: E402
 
-from runtime import document                                     # noqa: E402
-
-
-def big_journey(n: int) -> dict:
-    """A long nurture: a trigger, then repeating blocks of wait, branch and actions, `n` nodes."""
-    nodes = [{"id": "start", "kind": "trigger.event", "config": {"event": "signed_up"}}]
-    edges = []
-    prev, i = "start", 0
-    while len(nodes) < n:
-        i += 1
-        block = [
-            {"id": f"wait-{i}", "kind": "wait.delay", "config": {"duration": "1d"}},
-            {"id": f"if-{i}", "kind": "branch.if", "config": {"when": f"contact.score >= {i % 90}"}},
-            {"id": f"mail-{i}", "kind": "action.email", "config": {"connector": "smtp", "subject": f"Step {i}, {{{{ contact.first_name }}}}", "body": "..."}},
-            {"id": f"score-{i}", "kind": "action.score", "config": {"add": 5}},
-        ]
-        nodes += block
-        edges += [{"from": prev, "to": f"wait-{i}"}, {"from": f"wait-{i}", "to": f"if-{i}"},
-                  {"from": f"if-{i}", "port": "yes", "to": f"mail-{i}"}, {"from": f"if-{i}", "port": "no", "to": f"score-{i}"},
-                  {"from": f"score-{i}", "to": f"mail-{i}"}]
-        prev = f"mail-{i}"
-    nodes = nodes[:n]
-    ids = {x["id"] for x in nodes}
-    edges = [e for e in edges if e["from"] in ids and e["to"] in ids]
-    return {"format": "switchback.journey/1", "key": "big", "name": "Big", "nodes": nodes, "edges": edges}
+SHAPES = {"narrow": shapes.narrow, "wide": shapes.wide}
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def ours(n: int) -> float:
-    from PySide6.QtGui import QImage, QPainter
+def open_in_designer(path: str) -> dict:
+    """The designer's view of the journey file, from reading it to the view (minimap included)
+    drawn, after a small journey warmed Qt up as the window's first journey does."""
+    from PySide6.QtWidgets import QApplication
     from canvas.editor import JourneyEditor
     from canvas.layout import layout
     from canvas.view import JourneyView
+    from runtime import document
     import networkx  # noqa: F401  (loaded at start-up in the app; not part of opening a journey)
-    data = big_journey(n)
+    app = QApplication(sys.argv[:1])
     view = JourneyView()
     view.resize(1400, 900)
     view.show()
+    view.setScene(JourneyEditor(document.from_dict(shapes.narrow(8))).scene)
+    view.grab()
     t = time.perf_counter()
-    journey = document.from_dict(data)
-    positions = layout(journey)
-    for node_id, pos in positions.items():
+    journey = document.load(path)
+    for node_id, pos in layout(journey).items():
         journey.node(node_id).position = pos
     editor = JourneyEditor(journey)
     view.setScene(editor.scene)
     view.fit()
-    image = QImage(view.viewport().size(), QImage.Format_ARGB32)
-    painter = QPainter(image)
-    view.render(painter)
-    painter.end()
+    view.grab()                             # the view and its minimap, as a user first sees them
     opened = time.perf_counter() - t
     t = time.perf_counter()
     layout(journey)
     laid = time.perf_counter() - t
     view.set_zoom(0.6)
-    app = QApplication.instance()
     app.processEvents()
     times = []
     for _ in range(20):
         t = time.perf_counter()
         view.viewport().repaint()           # synchronous: the whole visible canvas, as a user sees it
         times.append(time.perf_counter() - t)
-    repaint = sorted(times)[len(times) // 2]
-    print(f"Switchback designer, {n:,}-node journey: opened and drawn in {opened * 1000:.0f} ms, "
-          f"full repaint {repaint * 1000:.1f} ms (median of 20, 1400x900 at 60% zoom), "
-          f"auto-layout {laid * 1000:.0f} ms, peak memory {peak_mb():.0f} MB")
-    return opened
+    return {"opened": opened, "repaint": statistics.median(times), "layout": laid, "peak": peak_mb()}
 
 
-def peer(n: int) -> float | None:
-    try:
-        from NodeGraphQt import BaseNode, NodeGraph
-    except Exception as e:
-        print(f"NodeGraphQt: not available ({type(e).__name__}: {e})")
-        return None
+def open_in_peer(path: str) -> dict:
+    """NodeGraphQt with the same nodes and edges, placed where Switchback's layout puts them:
+    built, fitted and painted; then its own auto-layout, timed apart."""
+    from NodeGraphQt import BaseNode, NodeGraph
     from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtWidgets import QApplication
+    from canvas.layout import layout
+    from runtime import document
+    app = QApplication(sys.argv[:1])  # noqa: F841
 
     class Card(BaseNode):
         __identifier__ = "bench"
@@ -107,22 +90,18 @@ def peer(n: int) -> float | None:
             self.add_output("next")
             self.add_output("no")
 
-    data = big_journey(n)
+    data = json.loads(Path(path).read_text())
+    positions = layout(document.from_dict(data))
     t = time.perf_counter()
     graph = NodeGraph()
     graph.register_node(Card)
     made = {}
-    for i, node in enumerate(data["nodes"]):
-        made[node["id"]] = graph.create_node("bench.Card", name=node["id"], pos=[0, i * 120], push_undo=False)
+    for node in data["nodes"]:
+        made[node["id"]] = graph.create_node("bench.Card", name=node["id"], pos=positions[node["id"]], push_undo=False)
     for e in data["edges"]:
         port = "no" if e.get("port") == "no" else "next"
         made[e["from"]].get_output(port).connect_to(made[e["to"]].get_input("in"), push_undo=False)
     built = time.perf_counter() - t
-    # NodeGraphQt's layout recurses once per layer: a deep journey needs a higher limit than Python's.
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * n))
-    t_layout = time.perf_counter()
-    graph.auto_layout_nodes()
-    laid = time.perf_counter() - t_layout
     widget = graph.widget
     widget.resize(1400, 900)
     widget.show()
@@ -131,21 +110,78 @@ def peer(n: int) -> float | None:
     painter = QPainter(image)
     graph.viewer().render(painter)
     painter.end()
-    took = time.perf_counter() - t - laid
-    print(f"NodeGraphQt, the same {n:,} nodes: built and drawn in {took * 1000:.0f} ms (of which building the graph "
-          f"{built * 1000:.0f} ms), auto-layout {laid * 1000:.0f} ms (after raising Python's recursion limit), "
-          f"peak memory {peak_mb():.0f} MB (both in this process)")
-    return took
+    opened = time.perf_counter() - t
+    # NodeGraphQt's layout recurses once per layer: a deep journey needs a higher limit than Python's.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20 * len(data["nodes"])))
+    t = time.perf_counter()
+    graph.auto_layout_nodes()
+    return {"opened": opened, "built": built, "layout": time.perf_counter() - t, "peak": peak_mb()}
+
+
+def child(mode: str, path: str) -> dict | None:
+    p = subprocess.run([sys.executable, __file__, f"--{mode}", path], capture_output=True, text=True, cwd=ROOT)
+    if p.returncode != 0:
+        print(f"{mode} {path}: failed: {p.stderr.strip().splitlines()[-1:]}")
+        return None
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def export(path: str, out: str) -> tuple[float, float, str]:
+    """`switchback export-image` as a whole process: wall time, its peak memory, what it printed."""
+    t = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "app", "export-image", path, out], cwd=ROOT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(p.pid, 0)
+    took = time.perf_counter() - t
+    said = p.stdout.read().strip()
+    if status != 0:
+        raise SystemExit(f"export-image {out} failed: {p.stderr.read().strip()}")
+    return took, usage.ru_maxrss / 1024, said
+
+
+def spread(values: list[float], fmt: str) -> str:
+    low, high = min(values), max(values)
+    return format(low, fmt) if format(low, fmt) == format(high, fmt) else f"{format(low, fmt)}-{format(high, fmt)}"
+
+
+def main(n: int, runs: int, skip_peer: bool) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="switchback-bench-"))
+    for name, make in SHAPES.items():
+        path = tmp / f"{name}.journey.json"
+        path.write_text(json.dumps(make(n)))
+        ours = [r for r in (child("open", str(path)) for _ in range(runs)) if r]
+        print(f"\n{name}, {n:,} nodes:")
+        opened = [r["opened"] * 1000 for r in ours]
+        print(f"  Switchback designer: opened and drawn in {spread(opened, '.0f')} ms, full repaint "
+              f"{spread([r['repaint'] * 1000 for r in ours], '.1f')} ms (1400x900 at 60% zoom), auto-layout "
+              f"{spread([r['layout'] * 1000 for r in ours], '.0f')} ms, peak memory {max(r['peak'] for r in ours):.0f} MB")
+        exports = {}
+        for fmt in ("png", "svg", "pdf"):
+            done = [export(str(path), str(tmp / f"{name}.{fmt}")) for _ in range(runs)]
+            exports[fmt] = [d[0] for d in done]
+            print(f"  export-image {fmt.upper()}: {spread(exports[fmt], '.2f')} s as a whole process, peak memory "
+                  f"{max(d[1] for d in done):.0f} MB, {(tmp / f'{name}.{fmt}').stat().st_size / 1e6:.1f} MB file"
+                  + (f"; it said: {done[-1][2]}" if fmt == "png" else ""))
+        peer = None if skip_peer else child("peer", str(path))
+        if peer:
+            print(f"  NodeGraphQt 0.6, same graph and positions: loaded, fitted and painted in {peer['opened'] * 1000:.0f} ms "
+                  f"(building the graph {peer['built'] * 1000:.0f} ms), its auto-layout {peer['layout'] * 1000:.0f} ms, "
+                  f"peak memory {peer['peak']:.0f} MB")
+            print(f"  Switchback opens it {peer['opened'] * 1000 / statistics.median(opened):.1f}x as fast; "
+                  "export-image to PNG, SVG and PDF (whole processes) take "
+                  + ", ".join(f"{statistics.median(v) / peer['opened']:.2f}x" for v in exports.values())
+                  + " of NodeGraphQt's load, fit and paint")
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--nodes", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--open", metavar="FILE", help=argparse.SUPPRESS)
+    ap.add_argument("--peer", metavar="FILE", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    app = QApplication(sys.argv[:1])
-    mine = ours(a.nodes)
-    if not a.skip_peer:
-        theirs = peer(a.nodes)
-        if theirs:
-            print(f"Switchback opens it {theirs / mine:.1f}x as fast as NodeGraphQt")
+    if a.open or a.peer:
+        print(json.dumps(open_in_designer(a.open) if a.open else open_in_peer(a.peer)))
+    else:
+        main(a.nodes, a.runs, a.skip_peer)

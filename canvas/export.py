@@ -65,7 +65,7 @@ def export_image(journey: Journey, out: str | Path) -> Exported:
         # Painted once, straight onto the picture: a cache would paint each card into a pixmap first
         # (and an SVG or PDF would carry that pixmap instead of the card's shapes and text).
         card.setCacheMode(QGraphicsItem.NoCache)
-    source = scene.itemsBoundingRect().adjusted(-30, -30, 30, 30)
+    source = scene.content_rect().adjusted(-30, -30, 30, 30)
     if suffix == ".png":
         return _png(scene, source, out)
     if suffix == ".svg":

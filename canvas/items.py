@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPaintEngine, QPainter, QPainterPath, QPainterPathStroker,
+                           QPen)
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QStyleOptionGraphicsItem
 
@@ -13,6 +14,17 @@ from runtime.document import Edge, Node
 CARD_W, CARD_H = 240.0, 76.0
 PORT_R = 6.0
 GRID = 20.0
+# Below this scale a card's text is under 4 px tall: on screen and in a raster, cards are drawn as
+# their outline and colour only (a whole wide journey in view), which is what can be seen there anyway.
+# SVG and PDF keep every detail: their reader zooms in.
+DETAIL = 0.3
+_VECTOR = (QPaintEngine.SVG, QPaintEngine.Pdf)
+
+
+def sketched(painter: QPainter, option: QStyleOptionGraphicsItem) -> bool:
+    """Whether to draw only the outline at this scale."""
+    return option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL \
+        and painter.paintEngine().type() not in _VECTOR
 
 _ICONS: dict[str, QSvgRenderer] = {}
 _FONTS: dict[str, tuple[QFont, QFontMetricsF]] = {}
@@ -65,6 +77,8 @@ class PortItem(QGraphicsItem):
         return p
 
     def paint(self, painter: QPainter, option, widget=None) -> None:
+        if sketched(painter, option):
+            return
         theme = self.card.theme
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(QPen(theme.edge, 2))
@@ -163,6 +177,8 @@ class NodeCard(QGraphicsObject):
         stripe = QPainterPath()
         stripe.addRoundedRect(QRectF(0, 0, 8, CARD_H), 4, 4)
         painter.fillPath(stripe, self.colour)
+        if sketched(painter, option):
+            return
         if self.icon:
             _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
         if self.node.kind != "exit" and not self.node.kind.startswith("trigger."):
@@ -237,6 +253,8 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(QPen(colour, 3 if self.isSelected() or self.on_path else 2))
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self.path())
+        if self.count is None and sketched(painter, option):
+            return
         end = self.path().pointAtPercent(1.0)
         arrow = QPainterPath(end)
         arrow.lineTo(end + QPointF(-5, -9))

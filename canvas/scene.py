@@ -22,6 +22,7 @@ class JourneyScene(QGraphicsScene):
     kind_dropped = Signal(str, QPointF, object)         # kind name, scene position, edge under it or None
     move_requested = Signal(dict)                       # node id -> (before, after)
     splice_requested = Signal(str, object)              # node id, edge
+    content_changed = Signal()                          # a card came, went or moved: the minimap follows
 
     def __init__(self, model: JourneyModel, theme: Theme = LIGHT, parent=None):
         super().__init__(parent)
@@ -32,6 +33,7 @@ class JourneyScene(QGraphicsScene):
         self._wire_from: PortItem | None = None
         self._press_positions: dict[str, list[float] | None] = {}
         self.show_grid = True
+        self._content: QRectF | None = None
         self.setItemIndexMethod(QGraphicsScene.BspTreeIndex)
         model.node_added.connect(self._add_card)
         model.node_removed.connect(self._remove_card)
@@ -44,7 +46,7 @@ class JourneyScene(QGraphicsScene):
     # --- following the model -----------------------------------------------------------------
     def rebuild(self) -> None:
         self.clear()
-        self.cards, self.edges = {}, {}
+        self.cards, self.edges, self._content = {}, {}, None
         for i, node in enumerate(self.model.journey.nodes):
             if node.position is None:
                 node.position = [0, i * (CARD_H + 64)]
@@ -54,8 +56,19 @@ class JourneyScene(QGraphicsScene):
         self.fit_rect()
 
     def fit_rect(self) -> None:
-        rect = self.itemsBoundingRect() if self.items() else QRectF(0, 0, 800, 600)
+        rect = self.content_rect() if self.cards else QRectF(0, 0, 800, 600)
         self.setSceneRect(rect.adjusted(-2000, -2000, 2000, 2000))
+
+    def content_rect(self) -> QRectF:
+        """What the journey covers, kept until a card changes: the view and the minimap ask on every
+        scroll, and Qt would ask each of thousands of items again."""
+        if self._content is None:
+            self._content = self.itemsBoundingRect()
+        return self._content
+
+    def _content_moved(self) -> None:
+        self._content = None
+        self.content_changed.emit()
 
     def _add_card(self, node_id: str) -> None:
         node = self.model.node(node_id)
@@ -63,11 +76,13 @@ class JourneyScene(QGraphicsScene):
         self.addItem(card)
         self.cards[node_id] = card
         self._place_card(node_id)
+        self._content_moved()
 
     def _remove_card(self, node_id: str) -> None:
         card = self.cards.pop(node_id, None)
         if card is not None:
             self.removeItem(card)
+            self._content_moved()
 
     def _refresh_card(self, node_id: str) -> None:
         card = self.cards.get(node_id)
@@ -99,6 +114,7 @@ class JourneyScene(QGraphicsScene):
             item.route(a.port_point(item.edge.port), b.input_point())
 
     def node_geometry_changed(self, card: NodeCard) -> None:
+        self._content_moved()
         for item in self.edges.values():
             if card.node_id in (item.edge.source, item.edge.target):
                 self._route(item)

@@ -22,7 +22,7 @@ class Minimap(QWidget):
 
     def _mapping(self) -> tuple[QRectF, float, QPointF]:
         scene = self.view.scene()
-        content = scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        content = scene.content_rect().adjusted(-40, -40, 40, 40)
         scale = min(self.width() / max(content.width(), 1), self.height() / max(content.height(), 1))
         offset = QPointF((self.width() - content.width() * scale) / 2, (self.height() - content.height() * scale) / 2)
         return content, scale, offset
@@ -92,7 +92,8 @@ class JourneyView(QGraphicsView):
         super().setScene(scene)
         self.minimap.invalidate()
         if scene is not None:
-            scene.changed.connect(lambda _: self.minimap.invalidate() if self.minimap.isVisible() else None)
+            # its picture follows the cards, not every repaint of the scene (hover, selection)
+            scene.content_changed.connect(self.minimap.invalidate)
         self._update_minimap()
 
     def zoom(self) -> float:
@@ -111,7 +112,7 @@ class JourneyView(QGraphicsView):
         scene = self.scene()
         if scene is None or not scene.items():
             return
-        self.fitInView(scene.itemsBoundingRect().adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
+        self.fitInView(scene.content_rect().adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
         self.zoomed.emit(self.zoom())
@@ -176,6 +177,6 @@ class JourneyView(QGraphicsView):
             self.minimap.hide()
             return
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        content = scene.itemsBoundingRect()
+        content = scene.content_rect()
         self.minimap.setVisible(not visible.contains(content))
         self.minimap.update()
