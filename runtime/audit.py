@@ -40,6 +40,7 @@ from nodes.durations import describe as describe_duration
 from runtime import document, sandbox, validation
 from runtime.contacts import STANDARD, Event
 from runtime.document import Journey, Node
+from runtime.idle_branches import idle_branches
 from runtime.problems import InputError
 from runtime.settings import FrequencyCap, Settings
 
@@ -49,7 +50,8 @@ TOP_WINDOW = timedelta(days=7)
 DEFAULT_CAP = FrequencyCap(messages=3, per="7d")
 SEVERITIES = ("high", "medium", "low")
 # Within a severity, causes before symptoms: two journeys fighting over a trigger explain the caps broken.
-KINDS = ("overlap", "missing-connector", "over-cap", "missing-field", "too-close", "same-trigger", "unknown-journey")
+KINDS = ("overlap", "missing-connector", "over-cap", "missing-field", "too-close", "same-trigger", "unknown-journey",
+         "idle-branch")
 CHANNEL_WORDS = {"email": "Email", "sms": "SMS", "webhook": "Webhook", "notify": "Team notification"}
 from resources import ROOT as RESOURCES                 # noqa: E402  (package data, not code)
 
@@ -874,6 +876,11 @@ def build_audit(journeys: list[Journey], connectors: list[dict] | None = None, c
 
     findings, pairs = _trigger_findings(journeys)
     findings += _unknown_journeys(journeys)
+    findings += [Finding(kind="idle-branch", severity="low", title=f"{_q(_node_label(b.node))} in {j.name} has no effect",
+                         detail=f"{_q(_node_label(b.node))} has no effect: {b.words}.", journeys=[j.key],
+                         advice="Remove the step, or give its paths different steps if the choice should matter.",
+                         places=[NodeRef(j.key, j.name, b.node.id, _node_label(b.node))])
+                 for j in journeys for b in idle_branches(j)]
     if connectors is None:
         notes.append("Connectors were not checked: journey files alone do not say which connectors exist. "
                      "Audit the workspace (--workspace) to check them.")
