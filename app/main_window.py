@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
                                               "Images (*.png *.svg *.pdf)")
         if path:
             from canvas.export import export_image
-            export_image(document.loads(self.editor.journey.dumps()), path)
+            self.status.setText(export_image(document.loads(self.editor.journey.dumps()), path).note)
 
     # --- workspace -------------------------------------------------------------------------------
     def connectors_dialog(self) -> None:
