@@ -235,10 +235,18 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
 
-    def route(self, start: QPointF, end: QPointF) -> None:
+    def route(self, start: QPointF, end: QPointF, lane: float | None = None) -> None:
+        """A curve from the port down to the input; with `lane`, it turns into that vertical lane
+        and runs down it, beside the cards between its ends instead of behind them."""
         path = QPainterPath(start)
-        dy = max(50.0, abs(end.y() - start.y()) / 2)
-        path.cubicTo(start + QPointF(0, dy), end - QPointF(0, dy), end)
+        if lane is None:
+            dy = max(50.0, abs(end.y() - start.y()) / 2)
+            path.cubicTo(start + QPointF(0, dy), end - QPointF(0, dy), end)
+        else:
+            turn = 40.0                          # within the gap below the source's row and above the target's
+            path.cubicTo(start + QPointF(0, turn / 2), QPointF(lane, start.y() + turn / 2), QPointF(lane, start.y() + turn))
+            path.lineTo(lane, end.y() - turn)
+            path.cubicTo(QPointF(lane, end.y() - turn / 2), end - QPointF(0, turn / 2), end)
         self.setPath(path)
 
     def shape(self) -> QPainterPath:

@@ -5,7 +5,7 @@ drag a port onto a node, move cards, drop a card on an edge) becomes a request s
 window turns into an undoable command. The scene never edits the document itself."""
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene
 
@@ -15,6 +15,7 @@ from canvas.theme import LIGHT, Theme
 from runtime.document import Edge
 
 KIND_MIME = "application/x-switchback-kind"
+LANE = 30.0                                   # an edge going round cards keeps this far from them
 
 
 class JourneyScene(QGraphicsScene):
@@ -52,7 +53,11 @@ class JourneyScene(QGraphicsScene):
                 node.position = [0, i * (CARD_H + 64)]
             self._add_card(node.id)
         for edge in self.model.journey.edges:
-            self._add_edge(edge)
+            self._add_edge(edge, detour=False)
+        self.fit_rect()                            # a fixed scene rect: Qt's index is not rebuilt per query
+        for item in self.edges.values():           # once every card is in place
+            self._detour(item)
+        self._content = None
         self.fit_rect()
 
     def fit_rect(self) -> None:
@@ -97,21 +102,51 @@ class JourneyScene(QGraphicsScene):
         if card is not None and node.position is not None:
             card.setPos(QPointF(*node.position))
 
-    def _add_edge(self, edge: Edge) -> None:
+    def _add_edge(self, edge: Edge, detour: bool = True) -> None:
         item = EdgeItem(edge, self.theme)
         self.addItem(item)
         self.edges[id(edge)] = item
-        self._route(item)
+        self._route(item, detour)
 
     def _remove_edge(self, edge: Edge) -> None:
         item = self.edges.pop(id(edge), None)
         if item is not None:
             self.removeItem(item)
 
-    def _route(self, item: EdgeItem) -> None:
+    def _route(self, item: EdgeItem, detour: bool = True) -> None:
         a, b = self.cards.get(item.edge.source), self.cards.get(item.edge.target)
         if a is not None and b is not None:
             item.route(a.port_point(item.edge.port), b.input_point())
+            if detour:
+                self._detour(item)
+
+    def _detour(self, item: EdgeItem) -> None:
+        a, b = self.cards.get(item.edge.source), self.cards.get(item.edge.target)
+        if a is None or b is None:
+            return
+        start, end = a.port_point(item.edge.port), b.input_point()
+        if end.y() - start.y() <= CARD_H + 2 * LANE:     # no room for a card between its ends
+            return
+        # An edge behind a card would look like it enters that card: the branch it leaves would seem
+        # to lead twice to the same step. It goes round the cards in its way instead.
+        blocking = self._cards_on(item, a, b)
+        middle = (start.x() + end.x()) / 2
+        for _ in range(4):                         # widen the way round until a side is clear
+            if not blocking:
+                return
+            left, right = min(c.x() for c in blocking) - LANE, max(c.x() for c in blocking) + CARD_W + LANE
+            for lane in sorted((left, right), key=lambda x: abs(x - middle)):
+                item.route(start, end, lane)
+                found = self._cards_on(item, a, b)
+                if not found:
+                    return
+                blocking += found
+
+    def _cards_on(self, item: EdgeItem, *ends: NodeCard) -> list[NodeCard]:
+        line = item.shape()
+        near = self.items(line.boundingRect(), Qt.IntersectsItemBoundingRect)
+        return [c for c in near if isinstance(c, NodeCard) and c not in ends
+                and line.intersects(QRectF(c.pos(), QSizeF(CARD_W, CARD_H)))]
 
     def node_geometry_changed(self, card: NodeCard) -> None:
         self._content_moved()

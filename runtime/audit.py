@@ -112,7 +112,7 @@ class ProblemItem:
 @dataclass
 class Finding:
     kind: str                                # overlap, same-trigger, over-cap, too-close, missing-field,
-                                             # missing-connector, unknown-journey
+                                             # missing-connector, unknown-journey, idle-branch
     severity: str                            # high, medium, low
     title: str
     detail: str
