@@ -258,7 +258,8 @@ def _(p):
 
 
 @_workspace
-@command("workspace", "workspace settings: timezone, quiet_hours (20:00-08:00), frequency_cap (3/7d)")
+@command("workspace", "workspace settings: timezone, quiet_hours (20:00-08:00), frequency_cap (3/7d), "
+                      "allow_private_webhooks (true: node URLs may reach this machine and its network)")
 def workspace(args: argparse.Namespace) -> int:
     from runtime import workspace_settings
     if args.action != "set":
@@ -390,9 +391,11 @@ def connector(args: argparse.Namespace) -> int:
         secrets[key] = value
     store = _store(args)
     try:
-        connectors.add(store, args.name, args.kind, settings, secrets)
+        warnings = connectors.add(store, args.name, args.kind, settings, secrets)
     except SecretsUnavailable as e:
         raise InputError("keyring", str(e)) from None
+    for line in warnings:
+        print(f"warning: {args.name}: {line}", file=sys.stderr)
     print(f"connector {args.name} ({args.kind}) saved" + (f"; {len(secrets)} secret(s) in the keyring" if secrets else ""))
     return 0
 

@@ -142,7 +142,7 @@ class ConnectorsDialog(QDialog):
             self.note.setText(f"Not saved: {name} needs its {' and '.join(k.replace('_', ' ') for k in missing)} as well.")
             return False
         try:
-            connectors.add(self.workspace.store, name, kind, self.form.config() if self.form else {}, secrets)
+            warnings = connectors.add(self.workspace.store, name, kind, self.form.config() if self.form else {}, secrets)
         except SecretsUnavailable as e:
             self.note.setText(f"Not saved: {e}")
             return False
@@ -152,7 +152,8 @@ class ConnectorsDialog(QDialog):
         for edit in self.secret_edits.values():
             edit.clear()
         self.refresh()
-        self.note.setText(f"Saved {name}." + (" Its secrets are in the keyring." if secrets else ""))
+        self.note.setText(f"Saved {name}." + (" Its secrets are in the keyring." if secrets else "")
+                          + "".join(f"\nWarning: {line}" for line in warnings))
         return True
 
     def _needed(self, spec, name: str) -> list[str]:

@@ -104,11 +104,12 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
 def failure_for(response: httpx.Response, provider: str,
                 reason: Callable[[httpx.Response], str] | None = None) -> Exception | None:
     """None for a 2xx; else the failure the outbox should record, with the provider's own reason
-    (read from its error body by `reason`, or the body's first few hundred characters)."""
+    (read from its error body by `reason`, or the body's start), cut to one short line: the far end
+    chooses that text, and the outbox and `trace` keep and show it."""
     status = response.status_code
     if 200 <= status < 300:
         return None
-    detail = (reason or body_text)(response)
+    detail = short((reason or body_text)(response))
     text = f"{provider} answered HTTP {status}" + (f": {detail}" if detail else "")
     if status in RETRYABLE or status >= 500:
         return TemporaryFailure(text, retry_after=retry_after(response.headers))
@@ -120,13 +121,21 @@ def failure_for(response: httpx.Response, provider: str,
     return PermanentFailure(text)
 
 
-def body_text(response: httpx.Response, limit: int = 300) -> str:
+DETAIL = 120        # the most of a far end's own words a reason keeps
+
+
+def body_text(response: httpx.Response, limit: int = DETAIL) -> str:
     """A short, single-line excerpt of a response body, for a reason a person will read."""
     try:
         text = response.text
     except Exception:
         return ""
-    text = " ".join(text.split())
+    return short(text, limit)
+
+
+def short(text: str, limit: int = DETAIL) -> str:
+    """One line of printable text, at most `limit` characters."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -142,10 +151,10 @@ class HttpClient:
     failures. `where` names the far end in messages; it is not the URL when the URL is a secret
     (a Slack webhook)."""
 
-    def __init__(self, timeout: float):
+    def __init__(self, timeout: float, transport: httpx.BaseTransport | None = None):
         self.timeout = timeout
         self.client = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False,
-                                   headers={"User-Agent": "Switchback"})
+                                   headers={"User-Agent": "Switchback"}, transport=transport)
 
     def request(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
         try:

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.crm_http import CrmError, CrmHttp
+from connectors.egress import BaseUrl, over_http
 from connectors.registry import ConnectorKind, register
 from runtime.sync import Page, Progress
 
@@ -55,7 +56,7 @@ def parse_mapping(value: Any) -> Any:
 
 class HubSpotSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    base_url: str = Field("https://api.hubapi.com", title="API address",
+    base_url: BaseUrl = Field("https://api.hubapi.com", title="API address",
                           description="HubSpot's API, or a proxy or sandbox in front of it.")
     properties: dict[str, str] = Field(default_factory=dict, title="Properties",
                                        description="HubSpot property -> contact field, added to the standard ones "
@@ -384,7 +385,7 @@ def _number(raw: str, whole: bool = False) -> int | float | None:
 
 register(ConnectorKind(
     name="hubspot", title="HubSpot CRM", settings=HubSpotSettings, secrets=("access_token",),
-    required_secrets=("access_token",),
+    required_secrets=("access_token",), review=over_http("access_token"),
     source=lambda name, settings, secret: HubSpotSource(name, settings, secret("access_token")),
     help="Syncs contacts from HubSpot (a private app's access token with crm.objects.contacts.read and "
          ".write, and crm.objects.owners.read for owners) and writes score, lifecycle stage and owner back."))

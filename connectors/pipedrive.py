@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.crm_http import CrmError, CrmHttp
 from connectors.hubspot import parse_mapping
+from connectors.egress import BaseUrl, over_http
 from connectors.registry import ConnectorKind, register
 from runtime.sync import Page, Progress
 
@@ -35,7 +36,7 @@ PERSONS = "/api/v2/persons"
 
 class PipedriveSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    base_url: str = Field("https://api.pipedrive.com", title="API address",
+    base_url: BaseUrl = Field("https://api.pipedrive.com", title="API address",
                           description="Pipedrive's API (or your company domain, https://COMPANY.pipedrive.com), "
                                       "or a proxy or sandbox in front of it.")
     properties: dict[str, str] = Field(default_factory=dict, title="Fields",
@@ -241,7 +242,7 @@ class PipedriveSource:
 
 register(ConnectorKind(
     name="pipedrive", title="Pipedrive CRM", settings=PipedriveSettings, secrets=("api_token",),
-    required_secrets=("api_token",),
+    required_secrets=("api_token",), review=over_http("api_token"),
     source=lambda name, settings, secret: PipedriveSource(name, settings, secret("api_token")),
     help="Syncs persons from Pipedrive (API v2, with an API token) and writes owner, and score and lifecycle "
          "stage to the custom fields you name, back."))

@@ -24,6 +24,9 @@ class ConnectorKind:
     sender: Callable[[str, Any, SecretGetter], Any] | None = None    # (name, settings, secret) -> Sender
     source: Callable[[str, Any, SecretGetter], Any] | None = None    # (name, settings, secret) -> CRM source
     help: str = ""
+    # What `connector add` checks beyond the settings model: (settings, the secrets given) -> warnings
+    # to print (a secret that would travel unencrypted); raises ValueError to refuse.
+    review: Callable[[Any, dict[str, str]], list[str]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def needed_secrets(self, settings: Any) -> tuple[str, ...]:

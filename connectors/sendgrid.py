@@ -15,6 +15,7 @@ from pydantic import Field
 
 from connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
                              json_or_none, timeout_field, utc)
+from connectors.egress import BaseUrl, over_http
 from connectors.registry import ConnectorKind, register
 from connectors.smtp import Address, unsubscribe_headers
 from runtime.outbox import PermanentFailure
@@ -25,7 +26,7 @@ PAGE = 500          # the largest page the suppression endpoints give
 class SendGridSettings(SenderSettings):
     from_: Address = Field(alias="from", title="From",
                            description="The sender, `Name <address>`; it must be a verified sender identity.")
-    base_url: str = Field("https://api.sendgrid.com", title="API address",
+    base_url: BaseUrl = Field("https://api.sendgrid.com", title="API address",
                           description="SendGrid's API; https://api.eu.sendgrid.com for EU subusers, or a proxy.")
     unsubscribe: str | None = Field(
         None, title="Unsubscribe link",
@@ -138,7 +139,7 @@ def pull_suppressions(name: str, settings: SendGridSettings, secret: SecretGette
 
 register(ConnectorKind(
     name="sendgrid", title="SendGrid", settings=SendGridSettings,
-    secrets=("api_key",), required_secrets=("api_key",),
+    secrets=("api_key",), required_secrets=("api_key",), review=over_http("api_key"),
     channels=SendGridSender.channels,
     sender=lambda name, settings, secret: SendGridSender(name, settings, secret),
     help="Sends email with SendGrid's v3 API; bounces and unsubscribes can be pulled back as consent changes.",

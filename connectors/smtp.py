@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, Field, field_validator
 
+from connectors.egress import cleartext_login
 from connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
 from connectors.registry import ConnectorKind, register
 from runtime.outbox import PermanentFailure, TemporaryFailure
@@ -203,7 +204,7 @@ def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
 
 register(ConnectorKind(
     name="smtp", title="SMTP server", settings=SmtpSettings,
-    secrets=("password",), required_secrets=(),
+    secrets=("password",), required_secrets=(), review=cleartext_login,
     needs=lambda s: ("password",) if s.username else (),
     channels=SmtpSender.channels,
     sender=lambda name, settings, secret: SmtpSender(name, settings, secret),

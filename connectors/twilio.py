@@ -12,6 +12,7 @@ from pydantic import Field
 
 from connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
                              json_or_none, timeout_field)
+from connectors.egress import BaseUrl, over_http
 from connectors.registry import ConnectorKind, register
 from runtime.outbox import PermanentFailure
 
@@ -20,7 +21,7 @@ class TwilioSettings(SenderSettings):
     from_: str = Field(alias="from", min_length=1, title="From",
                        description="Your Twilio number in E.164 form (+15551234567), or an alphanumeric sender ID.")
     account_sid: str = Field(min_length=1, title="Account SID", description="Starts with AC; on the Twilio console.")
-    base_url: str = Field("https://api.twilio.com", title="API address",
+    base_url: BaseUrl = Field("https://api.twilio.com", title="API address",
                           description="Twilio's API, or a proxy in front of it.")
     timeout: float = timeout_field()
 
@@ -67,7 +68,7 @@ class TwilioSender:
 
 register(ConnectorKind(
     name="twilio", title="Twilio SMS", settings=TwilioSettings,
-    secrets=("auth_token",), required_secrets=("auth_token",),
+    secrets=("auth_token",), required_secrets=("auth_token",), review=over_http("auth_token"),
     channels=TwilioSender.channels,
     sender=lambda name, settings, secret: TwilioSender(name, settings, secret),
     help="Sends text messages with Twilio's Messages API.",

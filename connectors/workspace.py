@@ -7,16 +7,19 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from connectors import registry
+from connectors import egress, registry
 from connectors.secrets import get_secret, set_secret
+from connectors.webhook import WebhookSender, WebhookSettings
 from runtime.outbox import RecordingSender, Sender, SenderFor, TemporaryFailure
+from runtime import workspace_settings
 from runtime.problems import InputError
 from runtime.store.models import ConnectorRow
 from runtime.store.workspace import Store
 
 
-def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: dict[str, str]) -> None:
-    """Check and store a connector; its secrets go to the keyring, never to the store."""
+def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: dict[str, str]) -> list[str]:
+    """Check and store a connector; its secrets go to the keyring, never to the store. Returns
+    warnings, one line each: a URL inside this machine or its network, a secret sent in clear."""
     spec = registry.get(kind)
     if spec is None:
         known = ", ".join(k.name for k in registry.kinds())
@@ -37,10 +40,15 @@ def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: d
         first = e.errors()[0]
         raise InputError(f"--set {'.'.join(map(str, first['loc'])) or kind}",
                          first["msg"].removeprefix("Value error, ")) from None
+    try:
+        warnings = egress.warnings(parsed) + (spec.review(parsed, secrets) if spec.review else [])
+    except ValueError as e:
+        raise InputError(kind, str(e)) from None
     for key, value in secrets.items():
         set_secret(name, key, value)
     with store.session() as s:
         s.merge(ConnectorRow(name=name, kind=kind, settings=parsed.model_dump(mode="json", exclude_unset=True, by_alias=True)))
+    return warnings
 
 
 class _Missing:
@@ -58,9 +66,12 @@ class _Missing:
 
 def sender_for(store: Store) -> SenderFor:
     """What the scheduler calls to find each message's sender. A workspace without any connector
-    records messages instead of sending them (a safe default for trying journeys out)."""
+    records messages instead of sending them (a safe default for trying journeys out). A webhook
+    node's own URL may reach this machine or its network only if the workspace setting
+    `allow_private_webhooks` is true."""
     cache: dict[str | None, Sender] = {}
     recorder = RecordingSender(store)
+    private_ok = workspace_settings.read(store).allow_private_webhooks
 
     def lookup(channel: str, name: str | None) -> Sender:
         if name in cache:
@@ -72,9 +83,7 @@ def sender_for(store: Store) -> SenderFor:
             sender = recorder
         elif row is None and name is None and channel == "webhook":
             # A webhook node with its own URL and no connector: the node's URL is the whole setting.
-            spec = registry.get("webhook")
-            sender = spec.sender("webhook", spec.settings.model_construct(url="", method="POST", timeout=20.0),
-                                 lambda key: None)
+            sender = WebhookSender("webhook", WebhookSettings(), lambda key: None, private_ok=private_ok)
         elif row is None:
             sender = _Missing(name)
         elif row.kind == "record":

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from nodes.fields import Condition, JsonTemplate, Template, described
 from nodes.outcomes import Go, Park
 from nodes.registry import Config, NodeKind, register
+from nodes.urls import url_problem
 
 
 def _sent(ctx, channel: str, connector: str | None, message: dict[str, Any]) -> Go:
@@ -64,7 +65,8 @@ register(NodeKind(
 class WebhookConfig(Config):
     connector: str | None = described("Send with", "A webhook connector; or give a URL.", picks="connector:webhook",
                                       default=None)
-    url: str | None = described("URL", "Where to send, if no connector is named.", default=None)
+    url: str | None = described("URL", "Where to send, if no connector is named: a public address, "
+                                "with no secret in it (a connector can hold one).", default=None)
     method: Literal["POST", "PUT", "PATCH", "GET", "DELETE"] = described("Method", default="POST")
     body: JsonTemplate | None = described("Body", "JSON, a template.", default=None)
 
@@ -95,6 +97,7 @@ register(NodeKind(
     help="Sends an HTTP request with a JSON body built from the contact.",
     config=WebhookConfig, run=_webhook, channel="webhook",
     summary=lambda c: f"{c.method} {c.url or c.connector}",
+    checks=lambda c: [why] if c.url and (why := url_problem(c.url)) else [],
 ))
 
 

@@ -12,7 +12,7 @@ from runtime.settings import FrequencyCap, QuietHours
 from runtime.store import repository as repo
 from runtime.store.workspace import Store
 
-KEYS = ("timezone", "quiet_hours", "frequency_cap")
+KEYS = ("timezone", "quiet_hours", "frequency_cap", "allow_private_webhooks")
 
 
 @dataclass
@@ -20,6 +20,7 @@ class WorkspaceSettings:
     timezone: str | None = None
     quiet_hours: QuietHours | None = None
     frequency_cap: FrequencyCap | None = None
+    allow_private_webhooks: bool = False     # node URLs may reach this machine and its own network
 
 
 def zone(name: str, place: str = "timezone") -> ZoneInfo:
@@ -48,9 +49,13 @@ def quiet(text: str, place: str = "quiet_hours") -> QuietHours:
 def parse(key: str, text: str) -> Any:
     """A `KEY=VALUE` of `workspace set`, checked; an empty value clears the setting."""
     if key not in KEYS:
-        raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
+        raise InputError(key, f"not a workspace setting ({', '.join(KEYS)})")
     if not text.strip():
         return None
+    if key == "allow_private_webhooks":
+        if text not in ("true", "false"):
+            raise InputError(key, f"{text!r} is not true or false")
+        return text == "true"
     if key == "timezone":
         zone(text, key)
         return text
@@ -63,7 +68,8 @@ def read(store: Store) -> WorkspaceSettings:
     return WorkspaceSettings(
         timezone=values.get("timezone") or None,
         quiet_hours=QuietHours.model_validate(values["quiet_hours"]) if values.get("quiet_hours") else None,
-        frequency_cap=FrequencyCap.model_validate(values["frequency_cap"]) if values.get("frequency_cap") else None)
+        frequency_cap=FrequencyCap.model_validate(values["frequency_cap"]) if values.get("frequency_cap") else None,
+        allow_private_webhooks=values.get("allow_private_webhooks") is True)
 
 
 def write(store: Store, values: dict[str, Any]) -> None:
@@ -71,7 +77,7 @@ def write(store: Store, values: dict[str, Any]) -> None:
     with store.session() as s:
         for key, value in values.items():
             if key not in KEYS:
-                raise InputError(key, "not a workspace setting (timezone, quiet_hours, frequency_cap)")
+                raise InputError(key, f"not a workspace setting ({', '.join(KEYS)})")
             repo.set_setting(s, key, value.model_dump() if hasattr(value, "model_dump") else value)
 
 

@@ -15,7 +15,8 @@ Shapes followed:
   errors as `{"code", "message", "more_info", "status"}` (21211 for an invalid 'To').
 - Slack incoming webhook: JSON with `text`; `ok` on success; plain-string errors
   (`invalid_payload` 400, `no_service` 404).
-- A webhook receiver that requires `Idempotency-Key` and checks the HMAC signature.
+- A webhook receiver that requires `Idempotency-Key` and verifies Standard Webhooks signatures
+  (with the `standardwebhooks` package) or the earlier HMAC header.
 - SMTP (aiosmtpd): optional AUTH, STARTTLS or TLS from the start, refused recipients, 4xx
   deferrals, slow replies.
 """
@@ -309,20 +310,31 @@ class FakeSlack(FakeHTTP):
 
 
 class FakeReceiver(FakeHTTP):
-    """Someone's endpoint: wants an Idempotency-Key, and a valid signature when it shares a secret."""
+    """Someone's endpoint: wants an Idempotency-Key, and a valid signature when it shares a secret,
+    checked as a receiver would: Standard Webhooks with the `standardwebhooks` package's verifier,
+    or with `legacy` the earlier X-Switchback-Signature HMAC; `verdicts` keeps what the verifier said."""
 
-    def __init__(self, signing_secret: str | None = None) -> None:
+    def __init__(self, signing_secret: str | None = None, legacy: bool = False) -> None:
         super().__init__()
-        self.signing_secret = signing_secret
+        self.signing_secret, self.legacy = signing_secret, legacy
+        self.verdicts: list[str] = []
 
     def answer(self, r: Request) -> Reply:
         if not r.headers.get("Idempotency-Key"):
             return Reply(400, {"error": "Idempotency-Key is required"})
-        if self.signing_secret:
+        if self.signing_secret and self.legacy:
             signed = r.headers.get("X-Switchback-Timestamp", "").encode() + b"." + r.body
             expected = "sha256=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
             if not hmac.compare_digest(expected, r.headers.get("X-Switchback-Signature", "")):
                 return Reply(401, {"error": "bad signature"})
+        elif self.signing_secret:
+            from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+            try:
+                Webhook(self.signing_secret).verify(r.body, dict(r.headers.items()), json_parse=False)
+            except WebhookVerificationError as e:
+                self.verdicts.append(str(e))
+                return Reply(401, {"error": str(e)})
+            self.verdicts.append("verified")
         if r.body and not r.headers.get("Content-Type", "").startswith("application/json"):
             return Reply(415, {"error": "expected JSON"})
         return Reply(200, {"received": True})

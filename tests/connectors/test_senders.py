@@ -53,7 +53,7 @@ def senders():
 def test_every_kind_is_registered_with_its_settings_and_secrets():
     expected = {"smtp": (("email", "notify"), ("password",)), "sendgrid": (("email", "notify"), ("api_key",)),
                 "twilio": (("sms",), ("auth_token",)), "slack": (("notify",), ("webhook_url",)),
-                "webhook": (("webhook",), ("signing_secret",))}
+                "webhook": (("webhook",), ("signing_secret", "secret_url"))}
     for name, (channels, secrets) in expected.items():
         kind = registry.get(name)
         assert kind is not None and kind.sender is not None, name
@@ -336,21 +336,22 @@ def test_slack_errors_are_permanent_and_do_not_show_the_webhook_url(senders):
 # ------------------------------------------------------------------------------------------------
 # webhook
 
-def test_webhook_sends_signed_json_with_the_idempotency_key(senders):
-    with FakeReceiver(signing_secret="whsec") as server:
-        settings = WebhookSettings(url=f"http://127.0.0.1:{closed_port()}/not-used", method="POST")
-        sender = WebhookSender("hook", settings, {"signing_secret": "whsec"}.get)
+def test_webhook_signs_the_old_way_only_when_the_setting_asks(senders):
+    with FakeReceiver(signing_secret="legacy-secret", legacy=True) as server:
+        settings = WebhookSettings(url=server.url + "/hooks/crm", method="POST", signature="legacy")
+        sender = WebhookSender("hook", settings, {"signing_secret": "legacy-secret"}.get)
         senders(sender)
         body = {"event": "signed_up", "contact": {"email": "ada@example.com", "name": "Ada Lovelace"}, "n": [1, 2.5]}
-        sender.send(row("webhook", None, {"method": "PUT", "url": server.url + "/hooks/crm", "body": body}))
+        sender.send(row("webhook", None, {"method": "PUT", "body": body}))
     [r] = server.requests
-    assert (r.method, r.path) == ("PUT", "/hooks/crm")          # the node's URL and method win
+    assert (r.method, r.path) == ("PUT", "/hooks/crm")          # the node's method wins
     assert r.json() == body and r.headers["Content-Type"] == "application/json"
     assert r.headers["Idempotency-Key"] == "enr-1/welcome/1"
     stamp = r.headers["X-Switchback-Timestamp"].encode()
-    expected = "sha256=" + hmac.new(b"whsec", stamp + b"." + r.body, hashlib.sha256).hexdigest()
+    expected = "sha256=" + hmac.new(b"legacy-secret", stamp + b"." + r.body, hashlib.sha256).hexdigest()
     assert r.headers["X-Switchback-Signature"] == expected
     assert abs(int(r.headers["X-Switchback-Timestamp"]) - time.time()) < 60
+    assert r.headers.get("webhook-signature") is None
 
 
 def test_webhook_without_a_secret_uses_the_connectors_url_unsigned(senders):
@@ -366,7 +367,7 @@ def test_webhook_without_a_secret_uses_the_connectors_url_unsigned(senders):
             sender.send(row("webhook", None, {"method": "POST", "body": {}}))
     r = server.requests[0]
     assert r.path == "/in" and r.json() == {"ok": True} and r.headers["Idempotency-Key"] == "enr-1/welcome/1"
-    assert "X-Switchback-Signature" not in r.headers
+    assert "X-Switchback-Signature" not in r.headers and "webhook-signature" not in r.headers
 
 
 # ------------------------------------------------------------------------------------------------
