@@ -164,7 +164,7 @@ register(ConnectorKind(
          f"random bytes; make one with {MAKE_SECRET}) it is signed per Standard Webhooks, and the receiver "
          "verifies it in three lines of Python (pip install standardwebhooks):\n"
          "    from standardwebhooks.webhooks import Webhook\n"
-         "    wh = Webhook(\"whsec_...\")                   # the same secret\n"
+         "    wh = Webhook(\"whsec_...\")                       # the same secret\n"
          "    payload = wh.verify(raw_body, request_headers)  # raises WebhookVerificationError\n"
          "A URL with a token in its query goes in the secret_url secret, never in the settings.",
 ))

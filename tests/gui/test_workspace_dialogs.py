@@ -262,3 +262,18 @@ def test_a_message_node_sends_a_test_as_the_previewed_contact_would_get_it(qtbot
         got = server.received[0].message
     assert got["To"] == "me@shop.test" and got["Subject"].startswith("[Test] ")
     assert previewed["first_name"] in got.get_body(("plain",)).get_content()
+
+
+def test_saving_a_connector_that_would_send_its_password_in_clear_says_so(qtbot, tmp_path, test_keyring):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    d = ConnectorsDialog(w, w.workspace)
+    qtbot.addWidget(d)
+    d.kind.setCurrentIndex(d.kind.findData("smtp"))
+    d.name.setText("mail")
+    d.form.set_config({"host": "mail.example.com", "from": "news@shop.test", "tls": "none", "username": "news"})
+    d.secret_edits["password"].setText("hunter2-pw")
+    assert d.save()
+    assert d.note.text().splitlines() == [
+        "Saved mail. Its secrets are in the keyring.",
+        "Warning: tls=none with a user name: the password would travel unencrypted; use an encrypted connection"]
