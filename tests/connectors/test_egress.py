@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors import egress
 from connectors.webhook import WebhookSender, WebhookSettings
 from runtime.outbox import PermanentFailure, TemporaryFailure
 from runtime.store.models import ConnectorRow, OutboxRow
@@ -53,6 +52,13 @@ def connects(monkeypatch):
 
 
 @pytest.fixture
+def hosts(monkeypatch):
+    """Fixes what a name resolves to, in the project's own resolver (no DNS asked)."""
+    from connectors import egress
+    return lambda name, *addresses: monkeypatch.setitem(egress.HOSTS, name, addresses)
+
+
+@pytest.fixture
 def listener():
     """A socket listening on 127.0.0.1 that no one should reach: `reached()` says if anyone did."""
     sock = socket.create_server(("127.0.0.1", 0))
@@ -84,8 +90,23 @@ def port_of(server) -> int:
     return int(server.url.rsplit(":", 1)[1])
 
 
-def anonymous(private_ok: bool = False) -> WebhookSender:
-    return WebhookSender("webhook", WebhookSettings(timeout=2), lambda key: None, private_ok=private_ok)
+@pytest.fixture
+def anonymous(tmp_path):
+    """The sender a webhook node with its own URL gets in a workspace (which has a connector, so
+    messages are sent rather than recorded), with `allow_private_webhooks` as asked."""
+    from connectors.workspace import sender_for
+    from runtime.store import repository as repo
+    made = []
+
+    def make(private_ok: bool = False):
+        store = Store(f"sqlite:///{tmp_path}/w{len(made)}.sqlite")
+        with store.session() as s:
+            s.add(ConnectorRow(name="mail", kind="record", settings={}))
+            if private_ok:
+                repo.set_setting(s, "allow_private_webhooks", True)
+        made.append(store)
+        return sender_for(store)("webhook", None)
+    return make
 
 
 def sw(*args, stdin=None):
@@ -132,7 +153,7 @@ def test_a_node_url_with_a_secret_in_its_query_is_refused(tmp_path):
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "2130706433", "0x7f.1", "017700000001", "127.1", "[::1]",
                                   "[::ffff:127.0.0.1]", "localhost"])
-def test_a_node_url_to_this_machine_is_refused_before_connecting(host, connects, listener):
+def test_a_node_url_to_this_machine_is_refused_before_connecting(host, anonymous, connects, listener):
     sender = anonymous()
     with pytest.raises(PermanentFailure, match="refused to send to .*loopback address") as e:
         sender.send(message(f"http://{host}:{listener.port}/hook"))
@@ -142,25 +163,25 @@ def test_a_node_url_to_this_machine_is_refused_before_connecting(host, connects,
 
 @pytest.mark.parametrize("answer, kind", [(("169.254.169.254",), "cloud metadata"), (("10.1.2.3",), "private"),
                                           (("8.8.8.8", "127.0.0.1"), "loopback"), (("fe80::1",), "link-local")])
-def test_a_name_that_resolves_inside_is_refused_before_connecting(answer, kind, monkeypatch, connects, listener):
-    monkeypatch.setitem(egress.HOSTS, "hooks.example.com", answer)
+def test_a_name_that_resolves_inside_is_refused_before_connecting(answer, kind, anonymous, hosts, connects, listener):
+    hosts("hooks.example.com", *answer)
     with pytest.raises(PermanentFailure, match=f"hooks.example.com resolves to .*{kind} address"):
         anonymous().send(message(f"http://hooks.example.com:{listener.port}/hook"))
     assert connects == [] and not listener.reached()         # not even to the public address it also has
 
 
-def test_metadata_and_link_local_stay_refused_when_the_owner_allows_private_networks(connects):
+def test_metadata_and_link_local_stay_refused_when_the_owner_allows_private_networks(anonymous, connects):
     for url in ("http://169.254.169.254/latest/meta-data/", "http://[fe80::1]/", "http://0.0.0.0/"):
         with pytest.raises(PermanentFailure, match="refused to send to"):
             anonymous(private_ok=True).send(message(url))
     assert connects == []
 
 
-def test_an_allowed_name_is_connected_at_the_address_that_was_checked(monkeypatch, connects):
+def test_an_allowed_name_is_connected_at_the_address_that_was_checked(anonymous, hosts, connects):
     """The owner allowed private networks; the name is resolved once, by us, and the request goes to
     that address with the name as its Host (a second resolution by httpx would fail: the name exists
     only in the resolver's table)."""
-    monkeypatch.setitem(egress.HOSTS, "receiver.test", ("127.0.0.1",))
+    hosts("receiver.test", "127.0.0.1")
     with FakeReceiver() as server:
         sender = anonymous(private_ok=True)
         sender.send(message(f"http://receiver.test:{port_of(server)}/in"))
@@ -171,11 +192,11 @@ def test_an_allowed_name_is_connected_at_the_address_that_was_checked(monkeypatc
     assert connects == [("127.0.0.1", port_of(server))]
 
 
-def test_the_workspace_setting_opens_node_urls_to_its_own_network(tmp_path, monkeypatch, connects):
+def test_the_workspace_setting_opens_node_urls_to_its_own_network(tmp_path, hosts, connects):
     from connectors.workspace import sender_for
     ws = tmp_path / "w.sqlite"
     store = Store(f"sqlite:///{ws}")
-    monkeypatch.setitem(egress.HOSTS, "receiver.test", ("127.0.0.1",))
+    hosts("receiver.test", "127.0.0.1")
     with FakeReceiver() as server:
         with store.session() as s:
             s.add(ConnectorRow(name="mail", kind="record", settings={}))     # not a workspace without connectors
