@@ -16,7 +16,8 @@ import httpcore
 import httpx
 from pydantic import AfterValidator
 
-from nodes.urls import Address, kind_of, parse_host, query_secrets, refusal, written_refusal
+from nodes.urls import (PRIVATE_KINDS, Address, kind_of, parse_host, query_secrets, refusal, refused_kind,
+                        written_refusal)
 from runtime.outbox import PermanentFailure
 
 # Names answered without asking DNS, like a hosts file: {"hooks.test": ("127.0.0.1",)}. Tests map
@@ -47,19 +48,21 @@ def resolve(host: str, port: int) -> list[Address]:
 class _GuardedBackend(httpcore.NetworkBackend):
     """Connects only to addresses that passed the check, resolving the host itself."""
 
-    def __init__(self, private_ok: bool, resolver: Callable[[str, int], list[Address]] = resolve):
-        self.private_ok, self.resolver = private_ok, resolver
+    def __init__(self, private_ok: bool):
+        self.private_ok = private_ok
         self.plain = httpcore.SyncBackend()
 
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
-        addresses = self.resolver(host, port)
+        addresses = resolve(host, port)
         for address in addresses:
-            why = refusal(address, self.private_ok)
-            if why:
-                shown = "" if parse_host(host) is not None else f"{host} resolves to "
-                raise PermanentFailure(f"refused to send to {shown}{why}; a node's URL must reach a public "
-                                       "address (`allow_private_webhooks` lets the workspace allow its own network)")
+            kind = refused_kind(address, self.private_ok)
+            if kind:
+                what = refusal(address) if parse_host(host) is not None else f"{host} resolves to {address}, {kind}"
+                opens = kind_of(address) in PRIVATE_KINDS
+                raise PermanentFailure(f"refused to send: {what}; a node's URL must reach a public address"
+                                       + (" (the workspace setting allow_private_webhooks opens its own network)"
+                                          if opens else ""))
         last: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in addresses:
             try:
@@ -67,12 +70,6 @@ class _GuardedBackend(httpcore.NetworkBackend):
             except httpcore.ConnectError as e:
                 last = e
         raise last
-
-    def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
-        raise PermanentFailure("a node's URL cannot reach a local socket")
-
-    def sleep(self, seconds: float) -> None:
-        self.plain.sleep(seconds)
 
 
 class GuardedTransport(httpx.HTTPTransport):

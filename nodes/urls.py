@@ -91,7 +91,8 @@ def kind_of(address: Address) -> str | None:
     return None
 
 
-def _phrase(address: Address, private_ok: bool) -> str | None:
+def refused_kind(address: Address, private_ok: bool = False) -> str | None:
+    """"a loopback address" when a node's URL may not reach this address, else None."""
     kind = kind_of(address)
     if kind is None or private_ok and kind in PRIVATE_KINDS:
         return None
@@ -102,7 +103,7 @@ def refusal(address: Address, private_ok: bool = False) -> str | None:
     """Why a node's URL may not reach this address ("127.0.0.1 is a loopback address"), or None.
     With `private_ok` (the workspace owner's choice), loopback and private networks are allowed;
     link-local, metadata, multicast, unspecified and reserved addresses never are."""
-    phrase = _phrase(address, private_ok)
+    phrase = refused_kind(address, private_ok)
     inner = _embedded(address)
     return phrase and f"{address}{f' ({inner})' if inner != address else ''} is {phrase}"
 
@@ -112,7 +113,7 @@ def written_refusal(host: str) -> str | None:
     always means this machine or a metadata service. Other names are judged when they are resolved."""
     address = parse_host(host)
     if address is not None:
-        phrase = _phrase(address, False)
+        phrase = refused_kind(address)
         inner = _embedded(address)
         return phrase and (f"{host} is {phrase}" if host.strip("[]").lower() == str(inner)
                            else f"{host} means {inner}, {phrase}")
@@ -150,7 +151,8 @@ def url_problem(url: str) -> str | None:
         return f"{url!r} names no host"
     why = written_refusal(host)
     if why:
-        return f"url: {why}; a node's URL must reach a public address (for one in your own network, use a webhook connector)"
+        return (f"url: {why}; a node's URL must reach a public address (for one in your own network, "
+                "use a webhook connector)")
     secrets = query_secrets(url)
     if secrets:
         return (f"url: its query carries a secret ({', '.join(secrets)}), which would be stored and exported in "
