@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from connectors import egress, registry
 from connectors.secrets import get_secret, set_secret
 from connectors.webhook import WebhookSender, WebhookSettings
-from runtime.outbox import RecordingSender, Sender, SenderFor, TemporaryFailure
 from runtime import workspace_settings
+from runtime.outbox import RecordingSender, Sender, SenderFor, TemporaryFailure
 from runtime.problems import InputError
 from runtime.store.models import ConnectorRow
 from runtime.store.workspace import Store
