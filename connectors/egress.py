@@ -138,5 +138,5 @@ def warnings(settings: Any) -> list[str]:
         host = urlsplit(url).hostname if isinstance(url, str) else None
         why = host and written_refusal(host)
         if why:
-            out.append(f"{name}: {why}; messages will go there")
+            out.append(f"{name}: {why} (allowed: a connector's address is yours to choose)")
     return out

@@ -253,7 +253,8 @@ def test_a_private_connector_url_is_saved_with_a_warning(tmp_path):
     ws = tmp_path / "w.sqlite"
     p = sw("connector", "add", "hook", "--kind", "webhook", "--set", "url=http://10.0.0.7:8080/in", "--workspace", ws)
     assert p.returncode == 0, p.stderr
-    assert p.stderr.splitlines() == ["warning: hook: url: 10.0.0.7 is a private address; messages will go there"]
+    assert p.stderr.splitlines() == ["warning: hook: url: 10.0.0.7 is a private address "
+                                  "(allowed: a connector's address is yours to choose)"]
     with Store(f"sqlite:///{ws}").session() as s:
         assert s.get(ConnectorRow, "hook").settings["url"] == "http://10.0.0.7:8080/in"
 
