@@ -11,6 +11,10 @@ from pydantic import AfterValidator
 _DURATION = re.compile(r"^(-?)(\d+)([smhdw])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# Longer than this leaves the calendar soon enough (a timer past year 9999 cannot be kept) and is
+# never meant: a wait, an offset or a re-entry period is at most 100 years either way.
+MAX_DAYS = 36_525
+MAX_DURATION = timedelta(days=MAX_DAYS)
 
 
 @lru_cache(maxsize=1024)
@@ -19,8 +23,14 @@ def parse_duration(text: str) -> timedelta:
     m = _DURATION.match(text.strip()) if isinstance(text, str) else None
     if not m:
         raise ValueError(f"{text!r} is not a duration (use a number and s, m, h, d or w, such as 30m, 2d, 1w)")
-    sign = -1 if m.group(1) else 1
-    return timedelta(seconds=sign * int(m.group(2)) * _UNITS[m.group(3)])
+    sign, digits = -1 if m.group(1) else 1, m.group(2)
+    if len(digits) > 12 or int(digits) * _UNITS[m.group(3)] > MAX_DURATION.total_seconds():
+        raise ValueError(f"{_shown(text)} is longer than 100 years (the longest a wait or an offset may be)")
+    return timedelta(seconds=sign * int(digits) * _UNITS[m.group(3)])
+
+
+def _shown(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:20] + "…" + text[-4:])
 
 
 @lru_cache(maxsize=1024)

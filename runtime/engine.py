@@ -18,6 +18,7 @@ from nodes.triggers import EventArrived, FieldsChanged
 from runtime import holds, sandbox
 from runtime.catalog import Catalog, Published
 from runtime.contacts import Event
+from runtime.limits import MAX_STEPS
 from runtime.sandbox import Fields, RunError
 from runtime.settings import FrequencyCap, QuietHours
 from runtime.state import ACTIVE, COMPLETED, CONVERTED, ERROR, EXITED, ContactState, Enrollment, Message, Step
@@ -25,7 +26,6 @@ from runtime.state import ACTIVE, COMPLETED, CONVERTED, ERROR, EXITED, ContactSt
 CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms"}     # channels that reach the contact
 ADDRESS_FIELD = {"email": "email", "sms": "phone"}
 ENROLL_EVENT = "switchback.enroll"                                   # how a manual enrollment is queued
-MAX_STEPS = 1000                                                      # per enrollment per wake-up; a guard
 
 
 @dataclass
@@ -117,7 +117,7 @@ class Engine:
         cs.record_event(event.type, now)
         for p, node in self.catalog.timed:
             if node.kind == "trigger.inactive":
-                cs.timers[(p.key, node.id)] = p.kinds[node.id].timer(None, p.configs[node.id], now)
+                cs.timers[(p.key, node.id)] = self._timer(cs, p, node, None, now, now)
         for e in cs.active():                                 # a goal may count events: check on each one
             p = self.catalog.get(e.journey, e.version)
             if p.settings.goal or p.settings.exit_when:
@@ -228,7 +228,8 @@ class Engine:
                 e.due, e.error = None, outcome.error
                 self._end(cs, e, ERROR, now, outcome.error)
             self._drain_changes(cs, now)
-        self._end(cs, e, ERROR, now, f"more than {MAX_STEPS} steps at once; is there a loop?")
+        if e.state == ACTIVE and e.due is not None and e.due <= now:      # not when the last step ended it
+            self._end(cs, e, ERROR, now, f"more than {MAX_STEPS} steps at once without a wait")
 
     def _move(self, cs: ContactState, e: Enrollment, p: Published, port: str | None, now: datetime) -> None:
         target = p.next_node(e.node, port or "next")
@@ -244,6 +245,8 @@ class Engine:
         e.state, e.ended_at, e.dirty = state, now, True
         if state != ERROR:
             e.due = None
+        elif e.error is None:                               # the reason travels with the enrollment
+            e.error = why
         e.wait_event = e.wait_where = e.on_event = e.on_time = None
         self._note(cs, now, e, e.node, state, why)
 
@@ -323,10 +326,19 @@ class Engine:
                 if slot in cs.timers and (changed is None or field not in changed):
                     continue
                 ctx = _Context(self, cs, None, p, now, node_id=node.id)
-                at = p.kinds[node.id].timer(ctx, p.configs[node.id], cs.last_activity)
+                at = self._timer(cs, p, node, ctx, cs.last_activity, now)
                 cs.timers[slot] = at if at is not None and at >= now else None
             elif slot not in cs.timers:
-                cs.timers[slot] = p.kinds[node.id].timer(None, p.configs[node.id], cs.last_activity or now)
+                cs.timers[slot] = self._timer(cs, p, node, None, cs.last_activity or now, now)
+
+    def _timer(self, cs: ContactState, p: Published, node, ctx, since: datetime | None, now: datetime) -> datetime | None:
+        """When a time trigger fires for this contact. One whose moment cannot be had (a date
+        field near the calendar's end plus an offset) does not fire, and the timeline says why."""
+        try:
+            return p.kinds[node.id].timer(ctx, p.configs[node.id], since)
+        except Exception as err:                   # OverflowError, a bad date field, ...
+            self._note(cs, now, None, node.id, "error", f"{p.key}: trigger failed: {type(err).__name__}: {err}")
+            return None
 
     # --- helpers -------------------------------------------------------------------------------
 

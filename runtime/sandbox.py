@@ -7,6 +7,7 @@ refuses it again at run time.
 """
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from datetime import date, datetime, timezone
@@ -17,8 +18,10 @@ from jinja2 import ChainableUndefined, TemplateError, nodes as jnodes
 from jinja2.parser import Parser
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import Namespace
 
 from nodes.durations import parse_duration
+from runtime import limits
 
 
 class Missing(ChainableUndefined):
@@ -58,7 +61,7 @@ class Fields:
         return self._data.get(name) is not None
 
     def __repr__(self) -> str:
-        return f"Fields({self._data!r})"
+        return "<fields>"              # `{{ contact }}` must not print every field of the contact
 
 
 def _test_none(value: Any) -> bool:
@@ -66,16 +69,66 @@ def _test_none(value: Any) -> bool:
 
 
 class _Sandbox(SandboxedEnvironment):
+    """The stock sandbox, with every hook a render goes through held to runtime/limits.py.
+    Intercepted operators are also never folded at compile time, so validating `10**(10**7)` is quick."""
+    intercepted_binops = frozenset({"**", "*", "%", "+"})
+
     def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
         # The stock sandbox hands back an undefined value, which a lenient Missing would print as
         # nothing; refusing loudly tells the author their template is wrong.
         raise SecurityError(f"access to {attribute!r} is not allowed")
 
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        limits.binop(operator, left, right)
+        return limits.check_size(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own signature)
+        limits.check_call(__obj, args, kwargs)
+        return limits.check_size(super().call(__context, __obj, *args, **kwargs))
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        limits.check_time()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        limits.check_time()
+        return super().getitem(obj, argument)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jnodes.Template:
+        # Every `for` walks its items through `limits.metered`, so a loop checks the deadline too.
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(jnodes.For):
+            loop.iter = jnodes.Filter(loop.iter, "metered", [], [], None, None, lineno=loop.lineno)
+        return tree
+
+
+class _Namespace(Namespace):
+    """`namespace()`: what a loop keeps in it is held to the size limit (`ns.s ~ ns.s` doubles)."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        limits.check_time()
+        super().__setitem__(name, limits.check_size(value))
+
+
+def _held_to_limits(f: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that checks the deadline and its arguments first (the value itself is not an
+    argument: `{{ contact.revenue|round }}` of any size is fine) and the size of what it made."""
+    skip = 2 if getattr(f, "jinja_pass_arg", None) else 1           # context or environment, then the value
+
+    @functools.wraps(f)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        limits.check_time()
+        limits.check_args(args[skip:], kwargs)
+        return limits.check_size(f(*args, **kwargs))
+    return run
+
 
 ENV = _Sandbox(undefined=Missing, autoescape=False, keep_trailing_newline=True)
 ENV.tests["none"] = _test_none
+ENV.filters = {name: _held_to_limits(f) for name, f in ENV.filters.items()}
+ENV.filters["metered"] = limits.metered
 # Only what a marketer's template needs; every global is copied into each render's context.
-ENV.globals = {"range": ENV.globals["range"], "dict": ENV.globals["dict"], "namespace": ENV.globals["namespace"]}
+ENV.globals = {"range": ENV.globals["range"], "dict": ENV.globals["dict"], "namespace": _Namespace}
 
 
 class CodeError(ValueError):
@@ -214,9 +267,12 @@ def evaluate(expression: str, names: dict[str, Any]) -> bool:
             except Exception as e:              # TypeError: '>=' between text and a number, ...
                 raise RunError(f"condition {expression!r} failed: {e}") from None
     try:
-        return bool(compile_condition(expression)(**names))
+        with limits.budget():
+            return bool(compile_condition(expression)(**names))
     except CodeError as e:
         raise RunError(f"condition {expression!r} {e}") from None
+    except limits.LimitExceeded as e:
+        raise RunError(f"condition {expression[:40]!r} {e}") from None
     except Exception as e:                       # SecurityError, TypeError, UndefinedError, ...
         raise RunError(f"condition {expression!r} failed: {e}") from None
 
@@ -251,8 +307,11 @@ def render(text: str, names: dict[str, Any]) -> str:
                 out.append("" if value is None else str(value))
         return "".join(out)
     try:
-        return compile_template(text).render(**names)
+        with limits.budget():
+            return limits.bounded_output(compile_template(text).generate(**names))
     except CodeError as e:
+        raise RunError(f"template {text[:40]!r} {e}") from None
+    except limits.LimitExceeded as e:
         raise RunError(f"template {text[:40]!r} {e}") from None
     except Exception as e:
         raise RunError(f"template {text[:40]!r} failed: {e}") from None

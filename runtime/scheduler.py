@@ -16,6 +16,7 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
+from runtime import isolation
 from runtime.clock import Clock
 from runtime.engine import Engine
 from runtime.gc_pause import paused_gc
@@ -86,17 +87,10 @@ class Scheduler:
             if claimed:
                 engine, generation = self._engine(s)
                 batch = repo.load(s, claimed, now, self._window, self._kept)
-                for item in batch:
-                    cs = item.state
-                    for event in item.events:
-                        engine.run_due(cs, event.at)
-                        engine.handle_event(cs, event)
-                    if item.admitted != generation:
-                        engine.admit(cs, now)
-                    engine.run_due(cs, now)
-                    tick.steps += sum(1 for x in cs.log if x.what == "entered")
-                    tick.messages += len(cs.outbox)
-                repo.save(s, batch, now, generation)
+
+                def fresh(cid: int, version: int) -> repo.Loaded:
+                    return repo.load(s, [(cid, version)], now, self._window)[0]
+                batch, tick.steps, tick.messages = isolation.run_batch(s, engine, batch, now, generation, fresh)
                 tick.contacts = len(claimed)
         self._kept.keep(batch)                             # committed: these copies are the store's state
         tick.delivered = deliver(self.store, self.sender_for, now, skip_locked=not self.store.is_sqlite)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from nodes.fields import dict_values_role, role_of
 from runtime import asset_refs, sandbox
 from runtime.document import Journey
+from runtime.limits import MAX_STEPS
 from runtime.problems import Problem
 from runtime.settings import Settings
 
@@ -167,7 +168,22 @@ def _graph_problems(journey: Journey) -> list[Problem]:
         if len(component) > 1 or any(no_waits.has_edge(n, n) for n in component):
             loop = sorted(component)
             out.append(Problem(loop[0], f"a loop without a wait ({' -> '.join(loop)}) would run forever"))
+    if not any("a loop without a wait" in p.message for p in out):
+        out += _long_paths(g, waits)
     return out
+
+
+def _long_paths(g: nx.DiGraph, waits: set[str]) -> list[Problem]:
+    """A contact takes at most MAX_STEPS steps at once (the engine's guard against a runaway): a
+    longer path without a wait would end every contact in `error` on the way, so it is refused here.
+    A path is counted from a trigger or a wait (leaving a wait is a step) to the next wait."""
+    steps = g.copy()
+    steps.remove_edges_from([(a, b) for a, b in g.edges if b in waits])
+    path = nx.dag_longest_path(steps)
+    if len(path) <= MAX_STEPS:
+        return []
+    return [Problem(path[MAX_STEPS], f"{len(path)} steps in a row without a wait (from {path[0]!r}); a contact "
+                                     f"takes at most {MAX_STEPS} at once: put a wait before this node")]
 
 
 def describe_settings_error(error: ValidationError) -> str:
