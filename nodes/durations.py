@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from datetime import time, timedelta
-from typing import Annotated
+from typing import Annotated, Iterator
 
 from pydantic import AfterValidator
 
@@ -24,9 +26,36 @@ def parse_duration(text: str) -> timedelta:
     if not m:
         raise ValueError(f"{text!r} is not a duration (use a number and s, m, h, d or w, such as 30m, 2d, 1w)")
     sign, digits = -1 if m.group(1) else 1, m.group(2)
-    if len(digits) > 12 or int(digits) * _UNITS[m.group(3)] > MAX_DURATION.total_seconds():
-        raise ValueError(f"{_shown(text)} is longer than 100 years (the longest a wait or an offset may be)")
+    if len(digits) > 15 or int(digits) * _UNITS[m.group(3)] > timedelta.max.total_seconds():
+        raise ValueError(_TOO_LONG.format(_shown(text)))
     return timedelta(seconds=sign * int(digits) * _UNITS[m.group(3)])
+
+
+_TOO_LONG = "{} is longer than 100 years (the longest a wait or an offset may be)"
+_published: ContextVar[bool] = ContextVar("published", default=False)
+
+
+@contextmanager
+def as_published() -> Iterator[None]:
+    """Read versions already published as they were accepted: the 100-year bound holds for what is
+    validated from now on, and a stored version past it still loads (its contacts are parked at
+    run time, where their moment leaves the calendar) instead of stopping every journey."""
+    token = _published.set(True)
+    try:
+        yield
+    finally:
+        _published.reset(token)
+
+
+def _bounded(text: str) -> None:
+    if not _published.get() and abs(parse_duration(text)) > MAX_DURATION:
+        raise ValueError(_TOO_LONG.format(_shown(text)))
+
+
+def _days(n: int) -> int:
+    if not _published.get() and n > MAX_DAYS:
+        raise ValueError(f"{n:,} days is longer than 100 years ({MAX_DAYS:,} days)")
+    return n
 
 
 def _shown(text: str) -> str:
@@ -45,11 +74,12 @@ def parse_time_of_day(text: str) -> time:
 def _positive(text: str) -> str:
     if parse_duration(text) <= timedelta(0):
         raise ValueError(f"{text!r} must be longer than zero")
+    _bounded(text)
     return text
 
 
 def _signed(text: str) -> str:
-    parse_duration(text)
+    _bounded(text)
     return text
 
 
@@ -62,6 +92,7 @@ def _time(text: str) -> str:
 Duration = Annotated[str, AfterValidator(_positive)]
 Offset = Annotated[str, AfterValidator(_signed)]
 TimeOfDay = Annotated[str, AfterValidator(_time)]
+Days = Annotated[int, AfterValidator(_days)]
 
 
 def describe(text: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from nodes.durations import MAX_DAYS, Offset, TimeOfDay, parse_duration, parse_time_of_day
+from nodes.durations import Days, Offset, TimeOfDay, parse_duration, parse_time_of_day
 from nodes.fields import Condition, described
 from nodes.localtime import at_local
 from nodes.outcomes import Go
@@ -140,7 +140,7 @@ _trigger("trigger.date", "Date arrives", "Enters the contact on a date from one 
 
 
 class InactiveConfig(Config):
-    days: int = described("Days", "How many days without any event (at most 100 years).", gt=0, le=MAX_DAYS)
+    days: Days = described("Days", "How many days without any event (at most 100 years).", gt=0)
 
 
 def _inactive_timer(ctx, cfg: InactiveConfig, last_activity: datetime) -> datetime | None:

@@ -337,7 +337,7 @@ class Engine:
         try:
             return p.kinds[node.id].timer(ctx, p.configs[node.id], since)
         except Exception as err:                   # OverflowError, a bad date field, ...
-            self._note(cs, now, None, node.id, "error", f"{p.key}: trigger failed: {type(err).__name__}: {err}")
+            cs.log.append(Step(now, cs.email, p.key, node.id, ERROR, f"trigger failed: {type(err).__name__}: {err}", None))
             return None
 
     # --- helpers -------------------------------------------------------------------------------

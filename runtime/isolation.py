@@ -6,8 +6,9 @@ it is handled here, for the scheduler's batch: a failure the engine did not cont
 trigger's date past the calendar), and a row the store refuses (too big for it). The batch is
 stepped and saved under a savepoint; if the store refuses it, the batch is rolled back to that
 savepoint and done again contact by contact, each under its own, so one contact's row cannot take
-the others with it. A contact whose row is refused again is stepped once more and parked: its
-messages and field changes of this visit are dropped, and its enrollments end in `error` with the
+the others with it. A contact whose row is refused again is stepped once more and the enrollment
+that made the most is parked, what it made dropped; if that is refused too, every enrollment the
+visit touched is parked and its field changes dropped. Parked enrollments end in `error` with the
 store's reason, which `switchback trace` shows.
 """
 from __future__ import annotations
@@ -86,6 +87,26 @@ def _park_unstorable(cs: ContactState, now: datetime, reason: str) -> None:
         cs.log.append(Step(now, cs.email, None, None, ERROR, reason, None))
 
 
+def _park_largest(cs: ContactState, now: datetime, reason: str) -> None:
+    """First try: the enrollment that made the most (messages, notes) is the one refused; park it
+    alone, dropping what it made, and keep the rest of the visit."""
+    made: dict[str, int] = {}
+    for m in cs.outbox:
+        made[m.key.split("/", 1)[0]] = made.get(m.key.split("/", 1)[0], 0) + len(repr(m.payload))
+    for x in cs.log:
+        if x.enrollment is not None:
+            made[x.enrollment] = made.get(x.enrollment, 0) + len(x.detail)
+    culprit = max(made, key=made.get, default=None)
+    for e in cs.enrollments:
+        if e.id == culprit:
+            nodes = [m.node for m in cs.outbox if m.key.startswith(e.id + "/")]
+            cs.outbox[:] = [m for m in cs.outbox if not m.key.startswith(e.id + "/")]
+            cs.log[:] = [x for x in cs.log if x.enrollment != e.id]
+            e.node = nodes[0] if nodes else e.node
+            e.state, e.error, e.ended_at, e.due, e.dirty = ERROR, reason, now, None, True
+            cs.log.append(Step(now, cs.email, e.journey, e.node, ERROR, reason, e.id))
+
+
 def _counts(batch: list[Loaded]) -> tuple[int, int]:
     steps = sum(1 for item in batch for x in item.state.log if x.what == "entered")
     return steps, sum(len(item.state.outbox) for item in batch)
@@ -127,6 +148,15 @@ def run_batch(s: Session, engine: Engine, batch: list[Loaded], now: datetime, ge
             if not _refused(err):
                 raise
             reason = f"could not be stored: {one_line(err.orig or err)}"
+        try:
+            with s.begin_nested():
+                item = visit_or_park(engine, fresh(cid, version), now, generation, fresh)
+                _park_largest(item.state, now, reason)
+                repo.save(s, [item], now, generation)
+            continue
+        except DBAPIError as err:
+            if not _refused(err):
+                raise
         with s.begin_nested():
             item = visit_or_park(engine, fresh(cid, version), now, generation, fresh)
             _park_unstorable(item.state, now, reason)

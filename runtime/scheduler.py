@@ -10,6 +10,8 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import threading
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Callable
@@ -105,35 +107,72 @@ class Scheduler:
             routines: Callable[[], None] | None = None) -> Tick:
         """Run until stopped; with `until_idle`, return when nothing is due (with `fast_forward`, a
         virtual clock jumps to the next due moment instead, until nothing at all is left).
-        `routines` runs between batches (the connectors' scheduled syncs); it keeps its own pace."""
-        import time
+        `routines` (the connectors' scheduled syncs) run beside the loop, on their own thread: a CRM
+        that makes them wait (a 429 and its Retry-After) never holds up a due send or a stop. With
+        `until_idle`, their first round is waited for, and what it brought in is run."""
         total = Tick()
         busy = False
-        while not stop():
-            if routines is not None:
-                routines()
-            tick = self.step_batch()
-            for f in ("contacts", "steps", "messages", "delivered"):
-                setattr(total, f, getattr(total, f) + getattr(tick, f))
-            if on_tick:
-                on_tick(tick)
-            if tick.contacts or tick.delivered:
-                busy = True
-                continue
-            if fast_forward:
-                upcoming = self.next_due()
-                if upcoming is None:
-                    break
-                if upcoming <= self.clock.now():           # due, but other workers hold those rows
-                    time.sleep(0.05)
-                self.clock.advance_to(upcoming)
-                continue
-            if busy:                                       # the work done, fold the log into the file
-                self.store.checkpoint()
-                busy = False
-            if until_idle:
-                return total
-            time.sleep(idle_sleep)
+        beside = Beside(routines) if routines is not None else None
+        try:
+            while not stop():
+                settled = beside is None or beside.rounds > 0      # read before the batch it covers
+                tick = self.step_batch()
+                for f in ("contacts", "steps", "messages", "delivered"):
+                    setattr(total, f, getattr(total, f) + getattr(tick, f))
+                if on_tick:
+                    on_tick(tick)
+                if tick.contacts or tick.delivered:
+                    busy = True
+                    continue
+                if fast_forward:
+                    upcoming = self.next_due()
+                    if upcoming is None:
+                        break
+                    if upcoming <= self.clock.now():           # due, but other workers hold those rows
+                        time.sleep(0.05)
+                    self.clock.advance_to(upcoming)
+                    continue
+                if busy:                                       # the work done, fold the log into the file
+                    self.store.checkpoint()
+                    busy = False
+                if until_idle and settled:
+                    return total
+                _nap(0.05 if until_idle else idle_sleep, stop)
+        finally:
+            if beside is not None:
+                beside.halt()
         if busy:
             self.store.checkpoint()
         return total
+
+
+STOP_CHECK = 0.1      # seconds between looks at `stop` while idle: a SIGTERM is honoured well within a second
+
+
+def _nap(seconds: float, stop: Callable[[], bool]) -> None:
+    end = time.monotonic() + seconds
+    while not stop() and time.monotonic() < end:
+        time.sleep(min(STOP_CHECK, max(0.0, end - time.monotonic())))
+
+
+class Beside:
+    """`routines` called over and over on a daemon thread until halted. A daemon: a stop must not
+    wait for a sync sleeping out a CRM's Retry-After; each page of a sync is its own transaction,
+    so one cut short resumes from its last kept page next time."""
+
+    def __init__(self, routines: Callable[[], None]):
+        self.rounds = 0
+        self._halted = threading.Event()
+        self._thread = threading.Thread(target=self._loop, args=(routines,), name="connector routines", daemon=True)
+        self._thread.start()
+
+    def _loop(self, routines: Callable[[], None]) -> None:
+        while not self._halted.is_set():
+            try:
+                routines()                      # keeps its own pace; a provider's failure is its own line
+            finally:                            # (a failure of ours ends the thread, printed, not the run)
+                self.rounds += 1
+            self._halted.wait(1.0)
+
+    def halt(self) -> None:
+        self._halted.set()

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from nodes.durations import as_published
 from runtime import document
 from runtime.catalog import Catalog, Published
 from runtime.contacts import Event, identity, with_defaults
@@ -68,7 +69,8 @@ def generation(s: Session) -> int:
 
 def catalog(s: Session) -> Catalog:
     rows = s.scalars(select(JourneyVersion).order_by(JourneyVersion.key, JourneyVersion.version))
-    return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows])
+    with as_published():
+        return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows])
 
 
 class StaleDraft(Exception):

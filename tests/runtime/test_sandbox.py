@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from runtime import sandbox
@@ -70,3 +72,39 @@ def test_simple_comparisons_come_out_as_jinja_would_have_it(expr):
         except RunError as e:
             ours = str(e)
         assert ours == jinja(expr, fields), (expr, fields)
+
+
+# --- limits (runtime/limits.py): each is stopped at once, with the reason --------------------------
+
+EXPLOSIVE = {"{{ 10**(10**7) }}": "number of more than", "{{ '%*d' % (10**9, 1) }}": "1,000,000,000 characters",
+             "{{ 'a'*10**8 }}": "100,000,000 characters", "{{ '{:>999999999}'.format(1) }}": "999,999,999 characters",
+             "{{ 'a'|center(10**9) }}": "1,000,000,000 characters",
+             "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}": "time limit",
+             "{% for i in range(10000) %}{% for j in range(10000) %}xxxx{% endfor %}{% endfor %}": "longer than 1,000,000",
+             "{% set ns = namespace(s='a') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}": "characters"}
+
+
+@pytest.mark.parametrize("template", list(EXPLOSIVE))
+def test_a_render_that_would_explode_is_stopped_fast_with_the_reason(template):
+    started = time.thread_time()
+    with pytest.raises(RunError) as e:
+        sandbox.render(template, names(score=1))
+    assert time.thread_time() - started < 1.0
+    assert EXPLOSIVE[template] in str(e.value) and "stopped" in str(e.value)
+
+
+def test_a_condition_that_would_explode_validates_quickly_and_is_stopped_at_run_time():
+    started = time.thread_time()
+    assert sandbox.check("10**(10**7) > contact.score", "condition") is None        # it compiles; not folded
+    with pytest.raises(RunError) as e:
+        sandbox.evaluate("10**(10**7) > contact.score", names(score=1))
+    assert time.thread_time() - started < 1.0 and "number of more than" in str(e.value)
+
+
+def test_ordinary_numbers_and_text_are_untouched_by_the_limits():
+    assert sandbox.render("{{ contact.n|round|int }} {{ contact.n * 3 }} {{ 2**100 }} {{ '%5d' % 3 }}|{{ 'ab' * 2 }}",
+                          names(n=10**7)) == f"{10**7} {3 * 10**7} {2**100}     3|abab"
+
+
+def test_printing_the_whole_contact_shows_none_of_its_fields():
+    assert "ada@x.test" not in sandbox.render("{{ contact }}", names(email="ada@x.test", secret_note="x"))
