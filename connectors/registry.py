@@ -3,6 +3,7 @@ the keyring), and how to build its sender or CRM source. `switchback connector a
 and the designer's connector screens all read this one list."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -51,14 +52,24 @@ def kinds() -> list[ConnectorKind]:
     return list(_KINDS.values())
 
 
+_loading = threading.RLock()
+_loaded = threading.Event()
+
+
 def _load() -> None:
-    """Import the modules that declare kinds (each registers itself), once."""
-    if _KINDS.get("record"):
+    """Import the modules that declare kinds (each registers itself), once. Under a lock: the
+    scheduler's thread and the connectors' routines may ask at once, and a half-filled registry
+    must not answer (it said a webhook connector had no kind)."""
+    if _loaded.is_set():
         return
     import importlib
-    for module in ("record", "smtp", "sendgrid", "twilio", "slack", "webhook", "hubspot", "pipedrive"):
-        try:
-            importlib.import_module(f"connectors.{module}")
-        except ModuleNotFoundError as e:
-            if e.name != f"connectors.{module}":
-                raise
+    with _loading:
+        if _loaded.is_set():
+            return
+        for module in ("record", "smtp", "sendgrid", "twilio", "slack", "webhook", "hubspot", "pipedrive"):
+            try:
+                importlib.import_module(f"connectors.{module}")
+            except ModuleNotFoundError as e:
+                if e.name != f"connectors.{module}":
+                    raise
+        _loaded.set()
