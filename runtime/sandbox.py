@@ -82,7 +82,8 @@ class _Sandbox(SandboxedEnvironment):
         limits.binop(operator, left, right)
         return limits.check_size(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's own signature)
+    # Jinja's own signature: the odd names cannot clash with the keyword arguments of the call.
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         limits.check_call(__obj, args, kwargs)
         return limits.check_size(super().call(__context, __obj, *args, **kwargs))
 
