@@ -85,7 +85,8 @@ def test_poisoned_journeys_park_their_contacts_and_the_healthy_journey_is_served
     started = time.perf_counter()
     assert sw("run", "--until-idle", "--workspace", ws) == 0
     took = time.perf_counter() - started
-    print(f"run --until-idle with {len(POISONED) + len(STORED_ONLY)} poisoned journeys: {took:.2f} s")
+    with capsys.disabled():
+        print(f"run --until-idle with {len(POISONED) + len(STORED_ONLY)} poisoned journeys: {took:.2f} s")
     assert took < 30
 
     for person in ("ada@x.test", "bob@x.test"):
