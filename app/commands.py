@@ -175,45 +175,6 @@ def _(p):
 
 
 @_workspace
-@command("publish", "validate, store and publish a new version of a journey (a file, or the key of a draft)")
-def publish(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from runtime.store import repository as repo
-    from runtime.store.models import JourneyRow
-    store = _store(args)
-    if not Path(args.file).exists() and not args.file.endswith(".json"):
-        with store.session() as s:
-            row = s.get(JourneyRow, args.file)
-            if row is None:
-                raise InputError(args.file, "no such file, and no draft with this key in the workspace")
-            journey = document.loads(row.draft, args.file)
-        problems = validation.validate(journey)
-        if problems:
-            raise InvalidJourneys([p.line(args.file) for p in problems])
-    else:
-        journey = load_valid([args.file])[0]
-    now = _now(store)
-    with store.session() as s:
-        version = repo.publish(s, journey, now, by=_user())
-    print(f"published {journey.key} version {version}")
-    return 0
-
-
-@_args(publish)
-def _(p):
-    p.add_argument("file", metavar="FILE.journey.json|KEY")
-
-
-def _user() -> str:
-    import getpass
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "someone"
-
-
-@_workspace
 @command("enroll", "enroll contacts in a published trigger.manual journey now")
 def enroll(args: argparse.Namespace) -> int:
     from sqlalchemy import select

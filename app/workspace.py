@@ -11,7 +11,7 @@ from resources import ROOT as RESOURCES
 from runtime import document, validation
 from runtime.contacts import read_contacts_csv
 from runtime.document import Journey
-from runtime.store import repository as repo
+from runtime.store import repository as repo, versions
 from runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
 from runtime.store.workspace import Store
 
@@ -37,13 +37,9 @@ class JourneyInfo:
 
 class Workspace:
     def __init__(self, store: Store, label: str):
-        import getpass
         self.store, self.label = store, label
         self.revisions: dict[str, int] = {}          # the draft revision each open journey was loaded at
-        try:
-            self.user = getpass.getuser()
-        except Exception:
-            self.user = "someone"
+        self.user = versions.person(store.url)
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)

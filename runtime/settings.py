@@ -38,6 +38,9 @@ class Settings(BaseModel):
     frequency_cap: FrequencyCap | None = Field(None, title="Frequency cap")
     suppresses: list[str] = Field(default_factory=list, title="Suppresses",
                                   description="Journeys the contact is taken out of when it enters this one.")
+    review: bool = Field(False, title="Review before publishing",
+                         description="Publishing waits until someone other than the draft's authors approves it "
+                                     "(switchback approve KEY).")
 
     @field_validator("reentry")
     @classmethod

@@ -106,6 +106,7 @@ class JourneyRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)                 # bumped on every draft save
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(128))
+    editors: Mapped[list[Any] | None] = mapped_column(JSON)                # who changed the draft since its last publish
 
 
 class JourneyVersion(Base):
@@ -115,7 +116,21 @@ class JourneyVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     document: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime]
+    published_by: Mapped[str | None] = mapped_column(String(128))
+    approved_by: Mapped[str | None] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (UniqueConstraint("key", "version"),)
+
+
+class Approval(Base):
+    """Someone approved a journey's draft as it was at `revision`; any later edit bumps the
+    revision, so the approval no longer covers the draft."""
+    __tablename__ = "approvals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(ForeignKey("journeys.key"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    by: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime]
 
 
 class ConnectorRow(Base):

@@ -18,12 +18,14 @@ from runtime.catalog import Catalog, Published
 from runtime.contacts import Event, identity, with_defaults
 from runtime.document import Journey
 from runtime.engine import WorkspaceRules
+from runtime.problems import InputError
 from runtime.settings import FrequencyCap, QuietHours
 from runtime.state import ContactState, Enrollment
-from runtime.store import bulk
-from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow, Setting,
+from runtime.store import bulk, versions
+from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyVersion, OutboxRow, Setting,
                                   StepRow)
 from runtime.store.state_cache import StateCache
+from runtime.store.versions import StaleDraft, save_draft  # noqa: F401  (drafts live in versions.py; callers find them here too)
 
 CHUNK = 500
 
@@ -62,6 +64,15 @@ def rules(s: Session) -> WorkspaceRules:
 
 # --- journeys ------------------------------------------------------------------------------------
 
+def publish(s: Session, journey: Journey, now: datetime, by: str | None = None) -> int:
+    """Publish without a note (versions.publish has the note and says why review held it back);
+    the version, or InputError when review holds it back."""
+    outcome = versions.publish(s, journey, now, by)
+    if outcome.version is None:
+        raise InputError(journey.key, outcome.missing)
+    return outcome.version
+
+
 def generation(s: Session) -> int:
     """Grows with every publish; the scheduler reloads its catalog when it changes."""
     return s.scalar(select(func.count(JourneyVersion.id))) or 0
@@ -71,41 +82,6 @@ def catalog(s: Session) -> Catalog:
     rows = s.scalars(select(JourneyVersion).order_by(JourneyVersion.key, JourneyVersion.version))
     with as_published():
         return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows])
-
-
-class StaleDraft(Exception):
-    """Someone else saved this draft since it was opened: saving over it would lose their work."""
-
-    def __init__(self, key: str, by: str | None, at: datetime):
-        super().__init__(f"{key}: {by or 'someone'} changed this journey at {at:%Y-%m-%d %H:%M} UTC; "
-                         "your changes were not saved over theirs")
-        self.by, self.at = by, at
-
-
-def save_draft(s: Session, journey: Journey, now: datetime, by: str | None = None,
-               expected_revision: int | None = None) -> int:
-    """Save the draft and return its new revision. With `expected_revision` (the revision the
-    editor opened), a draft saved by someone else since is refused with StaleDraft."""
-    row = s.get(JourneyRow, journey.key, with_for_update=s.bind.dialect.name != "sqlite")
-    if row is not None and expected_revision is not None and row.revision != expected_revision:
-        raise StaleDraft(journey.key, row.updated_by, row.updated_at)
-    if row is None:
-        row = JourneyRow(key=journey.key, name=journey.name, draft=journey.dumps(), revision=1, updated_at=now, updated_by=by)
-        s.add(row)
-    else:
-        row.name, row.draft, row.revision, row.updated_at, row.updated_by = journey.name, journey.dumps(), row.revision + 1, now, by
-    s.flush()
-    return row.revision
-
-
-def publish(s: Session, journey: Journey, now: datetime, by: str | None = None) -> int:
-    """Store the journey as its next immutable version; contacts are re-admitted so its triggers
-    see them. Enrollments already running stay on the version they entered."""
-    save_draft(s, journey, now, by)
-    last = s.scalar(select(func.max(JourneyVersion.version)).where(JourneyVersion.key == journey.key)) or 0
-    s.add(JourneyVersion(key=journey.key, version=last + 1, document=journey.dumps(), published_at=now))
-    s.execute(update(Contact).values(next_due=now))
-    return last + 1
 
 
 # --- contacts and events -------------------------------------------------------------------------

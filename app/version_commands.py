@@ -1,0 +1,146 @@
+"""The commands of SPEC section 13: publish (with a note, under review), approve, history, diff."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.commands import _args, _now, _store, _workspace, load_valid
+from app.registry import command
+from runtime import validation
+from runtime.diff import describe, diff as diff_of
+from runtime.problems import InputError, InvalidJourneys
+from runtime.store import versions
+
+
+def _person(args: argparse.Namespace) -> str:
+    return versions.person(args.db, getattr(args, "as_", None))
+
+
+def _as(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as", dest="as_", metavar="NAME", help="who is acting (for scripts; default: your login name, "
+                                                           "or the team workspace's user)")
+
+
+@_workspace
+@command("publish", "validate, store and publish a new version of a journey (a file, or the key of a draft)")
+def publish(args: argparse.Namespace) -> int:
+    from pathlib import Path
+    store = _store(args)
+    if not Path(args.file).exists() and not args.file.endswith(".json"):
+        with store.session() as s:
+            journey = versions.document_at(s, args.file, None)
+        problems = validation.validate(journey)
+        if problems:
+            raise InvalidJourneys([p.line(args.file) for p in problems])
+    else:
+        journey = load_valid([args.file])[0]
+    now = _now(store)
+    with store.session() as s:
+        outcome = versions.publish(s, journey, now, by=_person(args), note=args.note)
+    if outcome.version is None:
+        print(outcome.missing)
+        return 1
+    print(f"published {journey.key} version {outcome.version}")
+    return 0
+
+
+@_args(publish)
+def _(p):
+    p.add_argument("file", metavar="FILE.journey.json|KEY")
+    p.add_argument("--note", metavar="TEXT", help="what changed and why, shown by `switchback history`")
+    _as(p)
+
+
+@_workspace
+@command("approve", "approve a journey's draft so that it may be published (journeys with settings.review)")
+def approve(args: argparse.Namespace) -> int:
+    store = _store(args)
+    by = _person(args)
+    now = _now(store)
+    try:
+        with store.session() as s:
+            revision = versions.approve(s, args.key, by, now)
+    except versions.Refused as e:
+        print(e)
+        return 1
+    print(f"{args.key}: draft revision {revision} approved by {by}; it may be published now "
+          f"(an edit before then needs a new approval)")
+    return 0
+
+
+@_args(approve)
+def _(p):
+    p.add_argument("key", metavar="KEY")
+    _as(p)
+
+
+@_workspace
+@command("history", "a journey's versions: when, by whom, the note, and how many contacts are on each now")
+def history(args: argparse.Namespace) -> int:
+    store = _store(args)
+    with store.session() as s:
+        rows = versions.history(s, args.key)
+        draft = versions.draft_info(s, args.key)
+    print(f"{'version':>7}  {'published (UTC)':<16}  {'by':<14}  {'contacts':>8}  note")
+    for v in rows:
+        by = (v.by or "someone") + (f", approved by {v.approved_by}" if v.approved_by else "")
+        print(f"{v.version:>7}  {v.published_at:%Y-%m-%d %H:%M}  {by:<14}  {v.contacts:>8}  {v.note or ''}")
+    if not rows:
+        print(f"{args.key} has not been published yet")
+    if draft.edited:
+        line = f"  draft  revision {draft.revision}, saved {draft.updated_at:%Y-%m-%d %H:%M} by {draft.updated_by or 'someone'}"
+        if draft.review:
+            line += f"; approved by {draft.approved_by}" if draft.approved_by else "; awaiting approval"
+        print(line)
+    return 0
+
+
+@_args(history)
+def _(p):
+    p.add_argument("key", metavar="KEY")
+
+
+def _version(text: str | None, key: str) -> int | None:
+    """A version number; `draft` (or nothing) is the draft."""
+    if text is None or text == "draft":
+        return None
+    try:
+        n = int(text.lstrip("v"))
+    except ValueError:
+        raise InputError(f"{key} {text}", "not a version: give its number (see switchback history) or draft") from None
+    return n
+
+
+@_workspace
+@command("diff", "what changed between two versions of a journey (default: the latest published and the draft)")
+def diff(args: argparse.Namespace) -> int:
+    store = _store(args)
+    with store.session() as s:
+        if args.v1 is None:
+            v1 = versions.latest_version(s, versions.journey_row(s, args.key).key)
+            if v1 is None:
+                raise InputError(args.key, "not published yet: there is no version to compare the draft with")
+        else:
+            v1 = _version(args.v1, args.key)
+        v2 = _version(args.v2, args.key)
+        before, after = versions.document_at(s, args.key, v1), versions.document_at(s, args.key, v2)
+    changes = diff_of(before, after)
+    if args.json:
+        json.dump(changes.to_json(), sys.stdout, ensure_ascii=False)
+        print()
+        return 0
+    name = lambda v: "the draft" if v is None else f"version {v}"  # noqa: E731
+    print(f"{args.key}: {name(v1)} -> {name(v2)}")
+    for line in describe(changes, before, after) or ["no change (a move on the canvas is not a change)"]:
+        print(f"  {line}")
+    return 0
+
+
+@_args(diff)
+def _(p):
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("v1", nargs="?", metavar="V1", help="default: the latest published version")
+    p.add_argument("v2", nargs="?", metavar="V2", help="default: the draft")
+    p.add_argument("--json", action="store_true")
+
