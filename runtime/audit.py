@@ -177,6 +177,7 @@ class Audit:
     notes: list[str]
     colors: dict[str, str] = field(default_factory=dict)
     cap: FrequencyCap | None = None          # the reference cap itself
+    changes: Any = None                      # a workspace's versions published in the period (audit_versions.py)
 
     def over_cap_in_a_week(self, messages: int) -> bool:
         """Whether that many messages in 7 days is certainly more than the reference cap allows."""
@@ -954,6 +955,8 @@ def audit_workspace(store, contacts: list[dict] | None = None, events: list[Even
     audit = build_audit(journeys, connectors, contacts, events, days, start, sources=sources, rules=rules,
                         subject=subject or "Workspace")
     audit.notes += [f"A draft that is not a journey was left out: {line}" for line in broken]
+    from runtime.audit_versions import changes_between
+    audit.changes = changes_between(store, audit.generated - timedelta(days=days), audit.generated + timedelta(seconds=1))
     return audit
 
 
