@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
                                QMainWindow, QMessageBox, QTabWidget, QWidget)
 
 import nodes
+from app.history_panel import HistoryPanel
 from app.palette import Palette
 from app.problems import ProblemsPanel, place
 from app.simulation_panel import SimulationPanel, Simulated
@@ -20,7 +21,7 @@ from canvas.view import JourneyView
 from runtime import document
 from runtime.document import Journey
 from runtime.problems import InputError
-from runtime.store.repository import StaleDraft
+from runtime.store.versions import Refused, StaleDraft
 
 AUTOSAVE_MS = 400
 
@@ -61,7 +62,9 @@ class MainWindow(QMainWindow):
         self._dock("Inspector", self.inspector_tabs, Qt.RightDockWidgetArea)
         problems_dock = self._dock("Problems", self.problems, Qt.BottomDockWidgetArea)
         messages_dock = self._dock("Simulation", self.simulation, Qt.BottomDockWidgetArea)
+        self.history = HistoryPanel(self)
         self.tabifyDockWidget(problems_dock, messages_dock)
+        self.tabifyDockWidget(messages_dock, self._dock("History", self.history, Qt.BottomDockWidgetArea))
         problems_dock.raise_()
         self.resizeDocks([problems_dock], [150], Qt.Vertical)
         self.resizeDocks([self.findChild(QDockWidget, "dock-inspector"), self.findChild(QDockWidget, "dock-nodes")],
@@ -169,6 +172,7 @@ class MainWindow(QMainWindow):
             self.journeys.addItem(item)
             if info.key == current:
                 item.setSelected(True)
+        self.history.refresh()
 
     def open_key(self, key: str) -> None:
         self.open_journey(self.workspace.load(key))
@@ -195,6 +199,7 @@ class MainWindow(QMainWindow):
             self.save_now()
         QTimer.singleShot(0, self.view.fit)
         self._title()
+        self.history.journey_opened()
         self.refresh_journeys()
 
     def _changed(self, _index: int = 0) -> None:
@@ -223,10 +228,9 @@ class MainWindow(QMainWindow):
             return
         self.save_now()
         try:
-            version, problems = self.workspace.publish(self.editor.journey)
-        except StaleDraft as e:
-            self.status.setText(f"Not published: {e}")
-            return
+            version, problems = self.workspace.publish(self.editor.journey, self.history.take_note())
+        except (StaleDraft, Refused) as e:
+            return self.history.refused(e)
         if version is None:
             lines = "\n".join(f"• {place(p.where, self.editor.journey)}: {p.message}" for p in problems[:12])
             self.notice = QMessageBox(QMessageBox.Warning, "Not published",
@@ -234,7 +238,7 @@ class MainWindow(QMainWindow):
                                       QMessageBox.Ok, self)
             self.notice.open()                   # window-modal, so the problems panel stays in reach
             return
-        self.status.setText(f"Published {self.editor.journey.key} version {version}")
+        self.history.published(version)
         self.refresh_journeys()
 
     def new_from_template(self) -> None:

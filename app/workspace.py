@@ -11,7 +11,8 @@ from resources import ROOT as RESOURCES
 from runtime import document, validation
 from runtime.contacts import read_contacts_csv
 from runtime.document import Journey
-from runtime.store import repository as repo, versions
+from runtime.store import repository as repo
+from runtime.store import versions
 from runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
 from runtime.store.workspace import Store
 
@@ -72,16 +73,35 @@ class Workspace:
         self.revisions[journey.key] = revision
         return revision
 
-    def publish(self, journey: Journey) -> tuple[int | None, list]:
-        """The new version, or None and the problems that refuse it."""
+    def publish(self, journey: Journey, note: str | None = None) -> tuple[int | None, list]:
+        """The new version, or None and the problems that refuse it. Under review without an
+        approval, raises versions.Refused saying what is missing (the draft is saved)."""
         problems = validation.validate(journey)
         if problems:
             return None, problems
         self.save_draft(journey)                  # refused if someone else changed it meanwhile
         with self.store.session() as s:
-            version = repo.publish(s, journey, self.now(), by=self.user)
+            outcome = versions.publish(s, journey, self.now(), by=self.user, note=note)
             self.revisions[journey.key] = s.get(JourneyRow, journey.key).revision   # publishing saved the draft too
-        return version, []
+        if outcome.version is None:
+            raise versions.Refused(outcome.missing)
+        return outcome.version, []
+
+    # --- versions (SPEC section 13) --------------------------------------------------------------
+    def history(self, key: str) -> tuple[list[versions.VersionInfo], versions.DraftInfo, dict[str, dict[int, int]]]:
+        """The versions newest first, the draft's state, and contacts on older versions by node."""
+        with self.store.session() as s:
+            return versions.history(s, key), versions.draft_info(s, key), versions.on_older_versions(s, key)
+
+    def version(self, key: str, version: int | None) -> Journey:
+        """A published version, or the draft (None)."""
+        with self.store.session() as s:
+            return versions.document_at(s, key, version)
+
+    def approve(self, key: str) -> int:
+        """Raises versions.Refused (or InputError) saying why not."""
+        with self.store.session() as s:
+            return versions.approve(s, key, self.user, self.now())
 
     def names(self) -> dict[str, list[str]]:
         """What the inspector's pickers offer: connectors by channel, event types, fields, journeys."""

@@ -85,6 +85,13 @@ class NodeInspector(QWidget):
         self.help.setObjectName("node-help")
         self.ident = _muted()
         column.addWidget(self.help)
+        self.changes = QLabel()                     # in a diff: what changed on this node, field by field
+        self.changes.setObjectName("node-changes")
+        self.changes.setWordWrap(True)
+        self.changes.setTextFormat(Qt.TextFormat.RichText)
+        self.changes.setStyleSheet("border-left: 3px solid #D9822B; padding: 4px 8px;")
+        self.changes.hide()
+        column.addWidget(self.changes)
         column.addSpacing(6)
         column.addWidget(_caption("Label"))
         self.label = QLineEdit()
@@ -152,6 +159,15 @@ class NodeInspector(QWidget):
         self.form.show()                 # a layout shows a new child only on the next event loop turn
         self._preview_picked()
         self.stack.setCurrentIndex(1)
+
+    def show_changes(self, heading: str | None, lines: list[str] = ()) -> None:
+        """In a diff: the node read-only, with what changed listed above its form; None: editable again."""
+        self.changes.setVisible(heading is not None)
+        self.changes.setText("" if heading is None else f"<b>{html.escape(heading)}</b>" + "".join(
+            f"<br>{html.escape(line)}" for line in lines))
+        self.label.setReadOnly(heading is not None)
+        if self.form is not None:
+            self.form.setEnabled(heading is None)
 
     def clear(self) -> None:
         self._drop_form()

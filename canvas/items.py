@@ -7,6 +7,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPaintEngine, QPainter,
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QStyleOptionGraphicsItem
 
+from canvas.marks import edge_pen, older_tip, paint_card_marks
 from canvas.theme import CATEGORY, Theme
 from resources import icon_path
 from runtime.document import Edge, Node
@@ -116,6 +117,8 @@ class NodeCard(QGraphicsObject):
         self.problems: list[str] = []
         self.count: int | None = None
         self.on_path = False
+        self.mark: str | None = None                   # added, removed or changed, in a diff
+        self.older: dict[int, int] | None = None       # version -> contacts here still on it
         self.ports: dict[str, PortItem] = {}
         self.setFlags(QGraphicsItem.ItemIsSelectable | QGraphicsItem.ItemIsMovable
                       | QGraphicsItem.ItemSendsGeometryChanges)
@@ -148,6 +151,7 @@ class NodeCard(QGraphicsObject):
             port.setPos(CARD_W * (i + 1) / (len(names) + 1), CARD_H)
         tip = [f"<b>{self.title}</b>", spec.help if spec else "This kind is not in the catalogue."]
         tip += [f"<span style='color:#C53030'>⚠ {p}</span>" for p in self.problems]
+        tip += [older_tip(self.older)] if self.older else []
         self.setToolTip("<br>".join(tip))
         self.update()
 
@@ -210,6 +214,8 @@ class NodeCard(QGraphicsObject):
             painter.drawRoundedRect(badge, 10, 10)
             painter.setPen(t.card)
             painter.drawText(badge, Qt.AlignCenter, text)
+        if self.mark is not None or self.older:
+            paint_card_marks(painter, self, CARD_W, CARD_H, font("badge"))
         labelled = [p for p in self.ports.values() if p.labelled]
         if labelled:
             painter.setFont(body)
@@ -231,6 +237,7 @@ class EdgeItem(QGraphicsPathItem):
         self.edge, self.theme = edge, theme
         self.count: int | None = None
         self.on_path = False
+        self.mark: str | None = None                   # added or removed, in a diff
         self.setFlags(QGraphicsItem.ItemIsSelectable)
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
@@ -258,7 +265,9 @@ class EdgeItem(QGraphicsPathItem):
         t = self.theme
         painter.setRenderHint(QPainter.Antialiasing)
         colour = t.selection if self.isSelected() else (t.path if self.on_path else t.edge)
-        painter.setPen(QPen(colour, 3 if self.isSelected() or self.on_path else 2))
+        pen = edge_pen(None if self.isSelected() else self.mark, t, QPen(colour, 3 if self.isSelected() or self.on_path else 2))
+        colour = pen.color()
+        painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self.path())
         if self.count is None and sketched(painter, option):

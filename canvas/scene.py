@@ -172,6 +172,23 @@ class JourneyScene(QGraphicsScene):
             item.count = None if edges is None else edges.get(key, 0)
             item.update()
 
+    def set_marks(self, nodes: dict[str, str], edges: dict[tuple[str, str, str], str]) -> None:
+        """A diff drawn: nodes by id and edges by (from, port, to) marked added, removed or changed."""
+        for node_id, card in self.cards.items():
+            card.mark = nodes.get(node_id)
+            card.update()
+        for item in self.edges.values():
+            item.mark = edges.get((item.edge.source, item.edge.port or "", item.edge.target))
+            item.update()
+
+    def set_older(self, counts: dict[str, dict[int, int]] | None) -> None:
+        """Contacts still on older versions, by node: {node: {version: contacts}}; None clears."""
+        for node_id, card in self.cards.items():
+            older = (counts or {}).get(node_id) or None
+            if older != card.older:
+                card.older = older
+                card.refresh()
+
     def highlight_path(self, node_ids: list[str]) -> None:
         """One contact's way through the journey, drawn over the rest."""
         on = set(node_ids)

@@ -101,22 +101,28 @@ def _edge_text(e: dict[str, Any]) -> str:
     return f"{e['from']} --{e['port']}--> {e['to']}" if e.get("port") else f"{e['from']} --> {e['to']}"
 
 
+def _values(name: str, a: Node, b: Node) -> tuple[Any, Any]:
+    if name == "kind":
+        return a.kind, b.kind
+    if name == "label":
+        return a.label, b.label
+    return a.config.get(name, a.extra.get(name, _MISSING)), b.config.get(name, b.extra.get(name, _MISSING))
+
+
+def node_lines(d: Diff, before: Journey, after: Journey, node_id: str) -> list[str]:
+    """A changed node's fields, one line each: `subject: 'Hello' -> 'Hi'`."""
+    a, b = before.node(node_id), after.node(node_id)
+    return [f"{name}: {_short(was)} -> {_short(now)}" for name in d.changed.get(node_id, [])
+            for was, now in [_values(name, a, b)]]
+
+
 def describe(d: Diff, before: Journey, after: Journey) -> list[str]:
     """The diff as lines for a person: each change on its own line, old and new values shortened."""
     old, new = before.index, after.index
     lines = [f"+ node {_name(new[i])}" for i in d.added]
     lines += [f"- node {_name(old[i])}" for i in d.removed]
-    for node_id, names in d.changed.items():
-        a, b = old[node_id], new[node_id]
-        for name in names:
-            if name == "kind":
-                was, now = a.kind, b.kind
-            elif name == "label":
-                was, now = a.label, b.label
-            else:
-                was = a.config.get(name, a.extra.get(name, _MISSING))
-                now = b.config.get(name, b.extra.get(name, _MISSING))
-            lines.append(f"~ node {_name(b)}: {name}: {_short(was)} -> {_short(now)}")
+    for node_id in d.changed:
+        lines += [f"~ node {_name(new[node_id])}: {line}" for line in node_lines(d, before, after, node_id)]
     lines += [f"+ edge {_edge_text(e)}" for e in d.edges_added]
     lines += [f"- edge {_edge_text(e)}" for e in d.edges_removed]
     for name in d.settings:
