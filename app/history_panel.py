@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPus
                                QVBoxLayout, QWidget)
 
 from canvas.diff_view import diff_scene
-from canvas.marks import versions_words
+from canvas.marks import MARKS, versions_words
 from runtime.diff import Diff, diff, node_lines
 from runtime.problems import InputError
 from runtime.store.versions import Refused
@@ -92,6 +92,7 @@ class HistoryPanel(QWidget):
     def refresh(self) -> None:
         """Re-read the versions, the draft's state and the contacts on older versions (the window
         calls this whenever it re-reads its journeys)."""
+        chosen = {i.data(0, Qt.UserRole) for i in self.list.selectedItems()}
         self.list.clear()
         ws, editor = self.window_.workspace, self.window_.editor
         self.key = editor.journey.key if editor else None
@@ -116,7 +117,11 @@ class HistoryPanel(QWidget):
             item.setData(0, Qt.UserRole, v.version)
             item.setTextAlignment(3, Qt.AlignRight | Qt.AlignVCenter)
             self.list.addTopLevelItem(item)
-        self.state.setText(self._state_words(rows, draft))
+        for i in range(self.list.topLevelItemCount()):                 # the same rows stay chosen
+            item = self.list.topLevelItem(i)
+            item.setSelected(item.data(0, Qt.UserRole) in chosen)
+        if self.diff_scene is None:
+            self.state.setText(self._state_words(rows, draft))
         user = ws.user
         self.approve_button.setVisible(bool(draft and draft.review and draft.edited and not draft.approved_by))
         self.approve_button.setEnabled(bool(draft and user not in draft.editors))
@@ -179,6 +184,9 @@ class HistoryPanel(QWidget):
             counts.append("settings: " + ", ".join(changes.settings))
         w.status.setText(f"{_name(v1).capitalize()} → {_name(v2)}: " + ", ".join(counts)
                          if changes else f"No change from {_name(v1)} to {_name(v2)} (moves are not changes)")
+        legend = " · ".join(f"<b style='color:{MARKS[m].name()}'>{m}</b>" for m in ("added", "removed", "changed"))
+        self.state.setText(f"Showing what changed from {_name(v1)} to {_name(v2)} on the canvas: {legend}. "
+                           f"Click a card for its changes; Back to editing returns to the draft.")
         return changes
 
     def _inspect(self) -> None:
@@ -208,6 +216,8 @@ class HistoryPanel(QWidget):
         w.node_inspector.clear()
         self._drop_diff_scene()
         self.back_button.hide()
+        w.status.setText("Showing the draft")
+        self.refresh()
 
     def _drop_diff_scene(self) -> None:
         if self.diff_scene is not None:
