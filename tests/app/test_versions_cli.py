@@ -172,3 +172,30 @@ def test_review_publish_waits_for_someone_elses_approval_and_an_edit_needs_a_new
     del doc["settings"]["review"]
     f.write_text(json.dumps(doc))
     assert sw(capsys, "publish", f, "--as", "ada", "--workspace", ws)[0] == 1
+
+
+def test_a_person_is_as_given_else_the_team_workspaces_user_else_the_login_name():
+    import getpass
+
+    from runtime.store.versions import person
+    assert person("postgresql+psycopg://grace:secret@db.example.com/switchback", "bot") == "bot"
+    assert person("postgresql+psycopg://grace:secret@db.example.com/switchback") == "grace"
+    assert person("sqlite:///w.sqlite") == person(None) == getpass.getuser()
+
+
+@pytest.mark.skipif(not __import__("tests.support.postgres", fromlist=["available"]).available(),
+                    reason="PostgreSQL is not installed (.ci/run installs it)")
+def test_review_history_and_diff_on_a_team_workspace(tmp_path, capsys):
+    from tests.support import postgres
+    doc = copy.deepcopy(V1)
+    doc["settings"]["review"] = True
+    f = tmp_path / "drip.journey.json"
+    f.write_text(json.dumps(doc))
+    with postgres.server() as url:
+        assert sw(capsys, "publish", f, "--note", "First", "--db", url)[0] == 1   # saved by the URL's user, switchback
+        assert sw(capsys, "approve", "drip", "--db", url)[0] == 1              # so switchback is an author
+        assert sw(capsys, "approve", "drip", "--as", "grace", "--db", url)[0] == 0
+        assert sw(capsys, "publish", f, "--note", "First", "--db", url)[1] == "published drip version 1\n"
+        out = sw(capsys, "history", "drip", "--db", url)[1]
+        assert "switchback, approved by grace" in out and out.rstrip().endswith("First")
+        assert json.loads(sw(capsys, "diff", "drip", "--json", "--db", url)[1])["nodes"]["changed"] == {}
