@@ -182,6 +182,8 @@ class NodeCard(QGraphicsObject):
         stripe.addRoundedRect(QRectF(0, 0, 8, CARD_H), 4, 4)
         painter.fillPath(stripe, self.colour)
         if sketched(painter, option):
+            if self.mark is not None or self.older:     # a diff's marks show in the overview too
+                paint_card_marks(painter, self, CARD_W, CARD_H, font("badge"))
             return
         if self.icon:
             _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
