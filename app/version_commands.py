@@ -11,6 +11,7 @@ from runtime import validation
 from runtime.diff import describe, diff as diff_of
 from runtime.problems import InputError, InvalidJourneys
 from runtime.store import versions
+from runtime.store.models import JourneyRow
 
 
 def _person(args: argparse.Namespace) -> str:
@@ -29,6 +30,8 @@ def publish(args: argparse.Namespace) -> int:
     store = _store(args)
     if not Path(args.file).exists() and not args.file.endswith(".json"):
         with store.session() as s:
+            if s.get(JourneyRow, args.file) is None:
+                raise InputError(args.file, "no such file, and no journey with this key in the workspace")
             journey = versions.document_at(s, args.file, None)
         problems = validation.validate(journey)
         if problems:
