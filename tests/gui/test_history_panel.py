@@ -156,3 +156,20 @@ def test_review_in_the_designer_needs_another_persons_approval(qtbot, tmp_path):
     ada.publish()
     assert ada.status.text() == "Published welcome-series version 1"
     assert "(approved by grace)" in row(ada.history, 1).text(2)
+
+
+def test_a_removed_node_is_moved_clear_of_a_node_added_where_it_was():
+    from canvas.diff_view import merged
+    from runtime import document
+    from runtime.diff import diff as diff_of
+    base = {"format": "switchback.journey/1", "key": "k", "name": "K",
+            "nodes": [{"id": "all", "kind": "trigger.manual", "config": {}, "position": [0, 0]},
+                      {"id": "old", "kind": "action.score", "config": {"add": 1}, "position": [0, 160]}],
+            "edges": [{"from": "all", "to": "old"}]}
+    before = document.from_dict(base)
+    after = document.from_dict(dict(base, nodes=[base["nodes"][0], {"id": "new", "kind": "action.score",
+                                                                      "config": {"add": 2}, "position": [0, 160]}],
+                                     edges=[{"from": "all", "to": "new"}]))
+    shown = merged(before, after, diff_of(before, after))
+    assert shown.node("new").position == [0, 160] and shown.node("old").position == [300, 160]
+    assert before.node("old").position == [0, 160]                     # the version itself is untouched
