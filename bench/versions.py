@@ -1,5 +1,5 @@
-"""Versions benchmark: the diff of two 1,000-node versions of a journey, and that diff drawn on
-the canvas (the read-only scene built, marked and painted at 1400x900), with peak memory.
+"""Versions benchmark: the diff of two 1,000-node versions of a journey (the narrow nurture of
+bench/shapes.py), and that diff drawn on the canvas (the read-only scene built, marked and painted at 1400x900), with peak memory.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/versions.py [--nodes 1000]
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.canvas import big_journey                             # noqa: E402
+from bench.shapes import narrow as big_journey                   # noqa: E402
 from runtime import document                                     # noqa: E402
 from runtime.diff import diff                                    # noqa: E402
 
