@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from nodes.urls import query_secrets
 from runtime import asset_files, asset_refs, bundle_paths, bundle_zip, document, validation
 from runtime.bundle_paths import MANIFEST
 from runtime.bundle_zip import FORMAT, BundleRefused, read_bundle, sha
@@ -138,17 +139,29 @@ def export_bundle(store: Store, keys: list[str], out: str | Path, drafts: bool =
         rows = {r.name: r for r in s.scalars(select(ConnectorRow).where(ConnectorRow.name.in_(names)))}
     warnings = [f"{name}: referenced by a journey but not a connector of this workspace; not in the bundle"
                 for name in names if name not in rows]
+    shared = {}
+    for name, row in rows.items():
+        shared[name], kept_out = _shareable(row.settings)
+        warnings += [f"{name}: its {key} carries a secret in its query; left out of the bundle (a connector "
+                     "keeps such a URL in its secret_url secret)" for key in kept_out]
     files: dict[str, bytes] = {f"journeys/{j.key}.journey.json": _json(j.to_dict()) for j in journeys}
     files.update(_assets(store, journeys, warnings))
     manifest = {
         "format": FORMAT, "name": out.name.removesuffix(".swbundle"),
         "created": iso(created or datetime.now(timezone.utc)),
         "journeys": [j.key for j in journeys],
-        "connectors": [{"name": r.name, "kind": r.kind, "settings": r.settings} for r in (rows[n] for n in names if n in rows)],
+        "connectors": [{"name": r.name, "kind": r.kind, "settings": shared[r.name]} for r in (rows[n] for n in names if n in rows)],
         "files": {path: sha(data) for path, data in sorted(files.items())},
     }
     _write(out, {MANIFEST: _json(manifest), **dict(sorted(files.items()))})
     return warnings
+
+
+def _shareable(settings: dict) -> tuple[dict, list[str]]:
+    """A connector's settings without any URL that carries a credential in its query (a workspace
+    may hold one from before such URLs were refused): a bundle never carries a secret."""
+    kept_out = [k for k, v in settings.items() if isinstance(v, str) and "://" in v and query_secrets(v)]
+    return {k: v for k, v in settings.items() if k not in kept_out}, kept_out
 
 
 @dataclass

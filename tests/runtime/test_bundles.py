@@ -147,3 +147,20 @@ def test_an_export_that_cannot_be_written_is_one_line_and_leaves_no_file(agency,
     captured = capsys.readouterr()
     assert captured.err.strip() == f"{tmp_path / 'notes.txt' / 'b.swbundle'}: cannot write: Not a directory"
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_url_with_a_secret_in_its_query_never_travels(tmp_path, test_keyring, capsys):
+    """A workspace from before such URLs were refused may hold one: export leaves it out and says so."""
+    ws = tmp_path / "old.sqlite"
+    assert sw("publish", TEMPLATES / "renewal-reminder.journey.json", "--workspace", ws) == 0
+    with sqlite3.connect(ws) as db:
+        db.execute("insert into connectors (name, kind, settings) values (?, ?, ?)",
+                   ("crm-webhook", "webhook", json.dumps({"url": "https://hooks.example/task?token=tok-998877",
+                                                          "method": "POST"})))
+    bundle = tmp_path / "out.swbundle"
+    capsys.readouterr()
+    assert sw("bundle", "export", "renewal-reminder", "-o", bundle, "--workspace", ws) == 0
+    assert b"tok-998877" not in bundle.read_bytes()
+    manifest, _ = read_bundle(bundle)
+    assert {c["name"]: c["settings"] for c in manifest["connectors"]}["crm-webhook"] == {"method": "POST"}
+    assert "crm-webhook: its url carries a secret in its query; left out of the bundle" in capsys.readouterr().err
