@@ -41,12 +41,16 @@ class WorkspaceSettingsDialog(QDialog):
         self.cap_per = QLineEdit("7d")
         self.cap_per.setMaximumWidth(80)
         self.cap_per.setToolTip("A duration: 24h, 7d, 2w")
+        self.private = QCheckBox("Webhook steps may call this machine and its own network")
+        self.private.setToolTip("Off: a webhook step's own URL must reach a public address. A connector's URL is "
+                                "yours to choose either way. Metadata and link-local addresses stay refused.")
         self.note = QLabel()
         self.note.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Time zone", self.zone)
         form.addRow("Quiet hours", _row(self.quiet, self.quiet_from, QLabel("and"), self.quiet_until))
         form.addRow("Frequency cap", _row(self.cap, self.cap_messages, QLabel("per"), self.cap_per))
+        form.addRow("Webhooks", self.private)
         explain = QLabel("These hold for every journey in the workspace, on top of each journey's own. Quiet hours "
                          "are read in each contact's time zone; a message that falls in them waits until they end.")
         explain.setWordWrap(True)
@@ -72,6 +76,7 @@ class WorkspaceSettingsDialog(QDialog):
         if now.frequency_cap:
             self.cap_messages.setValue(now.frequency_cap.messages)
             self.cap_per.setText(now.frequency_cap.per)
+        self.private.setChecked(now.allow_private_webhooks)
 
     def save(self) -> bool:
         typed = {
@@ -79,6 +84,7 @@ class WorkspaceSettingsDialog(QDialog):
             "quiet_hours": (f"{self.quiet_from.time().toString('HH:mm')}-{self.quiet_until.time().toString('HH:mm')}"
                             if self.quiet.isChecked() else ""),
             "frequency_cap": f"{self.cap_messages.value()}/{self.cap_per.text().strip()}" if self.cap.isChecked() else "",
+            "allow_private_webhooks": "true" if self.private.isChecked() else "false",
         }
         try:
             values = {key: workspace_settings.parse(key, text) for key, text in typed.items()}

@@ -37,11 +37,13 @@ def test_the_settings_dialog_shows_and_saves_them(qtbot, tmp_path):
     d.cap.setChecked(True)
     d.cap_messages.setValue(2)
     d.cap_per.setText("1d")
+    d.private.setChecked(True)
     d.save()
     saved = workspace_settings.read(w.workspace.store)
     assert saved.timezone == "America/New_York"
     assert (saved.quiet_hours.start, saved.quiet_hours.end) == ("21:00", "07:30")
     assert (saved.frequency_cap.messages, saved.frequency_cap.per) == (2, "1d")
+    assert saved.allow_private_webhooks is True
     d.zone.setCurrentText("Mars/Olympus")
     d.save()
     assert "not an IANA time zone" in d.note.text()
