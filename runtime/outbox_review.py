@@ -85,19 +85,20 @@ def _labels(s, keys: set[str]) -> dict[tuple[str, str], str]:
     return out
 
 
-_COLUMNS = (OutboxRow.id, Contact.email, OutboxRow.journey, OutboxRow.node, OutboxRow.channel, OutboxRow.connector,
-            OutboxRow.status, OutboxRow.attempts, OutboxRow.error, OutboxRow.next_attempt, OutboxRow.claimed_until,
-            OutboxRow.at)
+_o, _c = OutboxRow.__table__.c, Contact.__table__.c       # plain columns: no ORM loading per row
+_COLUMNS = (_o.id, _c.email, _o.journey, _o.node, _o.channel, _o.connector, _o.status, _o.attempts, _o.error,
+            _o.next_attempt, _o.claimed_until, _o.at)
 
 
 def _pending(s, where, wall: datetime) -> list[Pending]:
-    rows = s.execute(select(*_COLUMNS).join(Contact, Contact.id == OutboxRow.contact_id).where(*where)
-                     .order_by(OutboxRow.at, OutboxRow.id)).all()
-    labels = _labels(s, {r.journey for r in rows})
-    return [Pending(r.id, r.email, r.journey, r.node, labels.get((r.journey, r.node), r.node), r.channel, r.connector,
-                    WORDS.get(r.status) or CLOSED.get(r.status, r.status),
-                    _reason(r.status, r.attempts, r.error, r.next_attempt, r.claimed_until, wall), r.attempts, r.at)
-            for r in rows]
+    rows = s.execute(select(*_COLUMNS).join(Contact.__table__, _c.id == _o.contact_id).where(*where)
+                     .order_by(_o.at, _o.id)).all()
+    labels = _labels(s, {r[2] for r in rows})
+    return [Pending(i, email, journey, node, labels.get((journey, node), node), channel, connector,
+                    WORDS.get(status) or CLOSED.get(status, status),
+                    _reason(status, attempts, error, next_attempt, claimed_until, wall), attempts, at)
+            for i, email, journey, node, channel, connector, status, attempts, error, next_attempt, claimed_until, at
+            in rows]
 
 
 def pending_messages(store: Store, status: str | None = None) -> list[Pending]:
