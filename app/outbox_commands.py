@@ -41,7 +41,7 @@ def _existing(args: argparse.Namespace):
         if store.revision() is None:
             raise InputError(place, "is not a Switchback workspace")
         store.migrate()
-    except SQLAlchemyError as e:
+    except (SQLAlchemyError, ImportError) as e:           # ImportError: no driver for that database
         raise InputError(place, "cannot open the workspace: " + " ".join(str(e).split()[:20])) from None
     return store
 
@@ -49,7 +49,7 @@ def _existing(args: argparse.Namespace):
 def _ids(texts: list[str], action: str) -> list[int]:
     ids = []
     for text in texts:
-        if not text.isdigit() or not 0 < int(text) < 2 ** 63:
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2 ** 31:
             raise InputError(f"outbox {action}", f"{text!r} is not a message id (the numbers `switchback outbox` lists)")
         ids.append(int(text))
     return ids

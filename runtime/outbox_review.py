@@ -57,7 +57,7 @@ def _reason(status: str, attempts: int, error: str | None, next_attempt: datetim
     if status == "sending":
         if claimed_until is not None and claimed_until >= wall:
             return "being handed over now"
-        return "its hand-off was interrupted; the scheduler's next round settles it"
+        return "its worker's claim ran out during the hand-off; the scheduler's next round settles it"
     if status not in REVIEWABLE:
         return ""                             # delivered or dismissed: nothing to explain
     if status == "uncertain":

@@ -11,7 +11,7 @@ import pytest
 from app.cli import main
 from tests.conftest import ROOT, SWITCHBACK
 from tests.connectors.servers import FakeSMTP
-from tests.support import outbox_scene
+from tests.support import outbox_scene, postgres
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,8 @@ def test_status_picks_the_messages_in_that_state(ws, scene, capsys, status):
 
 
 def trace(capsys, ws, who):
-    code, out, _ = cli(capsys, "trace", f"{who}@shop.test", "--workspace", ws)
+    where = ws if isinstance(ws, list) else ["--workspace", ws]
+    code, out, _ = cli(capsys, "trace", f"{who}@shop.test", *where)
     assert code == 0
     return out.splitlines()
 
@@ -130,6 +131,7 @@ BAD = [
     (["dismiss", "{failed}", "x7"], "outbox dismiss: 'x7' is not a message id (the numbers `switchback outbox` lists)"),
     (["resend", "99999999999999999999999"], "outbox resend: '99999999999999999999999' is not a message id (the numbers "
                                            "`switchback outbox` lists)"),
+    (["resend", "\u00b2"], "outbox resend: '\u00b2' is not a message id (the numbers `switchback outbox` lists)"),
     (["dismiss"], "outbox dismiss: give the ids of the messages (from `switchback outbox`)"),
     (["resend"], "outbox resend: give the ids of the messages (from `switchback outbox`) or --all-uncertain"),
     (["resend", "{uncertain}", "--all-uncertain"], "outbox resend: give the ids of the messages (from `switchback "
@@ -161,3 +163,22 @@ def test_reading_opens_a_workspace_and_never_makes_one(tmp_path):
         p = subprocess.run([*SWITCHBACK, "outbox", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
         assert (p.returncode, p.stdout, p.stderr) == (2, "", line + "\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.sqlite"] and empty.read_bytes() == b""
+
+
+@pytest.mark.skipif(not postgres.available(), reason="PostgreSQL is not installed (.ci/run installs it)")
+def test_the_same_review_on_postgresql(tmp_path, capsys):
+    from tests.runtime.test_postgres import fresh_db
+    with postgres.server() as server, FakeSMTP() as smtp:
+        url = fresh_db(server, "review")
+        ids = outbox_scene.build(tmp_path, smtp, db=url).ids
+        capsys.readouterr()
+        listed = json.loads(cli(capsys, "outbox", "--json", "--db", url)[1])
+        assert {r["id"]: r["status"] for r in listed} == {i: state for state, i in ids.items() if state != "sent"}
+        assert cli(capsys, "outbox", "resend", str(ids["uncertain"]), str(ids["sent"]), "--db", url)[:2] == (2, "")
+        assert cli(capsys, "outbox", "resend", "--all-uncertain", "--json", "--db", url)[1] == \
+            json.dumps({"resent": [ids["uncertain"]]}) + "\n"
+        assert cli(capsys, "outbox", "dismiss", str(ids["failed"]), "--db", url)[0] == 0
+        assert cli(capsys, "run", "--until-idle", "--sync-every", "0", "--db", url)[0] == 0
+        assert [m.rcpt_tos for m in smtp.received] == [["cy@shop.test"]]
+        lines = trace(capsys, ["--db", url], "cy")
+        assert lines[-1].endswith(f"resent by {getpass.getuser()} after it was left uncertain")

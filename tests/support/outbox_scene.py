@@ -25,7 +25,7 @@ DIED = "the worker stopped while handing this over; not sent again so it cannot 
 
 @dataclass
 class Scene:
-    workspace: str
+    workspace: str                 # a SQLite file, or a PostgreSQL URL
     server: FakeSMTP
     ids: dict[str, int]            # state -> that message's id
 
@@ -37,9 +37,11 @@ class Scene:
         return target
 
 
-def build(folder: Path, server: FakeSMTP) -> Scene:
+def build(folder: Path, server: FakeSMTP, db: str | None = None) -> Scene:
+    """In a SQLite file in `folder`, or in the PostgreSQL database `db`."""
     from app.cli import main
-    ws = str(folder / "w.sqlite")
+    ws = db or str(folder / "w.sqlite")
+    where = ["--db", db] if db else ["--workspace", ws]
     people = folder / "people.csv"
     people.write_text("email,first_name,consent_email\n"
                       + "".join(f"{n}@shop.test,{n.title()},subscribed\n" for n in PEOPLE.values()))
@@ -51,11 +53,11 @@ def build(folder: Path, server: FakeSMTP) -> Scene:
     for args in (["connector", "add", "mail", "--kind", "smtp", "--set", "host=127.0.0.1", "--set", f"port={server.port}",
                   "--set", "from=news@shop.test", "--set", "tls=none"], ["import", str(people)], ["publish", str(journey)],
                  ["enroll", "welcome", *first], ["run", "--until-idle", "--sync-every", "0"]):
-        assert main([*args, "--workspace", ws]) == 0
+        assert main([*args, *where]) == 0
     server.defer = None
     for args in (["enroll", "welcome", "eve@shop.test"], ["run", "--until-idle", "--sync-every", "0"]):
-        assert main([*args, "--workspace", ws]) == 0
-    store = Store(f"sqlite:///{ws}")
+        assert main([*args, *where]) == 0
+    store = Store(db or f"sqlite:///{ws}")
     with store.session() as s:
         by_email = dict(s.execute(select(Contact.email, OutboxRow.id).join(OutboxRow, OutboxRow.contact_id == Contact.id)).all())
         ids = {state: by_email[f"{name}@shop.test"] for state, name in PEOPLE.items()}
