@@ -175,6 +175,9 @@ class OutboxDialog(QDialog):
             self.refresh()
 
     def refresh(self) -> None:
+        if self.job is not None:                # read again once the running job ends
+            self.stale = True
+            return
         store, status = self.workspace.store, self.show_only.currentData()
         self._run(lambda: (review.pending_messages(store, status), review.counts(store)), self._loaded)
 
