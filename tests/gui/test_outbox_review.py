@@ -138,3 +138,25 @@ def test_ten_thousand_messages_are_read_off_the_gui_thread(qtbot, tmp_path):
     assert d.busy and d.model.rowCount() == 0         # the dialog is up before the list is read
     qtbot.waitUntil(lambda: not d.busy, timeout=30000)
     assert d.model.rowCount() == 10_000 and d.counts.text() == "10,000 failed"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_the_filled_list_and_its_confirmation_fit_and_cut_no_text(qtbot, scene, tmp_path, monkeypatch, size, theme):
+    from PySide6.QtWidgets import QApplication
+
+    from app.theme import apply_theme
+    from tests.gui.test_no_clipping import clipped
+    monkeypatch.setenv("SWITCHBACK_THEME", theme)
+    apply_theme(QApplication.instance())
+    _, d = opened(qtbot, scene.copy(tmp_path))
+    d.resize(*size)
+    d.show()
+    qtbot.waitExposed(d)
+    select(d, scene.ids["uncertain"])
+    QApplication.processEvents()
+    assert clipped(d) == [] and d.width() <= size[0] and d.height() <= size[1]
+    d.resend_button.click()
+    QApplication.processEvents()
+    assert clipped(d.confirm) == []
+    d.confirm.button(QMessageBox.Cancel).click()
