@@ -19,7 +19,7 @@ def _workspace_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="switchback", description="Design and run marketing-automation journeys.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from app import commands, version_commands  # noqa: F401  (register the commands and their arguments)
+    from app import commands, outbox_commands, version_commands  # noqa: F401  (register the commands)
     for name, fn in COMMANDS.items():
         p = sub.add_parser(name, help=fn.help, description=fn.help)
         fn.arguments(p) if hasattr(fn, "arguments") else None

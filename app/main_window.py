@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self._action(w, "Settings…", self.workspace_settings_dialog)
         self._action(w, "Connectors…", self.connectors_dialog)
         self._action(w, "Sync contacts…", self.sync_contacts)
-        self._action(w, "Messages that did not go out…", self.outbox_dialog)
+        self._action(w, "Messages not gone out…", self.outbox_dialog)
         t = bar.addMenu("&Tools")
         self._action(t, "Audit workspace…", self.audit_workspace)
         s = bar.addMenu("&Simulate")
