@@ -6,9 +6,10 @@ import json
 import sys
 from pathlib import Path
 
-from app.commands import _args, _now, _user, _workspace
+from app.commands import _args, _now, _workspace
 from app.registry import command
 from runtime.problems import InputError
+from runtime.store import versions
 
 ACTIONS = ("list", "resend", "dismiss")
 
@@ -109,9 +110,9 @@ def outbox(args: argparse.Namespace) -> int:
     ids = None if args.all_uncertain else _ids(args.ids, args.action)
     store = _existing(args)
     if args.action == "resend":
-        done = review.resend(store, ids, _user(), _now(store))
+        done = review.resend(store, ids, versions.person(args.db), _now(store))
     else:
-        done = review.dismiss(store, ids, _user(), _now(store))
+        done = review.dismiss(store, ids, versions.person(args.db), _now(store))
     if args.json:
         json.dump({"resent" if args.action == "resend" else "dismissed": [p.id for p in done]}, sys.stdout)
         print()
