@@ -1,5 +1,6 @@
 """What every sender shares: reading its secrets, and turning what went wrong into the outbox's two
-kinds of failure. One place decides that a 429 or a 503 is worth trying again and a 400 is not, so
+kinds of failure. One place decides that a 429 or a 503 is worth trying again, a 400 is not, a 401
+waits for the secret to be fixed and a request whose answer was lost may have arrived, so
 the providers' modules only say how to read their own error bodies.
 
 Not everything here is HTTP (`Secrets` serves SMTP too), but it is the one place senders
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from connectors.registry import SecretGetter
 from connectors.secrets import SecretsUnavailable
-from runtime.outbox import PermanentFailure, TemporaryFailure
+from runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
 
 
 # The statuses a provider uses to say "not now" rather than "never".
@@ -52,7 +53,7 @@ class Secrets:
         try:
             value = self.getter(key) or None
         except SecretsUnavailable as e:
-            raise TemporaryFailure(f"connector {self.connector!r}: cannot read its {key} secret: {e}") from None
+            raise NeedsSetup(f"connector {self.connector!r}: cannot read its {key} secret: {e}") from None
         if value:
             self._found[key] = (time.monotonic(), value)
         else:
@@ -64,7 +65,7 @@ class Secrets:
         says the command that fixes it; a keyring that cannot be read now is a passing fault too."""
         value = self.get(key)
         if not value:
-            raise TemporaryFailure(
+            raise NeedsSetup(
                 f"connector {self.connector!r} ({self.kind}) has no {key} secret in the keyring; set it with "
                 f"`switchback connector add {self.connector} --kind {self.kind} --secret {key}`")
         return value
@@ -114,7 +115,7 @@ def failure_for(response: httpx.Response, provider: str,
     if status in RETRYABLE or status >= 500:
         return TemporaryFailure(text, retry_after=retry_after(response.headers))
     if status in (401, 403):          # the credentials: an operator fixes them, and the messages wait
-        return TemporaryFailure(text + " (check the connector's secret)")
+        return NeedsSetup(text + " (check the connector's secret)")
     if 300 <= status < 400:
         where = response.headers.get("location")
         return PermanentFailure(text + (f" (redirected to {where}; update the URL)" if where else ""))
@@ -159,12 +160,16 @@ class HttpClient:
     def request(self, method: str, url: str, where: str, **kwargs: Any) -> httpx.Response:
         try:
             return self.client.request(method, url, **kwargs)
+        except httpx.ReadTimeout:         # the request went out whole; whether it was acted on is unknown
+            raise Uncertain(f"{where} did not answer within {self.timeout:g} s of receiving the request") from None
         except httpx.TimeoutException:
             raise TemporaryFailure(f"{where} did not answer within {self.timeout:g} s") from None
         except httpx.UnsupportedProtocol:
             raise PermanentFailure(f"{where}: not an http(s) URL") from None
         except httpx.ConnectError as e:
             raise TemporaryFailure(f"could not connect to {where}: {_plain(e)}") from None
+        except (httpx.RemoteProtocolError, httpx.ReadError) as e:     # sent, and the answer lost
+            raise Uncertain(f"{where}: the connection broke after the request was sent: {_plain(e)}") from None
         except httpx.TransportError as e:
             raise TemporaryFailure(f"{where}: the connection failed: {_plain(e)}") from None
         except httpx.InvalidURL:

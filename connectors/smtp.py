@@ -1,8 +1,10 @@
 """`smtp`: email through any SMTP server (a relay, a mailbox provider, a local test server).
 
-SMTP has no idempotency key, so this sender is not idempotent: a hand-off cut short is flagged
-for a person rather than sent again. The Message-ID is derived from the outbox key all the same,
-so a receiver that de-duplicates on it can drop a copy."""
+SMTP has no idempotency key, so this sender is not idempotent: a hand-off cut short after the
+server had the whole message (it dropped the connection, or its reply to DATA came too late) is
+`Uncertain` and flagged for a person rather than sent again; anything that goes wrong before the
+message's content has gone out cannot have delivered it, and is tried again. The Message-ID is
+derived from the outbox key all the same, so a receiver that de-duplicates on it can drop a copy."""
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +21,7 @@ from pydantic import AfterValidator, Field, field_validator
 from connectors.egress import cleartext_login
 from connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
 from connectors.registry import ConnectorKind, register
-from runtime.outbox import PermanentFailure, TemporaryFailure
+from runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
 
 DEFAULT_UNSUBSCRIBE = "mailto:{from}?subject=unsubscribe"
 
@@ -121,13 +123,17 @@ class SmtpSender:
         password = self.secrets.need("password") if s.username else None
         email = self.build(message)
         envelope_from = parseaddr(s.from_)[1]
-        smtp: smtplib.SMTP | None = None
+        smtp: _Watched | None = None
         try:
             smtp = self._connect()
             if s.username:
                 smtp.login(s.username, password)
             smtp.send_message(email, from_addr=envelope_from, to_addrs=[parseaddr(str(email["To"]))[1]])
         except Exception as e:                      # noqa: BLE001 — each kind is mapped below
+            if smtp is not None and smtp.handed and not isinstance(e, smtplib.SMTPResponseException):
+                raise Uncertain(f"{s.host}:{s.port} " + (
+                    f"did not answer within {s.timeout:g} s" if isinstance(e.__context__ or e, TimeoutError) else
+                    "closed the connection") + " after it was handed the whole message") from None
             failure = _failure(e, s)
             if failure is None:
                 raise
@@ -146,11 +152,11 @@ class SmtpSender:
             context.verify_mode = ssl.CERT_NONE
         return context
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> _Watched:
         s = self.settings
         if s.tls == "tls":
-            return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context())
-        smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            return _WatchedSSL(s.host, s.port, timeout=s.timeout, context=self._context())
+        smtp = _WatchedPlain(s.host, s.port, timeout=s.timeout)
         if s.tls == "starttls":
             try:
                 smtp.starttls(context=self._context())
@@ -160,15 +166,48 @@ class SmtpSender:
         return smtp
 
 
+class _Watched(smtplib.SMTP):
+    """smtplib's client, noting the moment the message's content has all gone out after the
+    server's 354 (go ahead): from then until the server's reply, it may have accepted the message."""
+    go_ahead = handed = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, text = super().getreply()
+        self.go_ahead = self.go_ahead or code == 354          # only DATA is answered 354
+        return code, text
+
+    def send(self, s: bytes | str) -> None:
+        super().send(s)
+        self.handed = self.handed or self.go_ahead
+
+
+class _WatchedPlain(_Watched):
+    pass
+
+
+class _WatchedSSL(_Watched, smtplib.SMTP_SSL):
+    pass
+
+
 def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {_one_line(text)}"
 
 
+def _mismatch(error: str, s: SmtpSettings) -> str:
+    """What in the connector's settings asked for what the server lacks."""
+    if "AUTH" in error:
+        return f" (username={s.username} is set, but the server offers no login; unset it or use another server)"
+    if "STARTTLS" in error.upper() and s.tls == "starttls":
+        return " (tls=starttls, but the server offers no STARTTLS)"
+    return ""
+
+
 def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
-    """What an smtplib or socket error means for the message: 5xx replies are final, 4xx replies and
-    network trouble pass. None for anything that is not a sending error (a bug: let it show)."""
+    """What an smtplib or socket error before the message's content went out means for it: 5xx
+    replies are final, 4xx replies and network trouble pass, a login or TLS the server will not do
+    waits for the settings to be fixed. None for anything that is not a sending error (a bug: let it show)."""
     where = f"{s.host}:{s.port}"
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         replies = [(code, _reply(code, text), rcpt) for rcpt, (code, text) in e.recipients.items()]
@@ -181,11 +220,11 @@ def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
                 "sender refused" if isinstance(e, smtplib.SMTPSenderRefused) else "server refused")
         reason = f"{where}: {what}: {_reply(e.smtp_code, e.smtp_error)}"
         if isinstance(e, smtplib.SMTPAuthenticationError):      # fixable by setting the password: wait
-            return TemporaryFailure(reason + " (check the connector's password)")
+            return NeedsSetup(reason + " (check the connector's password)")
         return PermanentFailure(reason) if 500 <= e.smtp_code < 600 else TemporaryFailure(reason)
     if isinstance(e, smtplib.SMTPNotSupportedError):
-        return PermanentFailure(f"{where}: {e or 'the server does not support what the settings ask for'}"
-                                + (" (tls=starttls, but the server offers no STARTTLS)" if s.tls == "starttls" else ""))
+        mismatch = _mismatch(str(e), s)             # the settings ask for a login or TLS the server lacks: wait
+        return (NeedsSetup if mismatch else PermanentFailure)(f"{where}: {e or 'not supported by the server'}{mismatch}")
     if isinstance(e, smtplib.SMTPServerDisconnected) and isinstance(e.__context__, TimeoutError):
         return TemporaryFailure(f"{where} did not answer within {s.timeout:g} s")
     if isinstance(e, smtplib.SMTPServerDisconnected):
@@ -195,7 +234,7 @@ def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
     if isinstance(e, ConnectionRefusedError):
         return TemporaryFailure(f"{where}: connection refused")
     if isinstance(e, ssl.SSLCertVerificationError):
-        return TemporaryFailure(f"{where}: the server's certificate was not accepted ({e.verify_message}); "
+        return NeedsSetup(f"{where}: the server's certificate was not accepted ({e.verify_message}); "
                                 "fix the certificate, or set verify_tls=false for a test server")
     if isinstance(e, (smtplib.SMTPException, OSError)):
         return TemporaryFailure(f"{where}: {type(e).__name__}: {e}")

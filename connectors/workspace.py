@@ -11,7 +11,7 @@ from connectors import egress, registry
 from connectors.secrets import get_secret, set_secret
 from connectors.webhook import WebhookSender, WebhookSettings
 from runtime import workspace_settings
-from runtime.outbox import RecordingSender, Sender, SenderFor, TemporaryFailure
+from runtime.outbox import NeedsSetup, RecordingSender, Sender, SenderFor
 from runtime.problems import InputError
 from runtime.store.models import ConnectorRow
 from runtime.store.workspace import Store
@@ -60,7 +60,7 @@ class _Missing:
         self.name = name
 
     def send(self, message) -> None:
-        raise TemporaryFailure(f"no connector named {self.name!r} in this workspace; add it with "
+        raise NeedsSetup(f"no connector named {self.name!r} in this workspace; add it with "
                                f"`switchback connector add {self.name} --kind ...`")
 
 

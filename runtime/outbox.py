@@ -1,60 +1,37 @@
-"""Handing messages from the outbox to connectors, once.
+"""Handing messages from the outbox to connectors, once: the outbox is a ledger.
 
-A message is in the outbox (status `pending`) before any connector sees it. Delivery marks it
-`sending` with a lease, hands it over, and marks it `sent` (or `failed`, or back to `pending` with a
-later attempt on a passing fault). If a worker dies mid-hand-off the lease runs out: a sender that
-honours idempotency keys gets it again under the same key; any other sender's message becomes
-`uncertain` and waits for a person, since sending it again could send it twice. A message the
-workspace keeps (the recorder's) is recorded in the transaction that marks it `sent`.
+A message is in the outbox (status `pending`, shown as "queued") before any connector sees it. A
+worker reserves a few due ones (runtime/claims.py); each stays `pending` until the moment it is
+handed over, is marked `sending` in a transaction of its own just before (synced to disk on SQLite),
+and its outcome is written right after, in the transaction that marks the next one `sending`: one
+commit per message that leaves the workspace. So a crash leaves at most the one message in flight
+`sending`, and `claims.recover` resolves it. A message the workspace keeps (the recorder's) needs
+none of this: it is recorded, and marked `sent`, with its whole batch in one transaction.
+
+Statuses: pending, sending, sent, failed, uncertain (what a person decides: `resend`).
 """
 from __future__ import annotations
 
-import os
-import random
 from dataclasses import dataclass
-import socket
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Protocol
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Protocol
 
 from sqlalchemy import literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from runtime import claims
+from runtime.claims import LEASE, WORKER, Heartbeat, recover, release
+from runtime.failures import (MAX_ATTEMPTS, NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain, backoff,
+                              outcome, unexpected)
 from runtime.store import bulk
 from runtime.store.models import UTC, Delivery, OutboxRow
 from runtime.store.workspace import Store
 
-LEASE = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
-HOST = socket.gethostname()
-WORKER = f"{HOST}:{os.getpid()}"
+__all__ = ["MAX_ATTEMPTS", "LEASE", "NeedsSetup", "PermanentFailure", "TemporaryFailure", "Uncertain", "backoff",
+           "recover", "Sender", "SenderFor", "RecordingSender", "Handoff", "deliver", "resend"]
 
-
-def _dead(worker: str | None) -> bool:
-    """A worker on this machine whose process is gone: its claims need not wait for the lease."""
-    host, _, pid = (worker or "").rpartition(":")
-    if host != HOST or not pid.isdigit():
-        return False
-    if int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-class TemporaryFailure(Exception):
-    """Worth trying again later (a timeout, 429, 5xx). `retry_after` if the provider said."""
-
-    def __init__(self, reason: str, retry_after: float | None = None):
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class PermanentFailure(Exception):
-    """Will not work however often it is tried (a bad address, 4xx): the message is marked failed."""
+CHUNK = 25        # messages that leave the workspace reserved at a time: other workers take the rest
+_T = OutboxRow.__table__
 
 
 class Sender(Protocol):
@@ -81,7 +58,7 @@ class RecordingSender:
     def record(self, s: Session, ids: list[int]) -> None:
         """Copy these outbox messages into the deliveries, in the caller's transaction (a copy
         inside the database: payloads are not decoded and encoded again)."""
-        o, d = OutboxRow.__table__, Delivery.__table__
+        o, d = _T, Delivery.__table__
         done = select(d.c.key).where(d.c.key == o.c.key).exists()
         copied = (select(o.c.key, o.c.channel, o.c.to, o.c.payload, literal(datetime.now(timezone.utc), UTC()))
                   .where(bulk.among(s, o.c.id, ids), ~done))
@@ -89,47 +66,6 @@ class RecordingSender:
 
 
 SenderFor = Callable[[str, str | None], Sender]
-
-
-def backoff(attempts: int) -> timedelta:
-    """Exponential with full jitter: 30 s, 1 min, 2 min, ... capped at an hour."""
-    return timedelta(seconds=random.uniform(0.5, 1.0) * min(3600, 30 * 2 ** (attempts - 1)))
-
-
-def _stale(claimed_until: datetime | None, claimed_by: str | None, wall: datetime) -> bool:
-    return claimed_until is None or claimed_until < wall or _dead(claimed_by)
-
-
-def recover(store: Store, wall: datetime, sender_for: SenderFor) -> None:
-    """Messages whose worker died mid-hand-off: retry where that cannot duplicate, else flag.
-    The senders are looked up between transactions: finding one may read the store itself."""
-    t = OutboxRow.__table__
-    with store.session() as s:
-        stale = [(i, channel, connector) for i, channel, connector, until, by in
-                 s.execute(select(t.c.id, t.c.channel, t.c.connector, t.c.claimed_until, t.c.claimed_by)
-                           .where(t.c.status == "sending"))
-                 if _stale(until, by, wall)]
-    if not stale:
-        return
-    retry = {i for i, channel, connector in stale if sender_for(channel, connector).idempotent}
-    with store.session() as s:
-        # Looked at again, locked, in this transaction: since the first look another worker may
-        # have recovered and re-claimed a message, and that claim must stand. Rows another
-        # worker holds are skipped, so two workers recovering at once never wait on each other.
-        q = (select(t.c.id, t.c.claimed_until, t.c.claimed_by)
-             .where(bulk.among(s, t.c.id, [i for i, _, _ in stale]), t.c.status == "sending"))
-        if not store.is_sqlite:
-            q = q.with_for_update(skip_locked=True)
-        ids = [i for i, until, by in s.execute(q) if _stale(until, by, wall)]
-        again = [i for i in ids if i in retry]
-        flagged = [i for i in ids if i not in retry]
-        if again:
-            s.execute(update(t).where(bulk.among(s, t.c.id, again))
-                      .values(status="pending", claimed_until=None, claimed_by=None))
-        if flagged:
-            s.execute(update(t).where(bulk.among(s, t.c.id, flagged)).values(
-                status="uncertain",
-                error="the worker stopped while handing this over; not sent again so it cannot arrive twice"))
 
 
 @dataclass(slots=True)
@@ -149,89 +85,156 @@ class Handoff:
     payload: dict[str, Any] | None = None     # read only for what leaves the workspace
 
 
-_CLAIMED = ("id", "key", "contact_id", "journey", "node", "channel", "connector", "to", "at", "attempts", "next_attempt")
+_RESERVED = ("id", "key", "contact_id", "journey", "node", "channel", "connector", "to", "at", "attempts", "next_attempt")
 
 
-def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 2000, skip_locked: bool = False) -> int:
-    """Hand due messages to their senders; returns how many were handled."""
-    wall = datetime.now(timezone.utc)
+def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 2000, skip_locked: bool = False,
+            stop: Callable[[], bool] = lambda: False) -> int:
+    """Hand due messages to their senders; returns how many were handled. `stop` is asked before
+    each message that leaves the workspace: once it says so, the rest go back to the queue."""
+    wall = claims.wall()
     recover(store, wall, sender_for)
-    t = OutboxRow.__table__
     with store.session() as s:
-        q = (select(*[t.c[n] for n in _CLAIMED])
-             .where(t.c.status == "pending", or_(t.c.next_attempt.is_(None), t.c.next_attempt <= now))
-             .order_by(t.c.id).limit(limit))
+        q = (select(*[_T.c[n] for n in _RESERVED])
+             .where(_T.c.status == "pending", or_(_T.c.next_attempt.is_(None), _T.c.next_attempt <= now),
+                    claims.available(wall))
+             .order_by(_T.c.id).limit(limit))
         if skip_locked:
             q = q.with_for_update(skip_locked=True)
         batch = [Handoff(*r[:9], r.attempts + 1, r.next_attempt) for r in s.execute(q).all()]
         if batch:
-            s.execute(update(t).where(bulk.among(s, t.c.id, [h.id for h in batch]))
-                      .values(status="sending", attempts=t.c.attempts + 1, claimed_until=wall + LEASE, claimed_by=WORKER))
+            s.execute(update(_T).where(bulk.among(s, _T.c.id, [h.id for h in batch]))
+                      .values(claimed_until=wall + LEASE, claimed_by=WORKER))
+    inside: list[tuple[Sender, list[Handoff]]] = []
+    outgoing: list[tuple[Sender, Handoff]] = []
     groups: dict[int, tuple[Sender, list[Handoff]]] = {}
     for h in batch:
         sender = sender_for(h.channel, h.connector)
         groups.setdefault(id(sender), (sender, []))[1].append(h)
-    recorded = [(sender, handoffs) for sender, handoffs in groups.values() if isinstance(sender, RecordingSender)]
-    others = [(sender, handoffs) for sender, handoffs in groups.values() if not isinstance(sender, RecordingSender)]
-    if recorded:                      # nothing leaves the workspace: recorded and marked sent together
-        with store.session() as s:
-            for sender, handoffs in recorded:
-                sender.record(s, [h.id for h in handoffs])
-            _mark_sent(s, [h.id for _, handoffs in recorded for h in handoffs])
-    outgoing = [h for _, handoffs in others for h in handoffs]
-    if outgoing:
-        # Before anything leaves: a power cut after the hand-off must find these `sending`
-        # (resolved by recover()), never `pending`, or they would go out again. SQLite syncs
-        # commits only at checkpoints; one synced commit makes all before it durable too.
-        leaves = store.is_sqlite and any(getattr(sender, "external", True) for sender, _ in others)
-        ids = [h.id for h in outgoing]
-        with store.session(durable=leaves) as s:
-            payloads = dict(s.execute(select(t.c.id, t.c.payload).where(bulk.among(s, t.c.id, ids))).all())
-            if leaves:
-                s.execute(update(t).where(bulk.among(s, t.c.id, ids), t.c.claimed_by == WORKER)
-                          .values(claimed_until=datetime.now(timezone.utc) + LEASE))
-        for h in outgoing:
-            h.payload = payloads[h.id]
-    failures: list[tuple[Handoff, Exception]] = []
-    for sender, handoffs in others:
+    for sender, handoffs in groups.values():
+        if getattr(sender, "external", True):
+            outgoing += [(sender, h) for h in handoffs]
+        else:
+            inside.append((sender, handoffs))
+    if inside:
+        _keep(store, inside, now)
+    outgoing.sort(key=lambda pair: pair[1].id)
+    release(store, [h.id for _, h in outgoing[CHUNK:]])
+    handled = _hand_over(store, outgoing[:CHUNK], now, stop)
+    return sum(len(handoffs) for _, handoffs in inside) + handled
+
+
+def _keep(store: Store, inside: list[tuple[Sender, list[Handoff]]], now: datetime) -> None:
+    """Messages that do not leave the workspace: handed over and marked in one transaction (the
+    recorder's inside it; no sync needed, since a repeat could not reach anyone)."""
+    failures: list[tuple[Sender, Handoff, Exception]] = []
+    for sender, handoffs in inside:
+        if isinstance(sender, RecordingSender):
+            continue
         for h in handoffs:
             try:
                 sender.send(h)
-            except (TemporaryFailure, PermanentFailure) as e:
-                failures.append((h, e))
             except Exception as e:
-                failures.append((h, _unexpected(e)))
-    # Marked after the hand-off: a crash in between leaves `sending`, which recover() resolves.
-    failed = {h.id for h, _ in failures}
-    if outgoing:
-        with store.session() as s:
-            _mark_sent(s, [h.id for h in outgoing if h.id not in failed])
-            for h, e in failures:
-                s.execute(update(t).where(t.c.id == h.id, *_MINE).values(**_outcome(h, e, now)))
-    return len(batch)
+                failures.append((sender, h, e if isinstance(e, (TemporaryFailure, PermanentFailure)) else unexpected(e)))
+    failed = {h.id for _, h, _ in failures}
+    with store.session() as s:
+        for sender, handoffs in inside:
+            if isinstance(sender, RecordingSender):
+                sender.record(s, [h.id for h in handoffs])
+        done = [h.id for _, handoffs in inside for h in handoffs if h.id not in failed]
+        if done:
+            s.execute(update(_T).where(bulk.among(s, _T.c.id, done), _T.c.claimed_by == WORKER)
+                      .values(status="sent", attempts=_T.c.attempts + 1, sent_at=datetime.now(timezone.utc),
+                              claimed_until=None, claimed_by=None, error=None))
+        for sender, h, e in failures:
+            _write(s, h, {"attempts": h.attempts} | outcome(e, h.attempts, sender.idempotent, now), "pending")
 
 
-# Only what is still this worker's claim: one whose lease ran out may have been recovered and
-# claimed by another worker since, and that worker now answers for it.
-_MINE = (OutboxRow.__table__.c.status == "sending", OutboxRow.__table__.c.claimed_by == WORKER)
+def _write(s: Session, h: Handoff, values: dict[str, Any], status: str) -> bool:
+    """A message's new row values, if this worker still holds it in `status`."""
+    return s.execute(update(_T).where(_T.c.id == h.id, _T.c.status == status, _T.c.claimed_by == WORKER)
+                     .values(**values)).rowcount == 1
 
 
-def _mark_sent(s: Session, ids: list[int]) -> None:
-    if ids:
-        t = OutboxRow.__table__
-        s.execute(update(t).where(bulk.among(s, t.c.id, ids), *_MINE)
-                  .values(status="sent", sent_at=datetime.now(timezone.utc), claimed_until=None, claimed_by=None, error=None))
+def _sent() -> dict[str, Any]:
+    return dict(status="sent", sent_at=datetime.now(timezone.utc), claimed_until=None, claimed_by=None, error=None)
 
 
-def _unexpected(e: Exception) -> TemporaryFailure:
-    """A sender's own bug must not stop the scheduler: the message waits and says what happened."""
-    return TemporaryFailure(f"the sender failed unexpectedly ({type(e).__name__}: {e})")
+class Interrupted(Uncertain):
+    """The worker was stopped (Ctrl+C) while the message was on its way."""
 
 
-def _outcome(row: Handoff, failure: Exception, now: datetime) -> dict[str, Any]:
-    """How a message that did not go out is marked: tried again later, or failed for good."""
-    if isinstance(failure, TemporaryFailure) and row.attempts < MAX_ATTEMPTS:
-        wait = timedelta(seconds=failure.retry_after) if failure.retry_after else backoff(row.attempts)
-        return dict(status="pending", next_attempt=now + wait, error=str(failure), claimed_until=None, claimed_by=None)
-    error = f"gave up after {row.attempts} attempts: {failure}" if isinstance(failure, TemporaryFailure) else str(failure)
-    return dict(status="failed", error=error, claimed_until=None, claimed_by=None)
+def _hand_over(store: Store, items: list[tuple[Sender, Handoff]], now: datetime, stop: Callable[[], bool]) -> int:
+    """One message at a time: marked `sending` (synced) just before it leaves, its outcome written
+    with the next one's mark. Returns how many were handed over."""
+    if not items:
+        return 0
+    durable = store.is_sqlite
+    done: tuple[Sender, Handoff, Exception | None] | None = None     # handed over, outcome not yet written
+    waiting: list[tuple[Handoff, NeedsSetup]] = []                   # not tried: their connector needs setting up
+    setup: dict[int, NeedsSetup] = {}
+    marked: tuple[Sender, Handoff] | None = None                     # `sending`, on its way or about to be
+    leaving = False
+    handed = 0
+    with Heartbeat(store, [h.id for _, h in items]):
+        try:
+            for sender, h in items:
+                if stop():
+                    break
+                if id(sender) in setup:
+                    waiting.append((h, setup[id(sender)]))
+                    continue
+                marked = (sender, h)
+                with store.session(durable=durable) as s:
+                    if done is not None:
+                        _finish(s, *done, now)
+                    mine = _write(s, h, dict(status="sending", attempts=_T.c.attempts + 1,
+                                             claimed_until=claims.wall() + LEASE), "pending")
+                    h.payload = s.scalar(select(_T.c.payload).where(_T.c.id == h.id)) if mine else None
+                done = None
+                if not mine:                  # another worker took it over: it answers for it now
+                    marked = None
+                    continue
+                leaving = True
+                try:
+                    sender.send(h)
+                    failure = None
+                except (TemporaryFailure, PermanentFailure) as e:
+                    failure = e
+                except Exception as e:
+                    failure = unexpected(e)
+                marked, leaving, done = None, False, (sender, h, failure)
+                handed += 1
+                if isinstance(failure, NeedsSetup):
+                    setup[id(sender)] = failure
+        except BaseException:
+            if marked is not None and leaving:      # stopped mid-hand-off: it may or may not have arrived
+                done = (*marked, Interrupted("stopped while handing this over"))
+            raise
+        finally:
+            with store.session() as s:
+                if done is not None:
+                    _finish(s, *done, now)
+                if marked is not None and not leaving:     # marked, but stopped before it left
+                    _write(s, marked[1], dict(status="pending", attempts=_T.c.attempts - 1), "sending")
+                for h, failure in waiting:
+                    _write(s, h, outcome(failure, h.attempts, True, now), "pending")
+            release(store, [h.id for _, h in items])
+    return handed
+
+
+def _finish(s: Session, sender: Sender, h: Handoff, failure: Exception | None, now: datetime) -> None:
+    """Write what became of a message this worker handed over (unless its claim was lost since)."""
+    _write(s, h, _sent() if failure is None else outcome(failure, h.attempts, sender.idempotent, now), "sending")
+
+
+def resend(store: Store, ids: Iterable[int]) -> int:
+    """A person decided: these `uncertain` or `failed` messages go out again, under their own key,
+    with fresh attempts. Returns how many were queued again."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    with store.session() as s:
+        return s.execute(update(_T).where(bulk.among(s, _T.c.id, ids), _T.c.status.in_(("uncertain", "failed")))
+                         .values(status="pending", attempts=0, next_attempt=None, error=None,
+                                 claimed_by=None, claimed_until=None)).rowcount

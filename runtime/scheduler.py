@@ -55,6 +55,7 @@ class Scheduler:
         self._id_count = itertools.count()
         self._kept = StateCache(kept)                   # the state of up to `kept` contacts, between visits
         self._last_now = None
+        self._stop: Callable[[], bool] = lambda: False     # run()'s: a hand-off in progress finishes, the rest wait
 
     def _new_id(self) -> str:
         return f"{self._id_prefix}{next(self._id_count):016x}"
@@ -95,7 +96,8 @@ class Scheduler:
                 batch, tick.steps, tick.messages = isolation.run_batch(s, engine, batch, now, generation, fresh)
                 tick.contacts = len(claimed)
         self._kept.keep(batch)                             # committed: these copies are the store's state
-        tick.delivered = deliver(self.store, self.sender_for, now, skip_locked=not self.store.is_sqlite)
+        tick.delivered = deliver(self.store, self.sender_for, now, skip_locked=not self.store.is_sqlite,
+                                 stop=self._stop)
         return tick
 
     def next_due(self):
@@ -112,6 +114,7 @@ class Scheduler:
         `until_idle`, their first round is waited for, and what it brought in is run."""
         total = Tick()
         busy = False
+        self._stop = stop
         beside = Beside(routines) if routines is not None else None
         try:
             while not stop():

@@ -18,7 +18,7 @@ Shapes followed:
 - A webhook receiver that requires `Idempotency-Key` and verifies Standard Webhooks signatures
   (with the `standardwebhooks` package) or the earlier HMAC header.
 - SMTP (aiosmtpd): optional AUTH, STARTTLS or TLS from the start, refused recipients, 4xx
-  deferrals, slow replies.
+  deferrals, slow replies, a connection dropped after taking the message.
 """
 from __future__ import annotations
 
@@ -388,8 +388,10 @@ class FakeSMTP:
         self.tls, self.users, self.cert = tls, users, cert
         self.received: list[Received] = []
         self.refuse: set[str] = set()          # recipients answered 550 5.1.1
+        self.busy: set[str] = set()            # recipients answered 450 4.2.1 (try later)
         self.defer: str | None = None           # a 4xx reply to DATA
-        self.delay = 0.0                        # seconds before answering DATA
+        self.delay = 0.0                        # seconds before answering DATA (the message taken, or deferred)
+        self.drop = False                       # take the message, then close the connection without a reply
         self._controller = None
 
     @property
@@ -400,19 +402,23 @@ class FakeSMTP:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown in virtual mailbox table"
+        if address in self.busy:
+            return f"450 4.2.1 <{address}>: Mailbox busy, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
         if self.defer:
+            await asyncio.sleep(self.delay)
             return self.defer
         raw = (envelope.original_content or envelope.content).replace(b"\r\n", b"\n")     # as a mailbox stores it
         message = email.message_from_bytes(raw, policy=email.policy.default)
         login = session.auth_data.login.decode() if session.authenticated and session.auth_data else None
         tls = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, tls, login))
+        await asyncio.sleep(self.delay)                # taken: a reply that comes late
+        if self.drop:
+            server.transport.abort()
         return "250 2.0.0 Ok: queued"
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):

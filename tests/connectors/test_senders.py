@@ -17,7 +17,7 @@ from connectors.slack import SlackSender, SlackSettings
 from connectors.smtp import SmtpSender, SmtpSettings, message_id
 from connectors.twilio import TwilioSender, TwilioSettings
 from connectors.webhook import WebhookSender, WebhookSettings
-from runtime.outbox import PermanentFailure, TemporaryFailure
+from runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
 from runtime.store.models import OutboxRow
 from tests.connectors.servers import (FakeReceiver, FakeSendGrid, FakeSlack, FakeSMTP, FakeTwilio, closed_port,
                                       self_signed)
@@ -156,13 +156,42 @@ def test_smtp_4xx_reply_is_temporary():
             smtp_sender(server).send(email_row())
 
 
-def test_smtp_timeout_is_temporary():
+def test_smtp_reply_to_data_after_the_timeout_is_uncertain():
     with FakeSMTP() as server:
-        server.delay = 3
+        server.delay = 1
         started = time.monotonic()
-        with pytest.raises(TemporaryFailure, match="did not answer within 0.3 s"):
+        with pytest.raises(Uncertain, match="did not answer within 0.3 s after it was handed the whole message"):
             smtp_sender(server, timeout=SHORT).send(email_row())
         assert time.monotonic() - started < 2
+        while not server.received and time.monotonic() - started < 5:
+            time.sleep(0.05)
+    assert len(server.received) == 1                  # it did arrive: sending it again would double it
+
+
+def test_smtp_connection_dropped_after_the_message_is_uncertain():
+    with FakeSMTP() as server:
+        server.drop = True
+        with pytest.raises(Uncertain, match="closed the connection after it was handed the whole message"):
+            smtp_sender(server).send(email_row())
+    assert len(server.received) == 1
+
+
+def test_smtp_failures_before_the_message_went_out_are_temporary_not_uncertain():
+    refused = SmtpSender("mail", SmtpSettings.model_validate(
+        {"host": "127.0.0.1", "port": closed_port(), "from": "news@example.com", "tls": "none", "timeout": 2}), {}.get)
+    with FakeSMTP() as server:
+        server.busy.add("busy@example.com")
+        attempts = [lambda: smtp_sender(server).send(email_row(to="busy@example.com")),      # 450 at RCPT
+                    lambda: refused.send(email_row())]                                          # connect refused
+        for attempt in attempts:
+            with pytest.raises(TemporaryFailure) as e:
+                attempt()
+            assert not isinstance(e.value, Uncertain), e.value
+        server.defer = "451 4.3.0 Mail server temporarily rejected message"                     # 4xx to DATA
+        with pytest.raises(TemporaryFailure) as e:
+            smtp_sender(server).send(email_row())
+        assert not isinstance(e.value, Uncertain)
+    assert server.received == []
 
 
 def test_smtp_connection_refused_is_temporary():
@@ -198,10 +227,17 @@ def test_smtp_refuses_an_unverified_certificate_unless_told(cert):
     assert server.received == []
 
 
-def test_smtp_starttls_asked_of_a_server_without_it_is_permanent():
+def test_smtp_starttls_asked_of_a_server_without_it_waits_for_the_settings():
     with FakeSMTP() as server:
-        with pytest.raises(PermanentFailure, match="STARTTLS"):
+        with pytest.raises(NeedsSetup, match="STARTTLS"):
             smtp_sender(server, tls="starttls").send(email_row())
+
+
+def test_smtp_login_asked_of_a_server_without_auth_waits_for_the_settings():
+    with FakeSMTP() as server:
+        with pytest.raises(NeedsSetup, match="username=news is set, but the server offers no login"):
+            smtp_sender(server, {"password": "s3cret"}, username="news").send(email_row())
+    assert server.received == []
 
 
 # ------------------------------------------------------------------------------------------------
