@@ -156,7 +156,7 @@ class SmtpSender:
         s = self.settings
         if s.tls == "tls":
             return _WatchedSSL(s.host, s.port, timeout=s.timeout, context=self._context())
-        smtp = _WatchedPlain(s.host, s.port, timeout=s.timeout)
+        smtp = _Watched(s.host, s.port, timeout=s.timeout)
         if s.tls == "starttls":
             try:
                 smtp.starttls(context=self._context())
@@ -179,10 +179,6 @@ class _Watched(smtplib.SMTP):
     def send(self, s: bytes | str) -> None:
         super().send(s)
         self.handed = self.handed or self.go_ahead
-
-
-class _WatchedPlain(_Watched):
-    pass
 
 
 class _WatchedSSL(_Watched, smtplib.SMTP_SSL):

@@ -143,7 +143,7 @@ def _keep(store: Store, inside: list[tuple[Sender, list[Handoff]]], now: datetim
                 sender.record(s, [h.id for h in handoffs])
         done = [h.id for _, handoffs in inside for h in handoffs if h.id not in failed]
         if done:
-            s.execute(update(_T).where(bulk.among(s, _T.c.id, done), _T.c.claimed_by == WORKER)
+            s.execute(update(_T).where(bulk.among(s, _T.c.id, done), _T.c.status == "pending", _T.c.claimed_by == WORKER)
                       .values(status="sent", attempts=_T.c.attempts + 1, sent_at=datetime.now(timezone.utc),
                               claimed_until=None, claimed_by=None, error=None))
         for sender, h, e in failures:
