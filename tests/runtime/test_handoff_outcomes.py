@@ -1,6 +1,9 @@
 """What `switchback run` leaves in the outbox when a real SMTP server misbehaves: a hand-off cut
 short after the server had the message is `uncertain` at once and never sent again (H3); a login
-the server cannot do keeps messages queued with the reason, attempts unspent (L2)."""
+the server cannot do keeps messages queued with the reason, attempts unspent (L2); SIGTERM stops
+after the message in flight."""
+import signal
+import time
 from collections import Counter
 
 import pytest
@@ -47,3 +50,26 @@ def test_a_server_without_auth_keeps_messages_queued_with_the_reason(tmp_path, t
     assert all(m.attempts == 0 and m.next_attempt is not None for m in emails)
     assert all("username=news is set, but the server offers no login" in m.error for m in emails)
     assert smtp.received == []
+
+
+def test_sigterm_mid_batch_stops_after_the_message_in_flight_and_leaves_the_rest_queued(tmp_path, test_keyring):
+    ws = tmp_path / "w.sqlite"
+    where = ["--workspace", str(ws)]
+    with FakeSMTP() as smtp, FakeReceiver() as hook:
+        workspace(tmp_path, where, smtp, hook, 20)
+        smtp.delay, hook.delay = 0.2, 0.2           # 40 messages: 8 s of hand-offs
+        arrivals = Arrivals(smtp, hook)
+        p = worker(where)
+        while arrivals.total() < 3 and p.poll() is None:
+            time.sleep(0.02)
+        p.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        assert p.wait(timeout=30) == 0, p.stderr.read().decode()[-2000:]
+        assert time.monotonic() - stopped < 3                # the one in flight (0.2 s), not the 7 s left
+        rows = outbox(f"sqlite:///{ws}")
+        statuses = Counter(m.status for m in rows)
+        assert set(statuses) == {"sent", "pending"} and statuses["sent"] < 10
+        assert all(m.claimed_by is None for m in rows)       # queued, free for the next run at once
+        run_twice(where)
+        assert Counter(m.status for m in outbox(f"sqlite:///{ws}")) == {"sent": 40}
+        assert max(arrivals.emails().values()) == 1 and max(arrivals.webhooks().values()) == 1
