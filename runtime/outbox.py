@@ -8,13 +8,14 @@ commit per message that leaves the workspace. So a crash leaves at most the one 
 `sending`, and `claims.recover` resolves it. A message the workspace keeps (the recorder's) needs
 none of this: it is recorded, and marked `sent`, with its whole batch in one transaction.
 
-Statuses: pending, sending, sent, failed, uncertain (what a person decides: `resend`).
+Statuses: pending, sending, sent, failed, uncertain (a person resends or dismisses those:
+runtime/outbox_review.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Protocol
 
 from sqlalchemy import literal, or_, select, update
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from runtime.store.models import UTC, Delivery, OutboxRow
 from runtime.store.workspace import Store
 
 __all__ = ["MAX_ATTEMPTS", "LEASE", "NeedsSetup", "PermanentFailure", "TemporaryFailure", "Uncertain", "backoff",
-           "recover", "Sender", "SenderFor", "RecordingSender", "Handoff", "deliver", "resend"]
+           "recover", "Sender", "SenderFor", "RecordingSender", "Handoff", "deliver"]
 
 CHUNK = 25        # messages that leave the workspace reserved at a time: other workers take the rest
 _T = OutboxRow.__table__
@@ -227,14 +228,3 @@ def _finish(s: Session, sender: Sender, h: Handoff, failure: Exception | None, n
     """Write what became of a message this worker handed over (unless its claim was lost since)."""
     _write(s, h, _sent() if failure is None else outcome(failure, h.attempts, sender.idempotent, now), "sending")
 
-
-def resend(store: Store, ids: Iterable[int]) -> int:
-    """A person decided: these `uncertain` or `failed` messages go out again, under their own key,
-    with fresh attempts. Returns how many were queued again."""
-    ids = list(ids)
-    if not ids:
-        return 0
-    with store.session() as s:
-        return s.execute(update(_T).where(bulk.among(s, _T.c.id, ids), _T.c.status.in_(("uncertain", "failed")))
-                         .values(status="pending", attempts=0, next_attempt=None, error=None,
-                                 claimed_by=None, claimed_until=None)).rowcount

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from runtime import claims, outbox
+from runtime import claims, outbox, outbox_review
 from runtime.failures import NeedsSetup
 from runtime.store.models import Contact, OutboxRow
 from runtime.store.workspace import Store
@@ -66,7 +66,7 @@ def test_ctrl_c_mid_hand_off_leaves_only_that_message_uncertain_and_the_rest_que
         outbox.deliver(store, lambda channel, connector: sender, NOW)
     assert [r.status for r in rows(store)] == ["sent", "sent", "uncertain", "pending", "pending"]
     assert all(r.claimed_by is None for r in rows(store))            # the queued ones free for any worker at once
-    assert outbox.resend(store, [rows(store)[2].id]) == 1
+    assert len(outbox_review.resend(store, [rows(store)[2].id], who="a person")) == 1
     assert (rows(store)[2].status, rows(store)[2].attempts) == ("pending", 0)
 
 
