@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 import nodes
 from nodes.registry import NodeKind
-from runtime.problems import InputError, read_text
+from runtime.problems import InputError, parse_json, read_text
 from runtime.settings import Settings
 
 FORMAT = "switchback.journey/1"
@@ -152,6 +152,11 @@ def _rest(d: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if k not in known}
 
 
+def _point(value: Any) -> bool:
+    return (isinstance(value, list) and len(value) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and -1e9 < v < 1e9 for v in value))
+
+
 def from_dict(data: Any, place: str = "journey") -> Journey:
     """Build a Journey from parsed JSON. Raises InputError when it is not a journey at all;
     everything that is a journey but wrong is left for the validator to report."""
@@ -174,6 +179,10 @@ def from_dict(data: Any, place: str = "journey") -> Journey:
         config = n.get("config", {})
         if not isinstance(config, dict):
             raise InputError(place, f"node {n['id']}: \"config\" must be an object")
+        if n.get("label") is not None and not isinstance(n["label"], str):
+            raise InputError(place, f"node {n['id']}: \"label\" must be text")
+        if n.get("position") is not None and not _point(n["position"]):
+            raise InputError(place, f"node {n['id']}: \"position\" must be [x, y], two numbers within a billion of 0")
         journey_nodes.append(Node(id=n["id"], kind=n["kind"], config=config, label=n.get("label"),
                                   position=n.get("position"), extra=_rest(n, _NODE_KEYS)))
     journey_edges = []
@@ -187,11 +196,7 @@ def from_dict(data: Any, place: str = "journey") -> Journey:
 
 
 def loads(text: str, place: str = "journey") -> Journey:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{place}:{e.lineno}", f"not valid JSON: {e.msg}") from None
-    return from_dict(data, place)
+    return from_dict(parse_json(text, place), place)
 
 
 def load(path: str | Path) -> Journey:

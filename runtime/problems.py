@@ -1,7 +1,9 @@
 """Errors are values with a place until the edge of the program turns them into a line for a person."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +47,54 @@ def read_text(path, encoding: str = "utf-8") -> str:
         raise InputError(str(path), "is a folder, not a file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise InputError(str(path), f"cannot read: {e}") from None
+
+
+MAX_DEPTH = 64          # arrays and objects inside each other; journeys and events need a handful
+
+
+def parse_json(text: str, place: str, line: int | None = None) -> Any:
+    """JSON from a file a person gave, or an InputError naming the place: not only malformed text
+    but what Python's parser lets through or dies on — nesting deeper than MAX_DEPTH (past about a
+    thousand levels it raises RecursionError), integers longer than 4,300 digits, and lone UTF-16
+    surrogates (`\\ud800`), which no file or database can store. `line`: the text is that line of
+    the file `place` (JSONL), and every error names it."""
+    if line is not None:
+        place = f"{place}:{line}"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputError(place if line else f"{place}:{e.lineno}", f"not valid JSON: {e.msg}") from None
+    except RecursionError:
+        raise InputError(place, f"arrays or objects nested more than {MAX_DEPTH} deep") from None
+    except ValueError:                        # an integer of more than 4,300 digits (sys.int_info)
+        raise InputError(place, "a number with more than 4,300 digits") from None
+    _check_shape(data, place)
+    return data
+
+
+def _check_shape(data: Any, place: str) -> None:
+    # One pass without recursion: how deep containers go, and text that cannot be written as UTF-8.
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                _encodable(value, place)
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            raise InputError(place, f"arrays or objects nested more than {MAX_DEPTH} deep")
+        if isinstance(value, dict):
+            for k in value:
+                if not k.isascii():
+                    _encodable(k, place)
+            value = value.values()
+        stack.extend((v, depth + 1) for v in value)
+
+
+def _encodable(text: str, place: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(place, f"{text[:40]!r} holds a lone surrogate, which is not Unicode text") from None

@@ -7,12 +7,11 @@ over`); it raises InputError when the file is not that platform's format at all.
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 from typing import Any, Callable
 
 from runtime.document import Journey
-from runtime.problems import InputError, read_text
+from runtime.problems import InputError, parse_json, read_text
 
 # platform name -> (module, what its export is called), imported when used
 PLATFORMS: dict[str, tuple[str, str]] = {
@@ -30,11 +29,7 @@ def converter(platform: str) -> Callable[[Any, str], tuple[Journey, list[str]]]:
 
 def read_json(path: str | Path) -> Any:
     path = Path(path)
-    text = read_text(path, encoding="utf-8-sig")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}:{e.lineno}", f"not valid JSON: {e.msg}") from None
+    return parse_json(read_text(path, encoding="utf-8-sig"), str(path))
 
 
 def convert(path: str | Path, platform: str) -> tuple[Journey, list[str]]:
