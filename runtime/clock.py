@@ -33,7 +33,22 @@ def parse_instant(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone (add Z or +01:00)")
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:                     # 9999-12-31T23:00-05:00 is after the calendar's end in UTC
+        raise ValueError(f"{text!r} is outside the calendar") from None
+
+
+YEARS = range(1900, 3000)
+
+
+def parse_given(text: str) -> datetime:
+    """A moment a person gives (an event's time, a simulation's start): parse_instant, within
+    YEARS, so that the waits and windows counted from it stay inside the calendar. Raises ValueError."""
+    moment = parse_instant(text)
+    if moment.year not in YEARS:
+        raise ValueError(f"{text!r} is not between the years {YEARS[0]} and {YEARS[-1]}")
+    return moment
 
 
 def iso(moment: datetime) -> str:

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import csv
-import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from runtime.clock import parse_instant
-from runtime.problems import InputError, read_text
+from runtime.clock import parse_given
+from runtime.problems import InputError, parse_json, read_text
 
 STANDARD = ("email", "first_name", "last_name", "phone", "company", "job_title", "country", "timezone",
             "lifecycle_stage", "owner", "score", "tags", "consent_email", "consent_sms")
@@ -80,6 +80,9 @@ def read_contacts_csv(path: str | Path) -> list[dict[str, Any]]:
     header = [h.strip() for h in rows[0]]
     if "email" not in header:
         raise InputError(f"{path}:1", "the header has no email column")
+    twice = sorted(h for h, count in Counter(header).items() if count > 1)
+    if twice:
+        raise InputError(f"{path}:1", f"the header names {', '.join(map(repr, twice))} more than once")
     body = rows[1:]
     for n, row in enumerate(body, start=2):
         if len(row) != len(header) and any(cell.strip() for cell in row):
@@ -139,23 +142,56 @@ def parse_events(lines: list[str], place: str) -> Iterator[Event]:
     for n, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{place}:{n}", f"not valid JSON: {e.msg}") from None
+        obj = parse_json(line, place, line=n)
         if not isinstance(obj, dict):
             raise InputError(f"{place}:{n}", "an event must be a JSON object")
         for key in ("contact", "type", "at"):
             if not isinstance(obj.get(key), str) or not obj[key].strip():
                 raise InputError(f"{place}:{n}", f"the event needs a string {key!r}")
+        if not _EMAIL.match(obj["contact"].strip()):
+            raise InputError(f"{place}:{n}", f"contact: {obj['contact']!r} is not an email address")
         props = obj.get("properties", {})
         if not isinstance(props, dict):
             raise InputError(f"{place}:{n}", "\"properties\" must be an object")
         try:
-            at = parse_instant(obj["at"])
+            at = parse_given(obj["at"])
         except ValueError as e:
             raise InputError(f"{place}:{n}", f"at: {e}") from None
-        yield Event(contact=identity(obj["contact"]), type=obj["type"], at=at, properties=props)
+        contact = identity(obj["contact"])
+        if obj["type"] == "contact_updated":
+            props = _updated_fields(props, contact, f"{place}:{n}")
+        yield Event(contact=contact, type=obj["type"], at=at, properties=props)
+
+
+def _updated_fields(props: dict[str, Any], contact: str, place: str) -> dict[str, Any]:
+    """A `contact_updated` event's fields pass the checks a CSV cell passes (and are converted as
+    one is), so an event cannot give a contact a value an import would refuse. Its email may only
+    repeat the contact's own: identity is the address, and an event does not move it."""
+    out = {}
+    for name, value in props.items():
+        if name == "email":
+            if not isinstance(value, str) or identity(value) != contact:
+                raise InputError(place, f"properties.email: {value!r} is not {contact}: an event cannot change "
+                                 "a contact's address")
+        elif name in STANDARD and value is not None:
+            try:
+                value = _standard_value(name, value)
+            except ValueError as e:
+                raise InputError(place, f"properties.{name}: {e}") from None
+        out[name] = value
+    return out
+
+
+def _standard_value(name: str, value: Any) -> Any:
+    if name == "tags":
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            raise ValueError(f"{value!r} is not a list of tags (such as [\"vip\", \"trial\"])")
+        return value
+    if name == "score" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not {'a whole number' if name == 'score' else 'text'}")
+    return _standard(name, value.strip())
 
 
 def with_defaults(fields: dict[str, Any]) -> dict[str, Any]:
