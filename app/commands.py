@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app import arguments
 from app.registry import command
 from runtime import document, validation
 from runtime.problems import InputError, InvalidJourneys
@@ -73,7 +74,6 @@ def simulate(args: argparse.Namespace) -> int:
     import json
     from datetime import datetime, timezone
 
-    from runtime.clock import parse_instant
     from runtime.contacts import read_contacts_csv, read_events_jsonl
     from runtime.engine import WorkspaceRules
     from runtime.simulation import simulate as run_simulation
@@ -81,10 +81,7 @@ def simulate(args: argparse.Namespace) -> int:
     journeys = load_valid(args.files)
     contacts = read_contacts_csv(args.contacts)
     events = read_events_jsonl(args.events) if args.events else []
-    try:
-        start = parse_instant(args.start) if args.start else datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-    except ValueError as e:
-        raise InputError("--start", str(e)) from None
+    start = args.start or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     rules = WorkspaceRules(timezone=_zone(args.timezone) if args.timezone else timezone.utc,
                            frequency_cap=_cap(args.cap) if args.cap else None)
     result = run_simulation(journeys, contacts, events, start, args.days, seed=args.seed, rules=rules)
@@ -107,8 +104,8 @@ def _(p):
     p.add_argument("files", nargs="+", metavar="FILE.journey.json")
     p.add_argument("--contacts", required=True, metavar="CSV")
     p.add_argument("--events", metavar="JSONL")
-    p.add_argument("--days", type=float, default=30)
-    p.add_argument("--start", metavar="ISO", help="default: this hour")
+    p.add_argument("--days", type=arguments.days, default=30)
+    p.add_argument("--start", type=arguments.start, metavar="ISO", help="default: this hour")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--timezone", metavar="TZ", help="the workspace's time zone (default UTC)")
     p.add_argument("--cap", metavar="N/DURATION", help="a frequency cap across all journeys, such as 3/7d")
@@ -200,8 +197,13 @@ def enroll(args: argparse.Namespace) -> int:
                     raise InputError(email, "no such contact in the workspace")
                 ids.append(cid)
         else:
-            ids = [row.id for row in s.scalars(select(Contact))
-                   if sandbox.evaluate(args.where, {"contact": sandbox.Fields(row.fields)})]
+            ids = []
+            for row in s.scalars(select(Contact)):
+                try:
+                    if sandbox.evaluate(args.where, {"contact": sandbox.Fields(row.fields)}):
+                        ids.append(row.id)
+                except sandbox.RunError as e:          # nothing is enrolled: the condition is wrong for some
+                    raise InputError("--where", f"{row.email}: {e}") from None
         # An enrollment is an event the scheduler acts on, so it is logged and survives a crash.
         for cid in ids:
             s.add(EventRow(contact_id=cid, type=ENROLL_EVENT, at=now, properties={"journey": args.key},
@@ -246,15 +248,11 @@ def _(p):
 def run(args: argparse.Namespace) -> int:
     import signal
 
-    from runtime.clock import StoredClock, WallClock, parse_instant
+    from runtime.clock import StoredClock, WallClock
     from runtime.scheduler import Scheduler
     store = _store(args)
     if args.fast_forward:
-        try:
-            start = parse_instant(args.start) if args.start else None
-        except ValueError as e:
-            raise InputError("--start", str(e)) from None
-        clock = StoredClock(store, start)
+        clock = StoredClock(store, args.start)
     else:
         clock = WallClock()
     from connectors.workspace import sender_for
@@ -281,7 +279,7 @@ def _(p):
     p.add_argument("--until-idle", action="store_true", help="return when nothing is due")
     p.add_argument("--fast-forward", action="store_true",
                    help="run on a virtual clock kept in the workspace, jumping to each due moment (previews and tests)")
-    p.add_argument("--start", metavar="ISO", help="with --fast-forward: where the virtual clock starts")
+    p.add_argument("--start", type=arguments.start, metavar="ISO", help="with --fast-forward: where the virtual clock starts")
     p.add_argument("--sync-every", default="15m", metavar="DURATION",
                    help="how often CRM connectors sync and SendGrid's unsubscribes are pulled (0: never)")
 
@@ -435,22 +433,14 @@ def _(p):
 @_workspace
 @command("audit", "the cross-journey report: inventory, problems, conflicts and, with contacts, messages (HTML or PDF)")
 def audit(args: argparse.Namespace) -> int:
-    from datetime import timezone
     from pathlib import Path
 
     from runtime import audit as report
-    from runtime.clock import parse_instant
     from runtime.contacts import read_contacts_csv, read_events_jsonl
     if bool(args.files) == bool(args.workspace or args.db):
         raise InputError("audit", "give journey files or --workspace FILE (or --db URL), not both")
     if Path(args.output).suffix.lower() not in (".html", ".htm", ".pdf"):
         raise InputError(args.output, "the report must be an .html or .pdf file")
-    if args.days <= 0:
-        raise InputError("--days", "must be more than zero")
-    try:
-        start = parse_instant(args.start).astimezone(timezone.utc) if args.start else None
-    except ValueError as e:
-        raise InputError("--start", str(e)) from None
     if Path(args.output).suffix.lower() == ".pdf":
         report.chromium()                                  # before any work: one line if it is missing
     contacts = read_contacts_csv(args.contacts) if args.contacts else None
@@ -464,11 +454,11 @@ def audit(args: argparse.Namespace) -> int:
             journeys.append(journey)
             sources.setdefault(journey.key, Path(path).name)
         subject = "Journey files" if len(journeys) != 1 else Path(args.files[0]).name
-        result = report.build_audit(journeys, None, contacts, events, args.days, start, sources=sources, subject=subject)
+        result = report.build_audit(journeys, None, contacts, events, args.days, args.start, sources=sources, subject=subject)
     else:
         store = _store(args)
         subject = f"Workspace {Path(args.workspace).name}" if args.workspace else "Shared workspace"
-        result = report.audit_workspace(store, contacts, events, args.days, start, subject=subject)
+        result = report.audit_workspace(store, contacts, events, args.days, args.start, subject=subject)
     if args.title:
         result.title = args.title
     out = report.write_report(result, args.output)
@@ -484,8 +474,9 @@ def _(p):
     p.add_argument("files", nargs="*", metavar="FILE.journey.json")
     p.add_argument("--contacts", metavar="CSV", help="simulate the journeys on these contacts")
     p.add_argument("--events", metavar="JSONL", help="events for the simulation (needs --contacts)")
-    p.add_argument("--days", type=float, default=30, help="how long to simulate (default 30)")
-    p.add_argument("--start", metavar="ISO", help="when the simulation starts (default: the day of the first event, else this hour)")
+    p.add_argument("--days", type=arguments.days, default=30, help="how long to simulate (default 30)")
+    p.add_argument("--start", type=arguments.start, metavar="ISO",
+                   help="when the simulation starts (default: the day of the first event, else this hour)")
     p.add_argument("--title", metavar="TEXT", help="the report's heading (default: Journey audit)")
     p.add_argument("-o", "--output", required=True, metavar="REPORT.(html|pdf)")
 
