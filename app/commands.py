@@ -112,9 +112,11 @@ def _(p):
     p.add_argument("--json", action="store_true")
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace, create: bool = True):
+    """The workspace; a command that only reads (or needs what only an existing one has) passes
+    create=False, and a mistyped path is refused instead of becoming a new empty workspace."""
     from runtime.store.workspace import open_store
-    return open_store(args.workspace, args.db)
+    return open_store(args.workspace, args.db, create)
 
 
 def _now(store):
@@ -184,7 +186,7 @@ def enroll(args: argparse.Namespace) -> int:
         raise InputError("enroll", "give either email addresses or --where CONDITION")
     if args.where and (problem := sandbox.check(args.where, "condition")):
         raise InputError("--where", f"condition {problem}")
-    store = _store(args)
+    store = _store(args, create=False)
     now = _now(store)
     with store.session() as s:
         if repo.catalog(s).current.get(args.key) is None:
@@ -288,7 +290,7 @@ def _(p):
 @command("trace", "a contact's timeline: every step, message, skip and its reason")
 def trace(args: argparse.Namespace) -> int:
     from runtime.trace import timeline
-    store = _store(args)
+    store = _store(args, create=False)
     with store.session() as s:
         lines = timeline(s, args.email)
     if lines is None:
@@ -311,7 +313,9 @@ def export_image(args: argparse.Namespace) -> int:
     if Path(args.out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise InputError(args.out, "name a .png, .svg or .pdf file")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtWidgets import QApplication
+    qInstallMessageHandler(lambda *_: None)   # Qt's warnings (a painter that could not begin) repeat our one line
 
     from canvas.export import export_image as draw
     app = QApplication.instance() or QApplication(["switchback"])  # noqa: F841  (the scene needs one)
@@ -372,7 +376,7 @@ def _(p):
 @command("bundle", "export journeys to a .swbundle, or import one (never a secret inside)")
 def bundle(args: argparse.Namespace) -> int:
     from runtime import bundles
-    store = _store(args)
+    store = _store(args, create=args.action == "import")
     if args.action == "export":
         if not args.output:
             raise InputError("bundle export", "name the bundle with -o FILE.swbundle")
@@ -456,7 +460,7 @@ def audit(args: argparse.Namespace) -> int:
         subject = "Journey files" if len(journeys) != 1 else Path(args.files[0]).name
         result = report.build_audit(journeys, None, contacts, events, args.days, args.start, sources=sources, subject=subject)
     else:
-        store = _store(args)
+        store = _store(args, create=False)
         subject = f"Workspace {Path(args.workspace).name}" if args.workspace else "Shared workspace"
         result = report.audit_workspace(store, contacts, events, args.days, args.start, subject=subject)
     if args.title:
@@ -518,7 +522,7 @@ def sync(args: argparse.Namespace) -> int:
     from connectors.secrets import SecretsUnavailable, get_secret
     from runtime import sync as crm
     from runtime.store.models import ConnectorRow
-    store = _store(args)
+    store = _store(args, create=False)
     with store.session() as s:
         row = s.get(ConnectorRow, args.name)
         kind, settings = (row.kind, dict(row.settings)) if row else (None, None)

@@ -19,6 +19,9 @@ from runtime.store import codec
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000             # how long a write waits for another process's to finish
+# What SQLite and PostgreSQL say when the disk or the file, not the command, is the problem.
+_FULL = ("database or disk is full", "disk I/O error", "No space left on device", "could not extend file")
+_DAMAGED = ("database disk image is malformed",)
 
 
 def default_path() -> Path:
@@ -27,11 +30,22 @@ def default_path() -> Path:
     return Path(user_data_dir("Switchback", appauthor=False)) / "workspace.sqlite"
 
 
-def url_for(workspace: str | Path | None = None, db: str | None = None) -> str:
+def url_for(workspace: str | Path | None = None, db: str | None = None, create: bool = True) -> str:
+    """The URL of a workspace. A file that is not there is only made when `create` (a command that
+    writes; the designer) — then with its folder; a command that only reads refuses a mistyped path
+    instead. An empty file is never taken for a new workspace: it is what a failed copy leaves."""
     if db:
         return db
     path = Path(workspace) if workspace else default_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise InputError(str(path), "is a folder, not a workspace file")
+    if not path.exists():
+        if not create:
+            raise InputError(str(path), "no such workspace")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif path.stat().st_size == 0:
+        raise InputError(str(path), "is empty (0 bytes), not a workspace: restore it from a backup, or delete it "
+                         "to start a new workspace there")
     return f"sqlite:///{path}"
 
 
@@ -83,6 +97,7 @@ class Store:
     def __init__(self, url: str, migrate: bool = True):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.place = url.removeprefix("sqlite:///") if self.is_sqlite else _shown(url)    # as errors name it
         kwargs = {"connect_args": {"timeout": BUSY_TIMEOUT_MS / 1000}} if self.is_sqlite else {"pool_pre_ping": True}
         self.engine: Engine = create_engine(url, json_serializer=codec.dumps, json_deserializer=codec.loads, **kwargs)
         if self.is_sqlite:
@@ -109,6 +124,18 @@ class Store:
         except OperationalError as e:
             raise InputError(_shown(self.url), "cannot open the workspace: " + " ".join(str(e.orig).split())) from None
 
+    def quick_check(self) -> None:
+        """SQLite: a damaged file is reported when it is opened, not found out half-way through a
+        command (or never: reads past a bad page may just see fewer rows)."""
+        if not self.is_sqlite:
+            return
+        with self.engine.connect() as conn:
+            found = [" ".join(line.split()) for row in conn.exec_driver_sql("PRAGMA quick_check(3)")
+                     for line in row[0].splitlines() if line.strip() != "*** in database main ***"]
+        if found != ["ok"]:
+            raise InputError(self.place, f"the workspace file is damaged (PRAGMA quick_check: {'; '.join(found)}); "
+                             "restore it from a backup")
+
     def revision(self) -> str | None:
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
@@ -117,11 +144,21 @@ class Store:
     def session(self, durable: bool = False) -> Iterator[Session]:
         """With `durable`, the transaction and all committed before it survive a power cut once it
         commits (SQLite otherwise syncs at checkpoints; PostgreSQL always syncs)."""
-        with self._sessions() as s:
-            with s.begin():
-                if durable:
-                    s.connection(execution_options={"durable": True})
-                yield s
+        try:
+            with self._sessions() as s:
+                with s.begin():
+                    if durable:
+                        s.connection(execution_options={"durable": True})
+                    yield s
+        except OperationalError as e:
+            reason = " ".join(str(e.orig).split())
+            if any(words in reason for words in _FULL):
+                raise InputError(self.place, f"cannot write the workspace ({reason}; is the disk full?): what "
+                                 "this step was writing is rolled back") from None
+            if any(words in reason for words in _DAMAGED):
+                raise InputError(self.place, f"the workspace file is damaged ({reason}); restore it from a "
+                                 "backup") from None
+            raise
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the database file and empty it, so a workspace at
@@ -143,9 +180,18 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(workspace: str | Path | None = None, db: str | None = None) -> Store:
+def open_store(workspace: str | Path | None = None, db: str | None = None, create: bool = True) -> Store:
+    """The workspace, checked (SQLite: PRAGMA quick_check) and migrated; InputError in one line if it
+    cannot be. `create=False` for commands that only read (see url_for)."""
+    place = _shown(str(db or workspace or default_path()))
     try:
-        return Store(url_for(workspace, db))
+        store = Store(url_for(workspace, db, create), migrate=False)
+        store.quick_check()
+        store.migrate()
+        return store
     except SQLAlchemyError as e:
-        raise InputError(_shown(str(workspace or db or default_path())),
-                         "cannot open the workspace: " + " ".join(str(e).split())) from None
+        reason = getattr(e, "orig", None) or e
+        raise InputError(place, "cannot open the workspace: " + " ".join(str(reason).split())) from None
+    except ImportError as e:                  # create_engine imports the URL's driver
+        raise InputError(place, f"cannot open the workspace: its database driver {e.name or ''} is not installed "
+                         f"(a PostgreSQL URL starts postgresql+psycopg://)") from None
