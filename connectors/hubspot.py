@@ -170,7 +170,7 @@ class HubSpotSource:
             if after:
                 params["after"] = after
             body = self.http.request("GET", CONTACTS, params=params) or {}
-            results = body.get("results") or []
+            results = self._results(body, f"GET {CONTACTS}")
             done += len(results)
             after = _next(body)
             cursor = json.dumps({"after": after, "since": since, "done": done}) if after else since
@@ -182,7 +182,7 @@ class HubSpotSource:
     def _count(self) -> int | None:
         """How many contacts there are (the list endpoint does not say): a one-result search."""
         body = self._search_page({"filterGroups": [], "properties": ["hs_object_id"], "limit": 1})
-        total = body.get("total")
+        total = body.get("total") if isinstance(body, dict) else None
         return int(total) if isinstance(total, int) else None
 
     def _search(self, since: int, tie: int | None, progress: Progress, cancelled: Callable[[], bool]) -> Iterator[Page]:
@@ -207,7 +207,7 @@ class HubSpotSource:
                 if cancelled():
                     return
                 body = self._search_page(dict(request, after=after) if after else request)
-                results = body.get("results") or []
+                results = self._results(body, f"POST {CONTACTS}/search")
                 if total is None and isinstance(body.get("total"), int):
                     total = done + body["total"]
                 fetched += len(results)
@@ -252,6 +252,20 @@ class HubSpotSource:
         self._last_search = time.monotonic()
         return self.http.request("POST", f"{CONTACTS}/search", json_body=request) or {}
 
+    def _results(self, body: Any, what: str) -> list[dict]:
+        """A page's records, or a CrmError when the answer is not shaped as HubSpot documents it (a
+        proxy's page, a changed API): one line for the person syncing, not a crash on the first record."""
+        if not isinstance(body, dict):
+            raise CrmError(f"{self.label}: {what} answered with {json.dumps(body)[:60]}, not a JSON object")
+        results = body.get("results")
+        if results is None:
+            return []
+        if not isinstance(results, list) or not all(
+                isinstance(r, dict) and isinstance(r.get("properties") or {}, dict) for r in results):
+            raise CrmError(f"{self.label}: {what} answered with \"results\" that are not contact records "
+                           f"({json.dumps(results)[:60]})")
+        return results
+
     def _properties(self) -> list[str]:
         return sorted(set(self.mapping) | {"lastmodifieddate"})
 
@@ -294,7 +308,8 @@ class HubSpotSource:
             if any(ours not in TEXT | {"timezone", "score"} for ours in self.mapping.values()):
                 try:
                     body = self.http.request("GET", "/crm/v3/properties/contacts") or {}
-                    self._types = {p["name"]: p.get("type", "string") for p in body.get("results") or [] if "name" in p}
+                    self._types = {p["name"]: p.get("type", "string")
+                                   for p in self._results(body, "GET /crm/v3/properties/contacts") if "name" in p}
                 except CrmError as e:
                     if not e.record:                # without the schema scope (403) values stay text
                         raise
@@ -309,7 +324,7 @@ class HubSpotSource:
                 while True:
                     params = {"limit": 100, **({"after": after} if after else {})}
                     body = self.http.request("GET", "/crm/v3/owners", params=params) or {}
-                    for owner in body.get("results") or []:
+                    for owner in self._results(body, "GET /crm/v3/owners"):
                         if owner.get("id") and owner.get("email"):
                             self._owners[str(owner["id"])] = str(owner["email"]).lower()
                     after = _next(body)
@@ -361,8 +376,10 @@ class HubSpotSource:
         return failed
 
 
-def _next(body: dict) -> str | None:
-    after = ((body.get("paging") or {}).get("next") or {}).get("after")
+def _next(body: Any) -> str | None:
+    paging = body.get("paging") if isinstance(body, dict) else None
+    after = paging.get("next") if isinstance(paging, dict) else None
+    after = after.get("after") if isinstance(after, dict) else None
     return str(after) if after not in (None, "") else None
 
 
