@@ -1,5 +1,6 @@
 """The `switchback` command line (SPEC section 5). It parses, calls runtime/, and turns errors into
-one line for a person: exit 1 for problems found, 2 for bad input — never a traceback."""
+one line for a person: exit 1 for problems found, 2 for bad input or anything else that stopped a
+command — never a traceback."""
 from __future__ import annotations
 
 import argparse
@@ -54,6 +55,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as e:
+        # A cause no command foresaw. Still one line and exit 2, never a traceback; it names the
+        # exception so that a report of it leads to the place to fix (each known cause has its own line).
+        what = " ".join(str(e).split())[:300] or "no details"
+        print(f"switchback {argv[0] if argv and argv[0] in COMMANDS else 'designer'}: {what} ({type(e).__name__})",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -66,23 +66,35 @@ def export_image(journey: Journey, out: str | Path) -> Exported:
         # (and an SVG or PDF would carry that pixmap instead of the card's shapes and text).
         card.setCacheMode(QGraphicsItem.NoCache)
     source = scene.content_rect().adjusted(-30, -30, 30, 30)
-    if suffix == ".png":
-        return _png(scene, source, out)
-    if suffix == ".svg":
+    # Drawn beside the file and moved over it when complete: a failure leaves no empty or half
+    # picture, and one already there is kept.
+    part = out.with_name(f".{out.stem}.part{out.suffix}")
+    try:
+        done = _png(scene, source, part) if suffix == ".png" else _vector(scene, source, journey.name, part)
+        part.replace(out)
+    finally:
+        if part.exists():
+            part.unlink()
+    done.path = out
+    return done
+
+
+def _vector(scene: JourneyScene, source: QRectF, title: str, out: Path) -> Exported:
+    if out.suffix.lower() == ".svg":
         gen = QSvgGenerator()
         gen.setFileName(str(out))
         gen.setSize(source.size().toSize())
         gen.setViewBox(QRectF(0, 0, source.width(), source.height()))
-        gen.setTitle(journey.name)
-        painter = QPainter(gen)
+        gen.setTitle(title)
+        painter = _painter(gen)
         scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
         painter.end()
     else:
         pdf = QPdfWriter(str(out))
-        pdf.setTitle(journey.name)
+        pdf.setTitle(title)
         orientation = QPageLayout.Landscape if source.width() > source.height() else QPageLayout.Portrait
         pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), orientation, QMarginsF(10, 10, 10, 10)))
-        painter = QPainter(pdf)
+        painter = _painter(pdf)
         scene.render(painter, QRectF(painter.viewport()), source, Qt.KeepAspectRatio)
         painter.end()
     return Exported(out)
@@ -98,6 +110,13 @@ def _png(scene: JourneyScene, source: QRectF, out: Path) -> Exported:
     scene.render(painter, QRectF(image.rect()), source, Qt.IgnoreAspectRatio)
     painter.end()
     if not image.save(str(out), "PNG", PNG_QUALITY):
-        raise OSError(f"{out}: cannot write")
+        raise OSError("cannot write")
     full = (round(source.width() * SCALE), round(source.height() * SCALE)) if scale < SCALE else (0, 0)
     return Exported(out, size.width(), size.height(), scale, full)
+
+
+def _painter(device) -> QPainter:
+    painter = QPainter(device)
+    if not painter.isActive():                # the SVG or PDF writer could not open its file
+        raise OSError("cannot write")
+    return painter

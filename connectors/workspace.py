@@ -16,10 +16,14 @@ from runtime.problems import InputError
 from runtime.store.models import ConnectorRow
 from runtime.store.workspace import Store
 
+NAME_LENGTH = 128               # the store's column
+
 
 def add(store: Store, name: str, kind: str, settings: dict[str, Any], secrets: dict[str, str]) -> list[str]:
     """Check and store a connector; its secrets go to the keyring, never to the store. Returns
     warnings, one line each: a URL inside this machine or its network, a secret sent in clear."""
+    if not name.strip() or len(name) > NAME_LENGTH or not name.isprintable():
+        raise InputError(f"connector {name[:40]!r}", f"a name is 1 to {NAME_LENGTH} printable characters")
     spec = registry.get(kind)
     if spec is None:
         known = ", ".join(k.name for k in registry.kinds())
