@@ -27,7 +27,9 @@ def validate(args: argparse.Namespace) -> int:
             bad_input.append(str(e))
             continue
         lines += [p.line(path) for p in validation.validate(journey)]
-    for line in bad_input + lines:
+    for line in bad_input:                  # as every command's bad input: on stderr
+        print(line, file=sys.stderr)
+    for line in lines:
         print(line)
     return 2 if bad_input else (1 if lines else 0)
 
