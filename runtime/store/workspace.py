@@ -33,7 +33,7 @@ def default_path() -> Path:
 def url_for(workspace: str | Path | None = None, db: str | None = None, create: bool = True) -> str:
     """The URL of a workspace. A file that is not there is only made when `create` (a command that
     writes; the designer) — then with its folder; a command that only reads refuses a mistyped path
-    instead. An empty file is never taken for a new workspace: it is what a failed copy leaves."""
+    instead. An empty file is reported, never silently made a new workspace (as SQLite would)."""
     if db:
         return db
     path = Path(workspace) if workspace else default_path()
@@ -186,8 +186,12 @@ def open_store(workspace: str | Path | None = None, db: str | None = None, creat
     place = _shown(str(db or workspace or default_path()))
     try:
         store = Store(url_for(workspace, db, create), migrate=False)
-        store.quick_check()
-        store.migrate()
+        try:
+            store.quick_check()
+            store.migrate()
+        except BaseException:
+            store.close()
+            raise
         return store
     except SQLAlchemyError as e:
         reason = getattr(e, "orig", None) or e

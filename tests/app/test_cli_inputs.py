@@ -113,6 +113,8 @@ def box(tmp_path_factory):
         for j in ("inactive", "offset"):
             repo.publish(s, load(d / f"{j}.journey.json"), datetime.now(timezone.utc))
     store.close()
+    with sqlite3.connect(ws) as db:                  # everything in the file itself before it is copied
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     shutil.copy(ws, d / "damaged.sqlite")
     _corrupt(d / "damaged.sqlite")
     (d / "empty.sqlite").touch()
