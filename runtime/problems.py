@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,13 +56,15 @@ MAX_DEPTH = 64          # arrays and objects inside each other; journeys and eve
 def parse_json(text: str, place: str, line: int | None = None) -> Any:
     """JSON from a file a person gave, or an InputError naming the place: not only malformed text
     but what Python's parser lets through or dies on — nesting deeper than MAX_DEPTH (past about a
-    thousand levels it raises RecursionError), integers longer than 4,300 digits, and lone UTF-16
-    surrogates (`\\ud800`), which no file or database can store. `line`: the text is that line of
+    thousand levels it raises RecursionError), integers longer than 4,300 digits, numbers past the
+    largest float (1e400) or not numbers at all (NaN, Infinity), and lone UTF-16 surrogates (`\\ud800`), which no file or database can store. `line`: the text is that line of
     the file `place` (JSONL), and every error names it."""
     if line is not None:
         place = f"{place}:{line}"
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_float=_finite, parse_constant=_not_a_number)
+    except _NotFinite as e:
+        raise InputError(place, f"{e} is not a number Switchback can count with") from None
     except json.JSONDecodeError as e:
         raise InputError(place if line else f"{place}:{e.lineno}", f"not valid JSON: {e.msg}") from None
     except RecursionError:
@@ -70,6 +73,21 @@ def parse_json(text: str, place: str, line: int | None = None) -> Any:
         raise InputError(place, "a number with more than 4,300 digits") from None
     _check_shape(data, place)
     return data
+
+
+class _NotFinite(ValueError):
+    pass
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):                                # 1e400: past the largest float
+        raise _NotFinite(text)
+    return value
+
+
+def _not_a_number(text: str) -> float:
+    raise _NotFinite(text)                               # NaN, Infinity: Python's JSON takes them, JSON does not
 
 
 def _check_shape(data: Any, place: str) -> None:

@@ -73,6 +73,8 @@ def box(tmp_path_factory):
         "duration.journey.json": _journey(node=(2, "config", {"duration": "99999999999999999999d"})),
         "label.journey.json": _journey(node=(1, "label", 12)),
         "position.journey.json": _journey(node=(1, "position", "abc")),
+        "infinite.journey.json": _journey(x="1e400"), "infinite.jsonl": _event(raw_properties='{"x": NaN}'),
+        "infinite.json": '{"x": -Infinity}',
         "deep.jsonl": _event(raw_properties=f'{{"x": {DEEP}}}'),
         "huge.jsonl": _event(raw_properties=f'{{"x": {HUGE}}}'),
         "surrogate.jsonl": _event().replace('"seen"', '"seen\\ud800"'),       # JSON's escape of a lone surrogate
@@ -139,19 +141,19 @@ MYSQL = "mysql://someone@127.0.0.1/switchback"
 
 # cause -> (command line, the exits it may give; 2 unless said)
 CASES = {
-    # JSON nested 100,000 deep, and an integer of 5,000 digits
-    **{f"{what} journey: {cmd[0]}": (cmd, {2}) for what in ("deep", "huge") for cmd in [
+    # JSON nested 100,000 deep, an integer of 5,000 digits, numbers no float holds (1e400, NaN, -Infinity)
+    **{f"{what} journey: {cmd[0]}": (cmd, {2}) for what in ("deep", "huge", "infinite") for cmd in [
         ["validate", f"{{d}}/{what}.journey.json"],
         ["publish", f"{{d}}/{what}.journey.json", "--workspace", W],
         ["export-image", f"{{d}}/{what}.journey.json", "{d}/out.png"],
         ["audit", f"{{d}}/{what}.journey.json", "-o", "{d}/out.html"],
         ["simulate", f"{{d}}/{what}.journey.json", "--contacts", C]]},
-    **{f"{what} events: {cmd[0]}": (cmd, {2}) for what in ("deep", "huge", "surrogate", "late") for cmd in [
+    **{f"{what} events: {cmd[0]}": (cmd, {2}) for what in ("deep", "huge", "infinite", "surrogate", "late") for cmd in [
         ["events", f"{{d}}/{what}.jsonl", "--workspace", W],
         ["simulate", EVERY_KIND, "--contacts", C, "--events", f"{{d}}/{what}.jsonl"],
         ["audit", EVERY_KIND, "--contacts", C, "--events", f"{{d}}/{what}.jsonl", "-o", "{d}/out.html"]]},
     **{f"{what} file: convert {platform}": (["convert", f"{{d}}/{what}.json", "--from", platform, "-o", "{d}/o.journey.json"], {2})
-       for what in ("deep", "huge") for platform in ("mautic", "dittofeed", "hubspot")},
+       for what in ("deep", "huge", "infinite") for platform in ("mautic", "dittofeed", "hubspot")},
     # (bundle.json's own checks are the bundles work's: here only one line and exit 2)
     **{f"bundle.json {what}: bundle import": (["bundle", "import", f"{{d}}/{what}.swbundle", "--workspace", W], {2})
        for what in ("deep", "huge")},
@@ -211,7 +213,7 @@ CASES = {
 # the causes whose line must say what is wrong, not only that something was (the edge's catch-all)
 SAYS = {"damaged workspace": "the workspace file is damaged (PRAGMA quick_check", "empty workspace": "is empty (0 bytes)",
         "missing/nested workspace": "no such workspace", "--db mysql": "driver MySQLdb is not installed",
-        "deep": "nested more than 64 deep", "huge": "more than 4,300 digits", "surrogate": "lone surrogate",
+        "deep": "nested more than 64 deep", "huge": "more than 4,300 digits", "infinite": "is not a number Switchback can count with", "surrogate": "lone surrogate",
         "late events": "is outside the calendar", "--days": "--days: ", "--start": "--start: ",
         "enroll": "--where: ada.lovelace@example.com: condition", "label": '"label" must be text',
         "position": '"position" must be [x, y]', "duration": "longer than any duration",
