@@ -324,7 +324,7 @@ def export_image(args: argparse.Namespace) -> int:
     try:
         out = draw(journey, args.out)
     except OSError as e:
-        raise InputError(args.out, str(e)) from None
+        raise InputError(args.out, f"cannot write: {e.strerror or e}") from None
     print(out.note)
     return 0
 

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem
@@ -66,11 +66,15 @@ def export_image(journey: Journey, out: str | Path) -> Exported:
         # (and an SVG or PDF would carry that pixmap instead of the card's shapes and text).
         card.setCacheMode(QGraphicsItem.NoCache)
     source = scene.content_rect().adjusted(-30, -30, 30, 30)
-    # Drawn beside the file and moved over it when complete: a failure leaves no empty or half
-    # picture, and one already there is kept.
+    # Drawn in memory, written beside the file by Python (which, unlike Qt's writers, reports a full
+    # disk) and moved over it when complete: a failure leaves no empty or half picture, and one
+    # already there is kept.
+    buffer = QBuffer()
+    buffer.open(QIODevice.WriteOnly)
+    done = _png(scene, source, buffer) if suffix == ".png" else _vector(scene, source, journey.name, suffix, buffer)
     part = out.with_name(f".{out.stem}.part{out.suffix}")
     try:
-        done = _png(scene, source, part) if suffix == ".png" else _vector(scene, source, journey.name, part)
+        part.write_bytes(buffer.data().data())
         part.replace(out)
     finally:
         if part.exists():
@@ -79,28 +83,28 @@ def export_image(journey: Journey, out: str | Path) -> Exported:
     return done
 
 
-def _vector(scene: JourneyScene, source: QRectF, title: str, out: Path) -> Exported:
-    if out.suffix.lower() == ".svg":
+def _vector(scene: JourneyScene, source: QRectF, title: str, suffix: str, out: QBuffer) -> Exported:
+    if suffix == ".svg":
         gen = QSvgGenerator()
-        gen.setFileName(str(out))
+        gen.setOutputDevice(out)
         gen.setSize(source.size().toSize())
         gen.setViewBox(QRectF(0, 0, source.width(), source.height()))
         gen.setTitle(title)
-        painter = _painter(gen)
+        painter = QPainter(gen)
         scene.render(painter, QRectF(0, 0, source.width(), source.height()), source)
         painter.end()
     else:
-        pdf = QPdfWriter(str(out))
+        pdf = QPdfWriter(out)
         pdf.setTitle(title)
         orientation = QPageLayout.Landscape if source.width() > source.height() else QPageLayout.Portrait
         pdf.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), orientation, QMarginsF(10, 10, 10, 10)))
-        painter = _painter(pdf)
+        painter = QPainter(pdf)
         scene.render(painter, QRectF(painter.viewport()), source, Qt.KeepAspectRatio)
         painter.end()
-    return Exported(out)
+    return Exported(Path())
 
 
-def _png(scene: JourneyScene, source: QRectF, out: Path) -> Exported:
+def _png(scene: JourneyScene, source: QRectF, out: QBuffer) -> Exported:
     scale = raster_scale(source.width(), source.height())
     size = QSize(max(1, round(source.width() * scale)), max(1, round(source.height() * scale)))
     image = QImage(size, QImage.Format_RGB32)        # opaque: three bytes a pixel in the file, not four
@@ -109,14 +113,7 @@ def _png(scene: JourneyScene, source: QRectF, out: Path) -> Exported:
     # The whole target is covered, so the scene's background is the only fill of each pixel.
     scene.render(painter, QRectF(image.rect()), source, Qt.IgnoreAspectRatio)
     painter.end()
-    if not image.save(str(out), "PNG", PNG_QUALITY):
-        raise OSError("cannot write")
+    image.save(out, "PNG", PNG_QUALITY)
     full = (round(source.width() * SCALE), round(source.height() * SCALE)) if scale < SCALE else (0, 0)
-    return Exported(out, size.width(), size.height(), scale, full)
+    return Exported(Path(), size.width(), size.height(), scale, full)
 
-
-def _painter(device) -> QPainter:
-    painter = QPainter(device)
-    if not painter.isActive():                # the SVG or PDF writer could not open its file
-        raise OSError("cannot write")
-    return painter
