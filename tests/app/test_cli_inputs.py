@@ -216,7 +216,7 @@ SAYS = {"damaged workspace": "the workspace file is damaged (PRAGMA quick_check"
         "deep": "nested more than 64 deep", "huge": "more than 4,300 digits", "infinite": "is not a number Switchback can count with", "surrogate": "lone surrogate",
         "late events": "is outside the calendar", "--days": "--days: ", "--start": "--start: ",
         "enroll": "--where: ada.lovelace@example.com: condition", "label": '"label" must be text',
-        "position": '"position" must be [x, y]', "duration": "longer than any duration",
+        "position": '"position" must be [x, y]', "duration": "is longer than 100 years",
         "hubspot": "are not contact records", "unwritable": "a-file"}
 SETUP = {"hubspot results text: sync": {"results": "abc"}, "hubspot results numbers: sync": {"results": [1, 2]}}
 
