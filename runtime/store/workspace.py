@@ -151,7 +151,12 @@ class Store:
                         s.connection(execution_options={"durable": True})
                     yield s
         except OperationalError as e:
-            reason = " ".join(str(e.orig).split())
+            # A full disk may surface as what failed after it (a savepoint SQLite already rolled back).
+            causes, cause = [], e
+            while cause is not None:
+                causes.append(" ".join(str(getattr(cause, "orig", cause)).split()))
+                cause = cause.__context__
+            reason = next((c for c in causes if any(w in c for w in _FULL + _DAMAGED)), causes[0])
             if any(words in reason for words in _FULL):
                 raise InputError(self.place, f"cannot write the workspace ({reason}; is the disk full?): what "
                                  "this step was writing is rolled back") from None
