@@ -178,42 +178,10 @@ def _(p):
 @_workspace
 @command("enroll", "enroll contacts in a published trigger.manual journey now")
 def enroll(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from runtime import sandbox
-    from runtime.store import repository as repo
-    from runtime.engine import ENROLL_EVENT
-    from runtime.store.models import Contact, EventRow
-    if bool(args.emails) == bool(args.where):
-        raise InputError("enroll", "give either email addresses or --where CONDITION")
-    if args.where and (problem := sandbox.check(args.where, "condition")):
-        raise InputError("--where", f"condition {problem}")
+    from runtime.contacts_directory import enroll as enroll_contacts
     store = _store(args, create=False)
-    now = _now(store)
-    with store.session() as s:
-        if repo.catalog(s).current.get(args.key) is None:
-            raise InputError(args.key, "no published journey has this key")
-        if args.emails:
-            ids = []
-            for email in args.emails:
-                cid = repo.contact_id(s, email)
-                if cid is None:
-                    raise InputError(email, "no such contact in the workspace")
-                ids.append(cid)
-        else:
-            ids = []
-            for row in s.scalars(select(Contact)):
-                try:
-                    if sandbox.evaluate(args.where, {"contact": sandbox.Fields(row.fields)}):
-                        ids.append(row.id)
-                except sandbox.RunError as e:          # nothing is enrolled: the condition is wrong for some
-                    raise InputError("--where", f"{row.email}: {e}") from None
-        # An enrollment is an event the scheduler acts on, so it is logged and survives a crash.
-        for cid in ids:
-            s.add(EventRow(contact_id=cid, type=ENROLL_EVENT, at=now, properties={"journey": args.key},
-                           processed=False))
-            s.get(Contact, cid).next_due = now
-    print(f"{len(ids)} contacts will be enrolled in {args.key}")
+    count = enroll_contacts(store, args.key, _now(store), emails=args.emails, where=args.where)
+    print(f"{count} contacts will be enrolled in {args.key}")
     return 0
 
 

@@ -176,7 +176,7 @@ class ContactsView(QDialog):
         if email is None or key is None:
             return
         try:
-            directory.enroll(self.workspace.store, key, [email], self.workspace.now())
+            directory.enroll(self.workspace.store, key, self.workspace.now(), emails=[email])
         except InputError as e:
             self.note.setText(f"Not enrolled: {e}")
             return

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
+from runtime import sandbox
 from runtime.catalog import Catalog
 from runtime.contacts import Event, identity
 from runtime.engine import ENROLL_EVENT
@@ -66,18 +67,31 @@ def enrollable(store: Store) -> list[tuple[str, str]]:
     return sorted((p.key, p.journey.name) for p in catalog.current.values() if p.triggers("trigger.manual"))
 
 
-def enroll(store: Store, key: str, emails: list[str], now: datetime) -> int:
-    """Queue these contacts' enrollment in `key` now; every address must be a contact here."""
-    if key not in dict(enrollable(store)):
-        raise InputError(key, "no published journey with this key takes contacts by hand")
-    events = []
+def enroll(store: Store, key: str, now: datetime, emails: list[str] | None = None, where: str | None = None) -> int:
+    """Queue the enrollment in `key` now of these contacts, or of those meeting `where`. An
+    enrollment is an event the scheduler acts on, so it is logged and survives a crash. All or
+    nothing: an unknown address, or a condition that fails on some contact, enrolls no one."""
+    if bool(emails) == bool(where):
+        raise InputError("enroll", "give either email addresses or --where CONDITION")
+    if where and (problem := sandbox.check(where, "condition")):
+        raise InputError("--where", f"condition {problem}")
     with store.session() as s:
-        for email in emails:
+        if repo.catalog(s).current.get(key) is None:
+            raise InputError(key, "no published journey has this key")
+        chosen = []
+        for email in emails or []:
             if repo.contact_id(s, email) is None:
                 raise InputError(email, "no such contact in the workspace")
-            events.append(Event(identity(email), ENROLL_EVENT, now, {"journey": key}))
-        repo.record_events(s, events, now)
-    return len(events)
+            chosen.append(identity(email))
+        if where:
+            for email, fields in s.execute(select(Contact.email, Contact.fields)):
+                try:
+                    if sandbox.evaluate(where, {"contact": sandbox.Fields(fields)}):
+                        chosen.append(email)
+                except sandbox.RunError as e:
+                    raise InputError("--where", f"{email}: {e}") from None
+        repo.record_events(s, [Event(email, ENROLL_EVENT, now, {"journey": key}) for email in chosen], now)
+    return len(chosen)
 
 
 def unsubscribe(store: Store, email: str, channel: str, now: datetime) -> None:
