@@ -1,7 +1,9 @@
 """`webhook`: a JSON request to any HTTP endpoint.
 
 Every request carries `Idempotency-Key` (the outbox key), so a receiver that honours it turns a
-second hand-off into a no-op: this sender is idempotent. With a signing secret, each request is
+second hand-off into a no-op. Not every receiver does, so this sender is not taken as idempotent:
+a request whose answer was lost (a timeout, a connection cut, the worker killed mid-request) is
+left `uncertain` for a person, never sent again blindly. With a signing secret, each request is
 signed as Standard Webhooks specifies (https://www.standardwebhooks.com), so any receiver library
 for it verifies it: `webhook-id` (the same outbox key), `webhook-timestamp` (Unix seconds) and
 `webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, keyed with the bytes of a
@@ -89,7 +91,7 @@ def sign_legacy(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class WebhookSender:
-    idempotent = True           # the receiver gets the idempotency key with every request
+    idempotent = False          # the key goes along, but a receiver may not honour it: nothing is sent twice blindly
     channels = ("webhook",)
 
     def __init__(self, name: str, settings: WebhookSettings, secret: SecretGetter, private_ok: bool = False):
