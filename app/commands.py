@@ -241,8 +241,10 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--sync-every", str(e)) from None
     total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
                           stop=lambda: bool(stopping), routines=routines)
+    from connectors.workspace import has_connectors
+    went = "sent" if has_connectors(store) else "recorded in the workspace (no connector: nothing left this machine)"
     print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} messages queued, "
-          f"{total.delivered} handed to senders")
+          f"{total.delivered} {went}")
     return 0
 
 

@@ -102,6 +102,12 @@ def sender_for(store: Store) -> SenderFor:
     return lookup
 
 
+def has_connectors(store: Store) -> bool:
+    """Whether messages leave this workspace at all: without a connector they are only recorded."""
+    with store.session() as s:
+        return bool(s.scalar(select(func.count(ConnectorRow.name))))
+
+
 def names_by_channel(store: Store) -> dict[str, list[str]]:
     """`connector:CHANNEL` -> the workspace's connectors that send on that channel."""
     out: dict[str, list[str]] = {}

@@ -5,10 +5,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from runtime.store import repository as repo
-from runtime.store.models import OutboxRow, StepRow
+from runtime.store.models import Delivery, OutboxRow, StepRow
 
-DELIVERY = {"pending": "queued", "sending": "being handed over", "sent": "delivered", "failed": "FAILED",
-            "uncertain": "UNCERTAIN"}
+# A message's line says exactly what became of it: `recorded` when nothing left this machine (no
+# connector), `sent` once a provider or server took it (delivery to the inbox is theirs to report).
+STATUS = {"pending": "queued", "sending": "sending", "sent": "sent", "failed": "failed", "uncertain": "uncertain",
+          "dismissed": "dismissed"}
 
 
 def timeline(s: Session, email: str) -> list[str] | None:
@@ -17,18 +19,21 @@ def timeline(s: Session, email: str) -> list[str] | None:
         return None
     steps = s.scalars(select(StepRow).where(StepRow.contact_id == cid).order_by(StepRow.at, StepRow.id)).all()
     outbox = {(m.journey, m.node, m.at): m for m in s.scalars(select(OutboxRow).where(OutboxRow.contact_id == cid))}
+    keys = [m.key for m in outbox.values() if m.status == "sent"]
+    recorded = set(s.scalars(select(Delivery.key).where(Delivery.key.in_(keys)))) if keys else set()
     lines = []
     for step in steps:
         where = f"{step.journey}/{step.node}" if step.journey and step.node else (step.journey or step.node or "-")
-        detail = step.detail
+        what, detail = step.what, step.detail
         if step.what == "sent":
             m = outbox.get((step.journey, step.node, step.at))
             if m is not None:
-                state = DELIVERY.get(m.status, m.status)
+                what = "recorded" if m.key in recorded else STATUS.get(m.status, m.status)
                 if m.status == "sent" and m.sent_at:
-                    state += f" {m.sent_at:%Y-%m-%d %H:%M:%S}"
-                if m.error:
-                    state += f": {m.error}"
-                detail += f" [{state}]"
-        lines.append(f"{step.at:%Y-%m-%d %H:%M} UTC  {where:<32} {step.what:<10} {detail}".rstrip())
+                    detail += f" at {m.sent_at:%Y-%m-%d %H:%M:%S}"
+                if what == "recorded":
+                    detail += " (no connector: nothing left this machine)"
+                elif m.error:
+                    detail += f": {m.error}"
+        lines.append(f"{step.at:%Y-%m-%d %H:%M} UTC  {where:<32} {what:<10} {detail}".rstrip())
     return lines

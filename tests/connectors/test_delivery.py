@@ -53,7 +53,7 @@ def test_run_delivers_rendered_email_and_no_secret_leaks(tmp_path, test_keyring)
     assert got.message["Message-ID"]
 
     trace = sw("trace", "ada@shop.test", "--workspace", ws)
-    assert "[delivered" in trace.stdout
+    assert " sent       email to ada@shop.test via mail at " in trace.stdout      # a server took it: sent
     skipped = sw("trace", "out@shop.test", "--workspace", ws)
     assert "not sent: unsubscribed from email" in skipped.stdout
     bundle = tmp_path / "b.swbundle"
