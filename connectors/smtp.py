@@ -229,6 +229,8 @@ def _failure(e: Exception, s: SmtpSettings) -> Exception | None:
         return TemporaryFailure(f"{where} did not answer within {s.timeout:g} s")
     if isinstance(e, ConnectionRefusedError):
         return TemporaryFailure(f"{where}: connection refused")
+    if isinstance(e, socket.gaierror):                 # the name does not resolve: most likely a typo
+        return TemporaryFailure(f"the mail server {s.host} could not be found (check the connector's host)")
     if isinstance(e, ssl.SSLCertVerificationError):
         return NeedsSetup(f"{where}: the server's certificate was not accepted ({e.verify_message}); "
                                 "fix the certificate, or set verify_tls=false for a test server")

@@ -201,6 +201,17 @@ def test_smtp_connection_refused_is_temporary():
         sender.send(email_row())
 
 
+def test_a_mail_server_name_that_does_not_resolve_is_said_in_plain_words():
+    """What getaddrinfo raises for a mistyped host (made here: looking a name up could leave the machine)."""
+    import socket
+
+    from connectors.smtp import _failure
+    settings = SmtpSettings.model_validate({"host": "mail.exmaple.com", "from": "news@example.com"})
+    failure = _failure(socket.gaierror(-2, "Name or service not known"), settings)
+    assert isinstance(failure, TemporaryFailure)
+    assert str(failure) == "the mail server mail.exmaple.com could not be found (check the connector's host)"
+
+
 @pytest.fixture
 def cert(tmp_path):
     pytest.importorskip("cryptography", reason="the TLS tests make a self-signed certificate with `cryptography`")
