@@ -66,7 +66,7 @@ class Secrets:
         value = self.get(key)
         if not value:
             raise NeedsSetup(
-                f"connector {self.connector!r} ({self.kind}) has no {key} secret in the keyring; set it with "
+                f"connector {self.connector!r} ({self.kind}) has no {key} secret in the keyring; set it under Workspace › Connectors… or with "
                 f"`switchback connector add {self.connector} --kind {self.kind} --secret {key}`")
         return value
 

@@ -122,7 +122,7 @@ class HubSpotSource:
                  sleep: Callable[[float], None] = time.sleep, search_per_second: float = 4.0,
                  lookback: timedelta = timedelta(minutes=2)):
         if not access_token:
-            raise CrmError(f"{name}: no access_token secret in the keyring; set it with "
+            raise CrmError(f"{name}: no access_token secret in the keyring; set it under Workspace › Connectors… or with "
                            f"`switchback connector add {name} --kind hubspot --secret access_token`")
         self.name = name
         self.label = name if name == "hubspot" else f"{name} (hubspot)"     # how errors name the connector
@@ -133,7 +133,7 @@ class HubSpotSource:
         self.sleep = sleep
         self.http = CrmHttp(self.label, settings.base_url, timeout=settings.timeout, backoff=backoff, sleep=sleep,
                             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-                            refused=f"HubSpot refused the access token; set a valid one with "
+                            refused=f"HubSpot refused the access token; set a valid one under Workspace › Connectors… or with "
                                     f"`switchback connector add {name} --kind hubspot --secret access_token`")
         self._last_search = 0.0
         self._types: dict[str, str] | None = None

@@ -87,7 +87,7 @@ class PipedriveSource:
     def __init__(self, name: str, settings: PipedriveSettings, api_token: str | None, *, backoff: float = 0.5,
                  sleep: Callable[[float], None] = time.sleep, lookback: timedelta = timedelta(minutes=2)):
         if not api_token:
-            raise CrmError(f"{name}: no api_token secret in the keyring; set it with "
+            raise CrmError(f"{name}: no api_token secret in the keyring; set it under Workspace › Connectors… or with "
                            f"`switchback connector add {name} --kind pipedrive --secret api_token`")
         self.name = name
         self.label = name if name == "pipedrive" else f"{name} (pipedrive)"  # how errors name the connector
@@ -96,7 +96,7 @@ class PipedriveSource:
         self.lookback = lookback
         self.http = CrmHttp(self.label, settings.base_url, timeout=settings.timeout, backoff=backoff, sleep=sleep,
                             headers={"x-api-token": api_token, "Accept": "application/json"},
-                            refused=f"Pipedrive refused the API token; set a valid one with "
+                            refused=f"Pipedrive refused the API token; set a valid one under Workspace › Connectors… or with "
                                     f"`switchback connector add {name} --kind pipedrive --secret api_token`")
         self._users: dict[int, str] | None = None        # user id -> email
         self._orgs: dict[int, str | None] = {}           # organization id -> name

@@ -109,7 +109,7 @@ class WebhookSender:
             return self.http, self.settings.url, _shown(self.settings.url)
         url = self.secrets.get("secret_url")
         if not url:
-            raise TemporaryFailure(f"connector {self.name!r} (webhook) has no URL; set one with "
+            raise TemporaryFailure(f"connector {self.name!r} (webhook) has no URL; set one under Workspace › Connectors… or with "
                                    f"`switchback connector add {self.name} --kind webhook --set url=...` "
                                    "or --secret secret_url")
         return self.http, url, f"the secret_url of {self.name!r}"

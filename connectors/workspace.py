@@ -64,7 +64,7 @@ class _Missing:
         self.name = name
 
     def send(self, message) -> None:
-        raise NeedsSetup(f"no connector named {self.name!r} in this workspace; add it with "
+        raise NeedsSetup(f"no connector named {self.name!r} in this workspace; add it under Workspace › Connectors… or with "
                                f"`switchback connector add {self.name} --kind ...`")
 
 

@@ -596,7 +596,7 @@ def _missing_connectors(journeys: list[Journey], connectors: list[dict]) -> list
                     f"{_q(name)}, which this workspace does not have. "
                     + ("The workspace has no connectors at all, so messages are only recorded, never sent."
                        if none_at_all else "Those messages will wait and never go out.")),
-            advice=f"Add it with `switchback connector add {name} --kind ...`, or point those steps at an existing connector.",
+            advice=f"Add it under Workspace › Connectors… (or `switchback connector add {name} --kind ...`), or point those steps at an existing connector.",
             journeys=list(dict.fromkeys(r.journey for r in refs)), places=refs))
     return findings
 

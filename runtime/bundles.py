@@ -201,7 +201,7 @@ def plan_import(store: Store, path: str | Path, mapping: dict[str, str],
         plan.mapping[name] = chosen
         for secret in secrets_of(kind):
             if not has_secret(chosen, secret):
-                plan.secrets_needed.append(f"{chosen}: enter its {secret} with "
+                plan.secrets_needed.append(f"{chosen}: enter its {secret} under Workspace › Connectors… or with "
                                            f"`switchback connector add {chosen} --kind {kind} --secret {secret}`")
     for unknown in set(mapping) - {c["name"] for c in manifest["connectors"]}:
         plan.problems.append(f"{path}: --map {unknown}=...: the bundle has no connector {unknown}")
