@@ -18,7 +18,7 @@ from app.workspace import Workspace, templates
 from canvas.editor import JourneyEditor
 from canvas.inspector import NodeInspector, SettingsInspector
 from canvas.view import JourneyView
-from runtime import document
+from runtime import document, references
 from runtime.document import Journey
 from runtime.problems import InputError
 from runtime.store.versions import Refused, StaleDraft
@@ -190,9 +190,12 @@ class MainWindow(QMainWindow):
         ed.selection_changed.connect(self.inspect)
         ed.model.settings_changed.connect(self._title)
         self.view.setScene(ed.scene)
+        self._names = self.workspace.names()
+        ed.extra_checks = lambda j: references.check(j, self._names)
+        ed.revalidate()
         self.problems.show_problems(ed.problems, ed.journey)
         self.settings_inspector.set_settings(journey.name, journey.description or "", journey.settings_raw or {}, journey.key)
-        self.node_inspector.set_choices(self.workspace.names())
+        self.node_inspector.set_choices(self._names)
         self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), {"key": journey.key, "name": journey.name})
         self.inspect(None)
         if save:
@@ -295,7 +298,7 @@ class MainWindow(QMainWindow):
     def connectors_dialog(self) -> None:
         from app.connectors_dialog import ConnectorsDialog
         self.dialog = ConnectorsDialog(self, self.workspace)
-        self.dialog.finished.connect(lambda _: self.node_inspector.set_choices(self.workspace.names()))
+        self.dialog.finished.connect(lambda _: self._names_changed())
         self.dialog.open()
 
     def export_bundle_dialog(self) -> None:
@@ -352,6 +355,13 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", "Workspaces (*.sqlite *.db)")
         if path:
             self.switch_workspace(workspace=path)
+
+    def _names_changed(self) -> None:
+        """Connectors were added or removed: the pickers and the checks follow."""
+        self._names = self.workspace.names()
+        self.node_inspector.set_choices(self._names)
+        if self.editor is not None:
+            self.editor.revalidate()
 
     def send_test(self, node_id: str, contact: dict) -> None:
         """A message node's test, as `contact` would get it, to an address the user gives."""

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select, tuple_
 
 from resources import ROOT as RESOURCES
-from runtime import document, validation
+from runtime import document, references, validation
 from runtime.contacts import read_contacts_csv
 from runtime.document import Journey
 from runtime.store import repository as repo
@@ -76,7 +76,7 @@ class Workspace:
     def publish(self, journey: Journey, note: str | None = None) -> tuple[int | None, list]:
         """The new version, or None and the problems that refuse it. Under review without an
         approval, raises versions.Refused saying what is missing (the draft is saved)."""
-        problems = validation.validate(journey)
+        problems = validation.validate(journey) + references.check(journey, self.names())
         if problems:
             return None, problems
         self.save_draft(journey)                  # refused if someone else changed it meanwhile

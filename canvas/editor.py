@@ -3,6 +3,7 @@ undoable command. The window adds the store (autosave, publish) around it."""
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
@@ -31,6 +32,8 @@ class JourneyEditor(QObject):
         self.undo = QUndoStack(self)
         self.scene = JourneyScene(self.model, theme or system_theme(), self)
         self.problems: list = []
+        # More checks the owner adds (the workspace's names: connectors, journeys, fields).
+        self.extra_checks: Callable[[Journey], list] | None = None
         s = self.scene
         s.connect_requested.connect(self.connect_nodes)
         s.kind_dropped.connect(self.drop_kind)
@@ -46,6 +49,8 @@ class JourneyEditor(QObject):
 
     def revalidate(self) -> None:
         self.problems = validation.validate(self.journey)
+        if self.extra_checks is not None:
+            self.problems += self.extra_checks(self.journey)
         by_node: dict[str, list[str]] = {}
         for p in self.problems:
             by_node.setdefault(p.where, []).append(p.message)

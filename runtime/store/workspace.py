@@ -1,6 +1,7 @@
 """Opening a workspace: a SQLite file (the embedded default) or a PostgreSQL URL, migrated to head."""
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -151,19 +152,22 @@ class Store:
                         s.connection(execution_options={"durable": True})
                     yield s
         except OperationalError as e:
-            # A full disk may surface as what failed after it (a savepoint SQLite already rolled back).
-            causes, cause = [], e
-            while cause is not None:
-                causes.append(" ".join(str(getattr(cause, "orig", cause)).split()))
-                cause = cause.__context__
-            reason = next((c for c in causes if any(w in c for w in _FULL + _DAMAGED)), causes[0])
-            if any(words in reason for words in _FULL):
-                raise InputError(self.place, f"cannot write the workspace ({reason}; is the disk full?): what "
-                                 "this step was writing is rolled back") from None
-            if any(words in reason for words in _DAMAGED):
-                raise InputError(self.place, f"the workspace file is damaged ({reason}); restore it from a "
-                                 "backup") from None
-            raise
+            raise self._explained(e) from None
+
+    def _explained(self, e: OperationalError) -> Exception:
+        """A full disk or a damaged file in one line; anything else as it was. A full disk may
+        surface as what failed after it (a savepoint SQLite already rolled back)."""
+        causes, cause = [], e
+        while cause is not None:
+            causes.append(" ".join(str(getattr(cause, "orig", cause)).split()))
+            cause = cause.__context__
+        reason = next((c for c in causes if any(w in c for w in _FULL + _DAMAGED)), causes[0])
+        if any(words in reason for words in _FULL):
+            return InputError(self.place, f"cannot write the workspace ({reason}; is the disk full?): what "
+                              "this step was writing is rolled back")
+        if any(words in reason for words in _DAMAGED):
+            return InputError(self.place, f"the workspace file is damaged ({reason}); restore it from a backup")
+        return e
 
     def checkpoint(self) -> None:
         """SQLite: copy the write-ahead log into the database file and empty it, so a workspace at
@@ -178,6 +182,8 @@ class Store:
             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.close()
+        except sqlite3.OperationalError as e:        # a raw connection: the driver's own error
+            raise self._explained(OperationalError("PRAGMA wal_checkpoint", None, e)) from None
         finally:
             raw.close()
 

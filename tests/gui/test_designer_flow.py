@@ -219,3 +219,19 @@ def test_the_palette_finds_nodes_by_the_words_marketers_use(qtbot, words, kinds)
     qtbot.addWidget(palette)
     qtbot.keyClicks(palette.search, words)
     assert kinds <= set(palette.visible_kinds())
+
+
+def test_a_misspelled_field_is_a_problem_that_names_the_field_meant(qtbot, window):
+    """`{{ contact.frist_name }}` used to preview as "Welcome " and publish without a word."""
+    w = window
+    trigger = drop_kind(w, "trigger.event", QPointF(200, 0))
+    email = drop_kind(w, "action.email", QPointF(200, 200))
+    connect(qtbot, w, trigger, "next", email)
+    pick(qtbot, w, email)
+    type_into(qtbot, w, "subject", "Welcome {{ contact.frist_name }}")
+    texts = [w.problems.item(i).text() for i in range(w.problems.count())]
+    assert any("no contact has the field frist_name (did you mean first_name?)" in t for t in texts)
+    w.publish_action.trigger()
+    qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
+    w.notice.close()
+    assert published_versions(w) == 0
