@@ -9,7 +9,6 @@ from pathlib import Path
 from app.commands import _args, _now, _workspace
 from app.registry import command
 from runtime.problems import InputError
-from runtime.store import versions
 
 ACTIONS = ("list", "resend", "dismiss")
 
@@ -109,6 +108,7 @@ def outbox(args: argparse.Namespace) -> int:
                          + (" or --all-uncertain" if args.action == "resend" else ""))
     ids = None if args.all_uncertain else _ids(args.ids, args.action)
     store = _existing(args)
+    from runtime.store import versions
     if args.action == "resend":
         done = review.resend(store, ids, versions.person(args.db), _now(store))
     else:

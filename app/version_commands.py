@@ -8,14 +8,17 @@ import sys
 from app.commands import _args, _now, _store, _workspace, load_valid
 from app.registry import command
 from runtime import validation
-from runtime.diff import describe, diff as diff_of
 from runtime.problems import InputError, InvalidJourneys
-from runtime.store import versions
-from runtime.store.models import JourneyRow
+
+
+def _versions():
+    """The store's versions, imported when a command runs: SQLAlchemy is not for every command's start-up."""
+    from runtime.store import versions
+    return versions
 
 
 def _person(args: argparse.Namespace) -> str:
-    return versions.person(args.db, getattr(args, "as_", None))
+    return _versions().person(args.db, getattr(args, "as_", None))
 
 
 def _as(p: argparse.ArgumentParser) -> None:
@@ -30,9 +33,10 @@ def publish(args: argparse.Namespace) -> int:
     store = _store(args)
     if not Path(args.file).exists() and not args.file.endswith(".json"):
         with store.session() as s:
+            from runtime.store.models import JourneyRow
             if s.get(JourneyRow, args.file) is None:
                 raise InputError(args.file, "no such file, and no journey with this key in the workspace")
-            journey = versions.document_at(s, args.file, None)
+            journey = _versions().document_at(s, args.file, None)
         problems = validation.validate(journey)
         if problems:
             raise InvalidJourneys([p.line(args.file) for p in problems])
@@ -40,7 +44,7 @@ def publish(args: argparse.Namespace) -> int:
         journey = load_valid([args.file])[0]
     now = _now(store)
     with store.session() as s:
-        outcome = versions.publish(s, journey, now, by=_person(args), note=args.note)
+        outcome = _versions().publish(s, journey, now, by=_person(args), note=args.note)
     if outcome.version is None:
         print(outcome.missing)
         return 1
@@ -63,8 +67,8 @@ def approve(args: argparse.Namespace) -> int:
     now = _now(store)
     try:
         with store.session() as s:
-            revision = versions.approve(s, args.key, by, now)
-    except versions.Refused as e:
+            revision = _versions().approve(s, args.key, by, now)
+    except _versions().Refused as e:
         print(e)
         return 1
     print(f"{args.key}: draft revision {revision} approved by {by}; it may be published now "
@@ -83,8 +87,8 @@ def _(p):
 def history(args: argparse.Namespace) -> int:
     store = _store(args)
     with store.session() as s:
-        rows = versions.history(s, args.key)
-        draft = versions.draft_info(s, args.key)
+        rows = _versions().history(s, args.key)
+        draft = _versions().draft_info(s, args.key)
     print(f"{'version':>7}  {'published (UTC)':<16}  {'by':<14}  {'contacts':>8}  note")
     for v in rows:
         by = (v.by or "someone") + (f", approved by {v.approved_by}" if v.approved_by else "")
@@ -121,13 +125,14 @@ def diff(args: argparse.Namespace) -> int:
     store = _store(args)
     with store.session() as s:
         if args.v1 is None:
-            v1 = versions.latest_version(s, versions.journey_row(s, args.key).key)
+            v1 = _versions().latest_version(s, _versions().journey_row(s, args.key).key)
             if v1 is None:
                 raise InputError(args.key, "not published yet: there is no version to compare the draft with")
         else:
             v1 = _version(args.v1, args.key)
         v2 = _version(args.v2, args.key)
-        before, after = versions.document_at(s, args.key, v1), versions.document_at(s, args.key, v2)
+        before, after = _versions().document_at(s, args.key, v1), _versions().document_at(s, args.key, v2)
+    from runtime.diff import describe, diff as diff_of
     changes = diff_of(before, after)
     if args.json:
         json.dump(changes.to_json(), sys.stdout, ensure_ascii=False)

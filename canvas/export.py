@@ -23,7 +23,7 @@ from runtime.document import Journey
 FORMATS = (".png", ".svg", ".pdf")
 SCALE = 2.0                      # pixels per scene unit: crisp labels on a high-density screen
 MAX_SIDE = 16_384                # the longest side most viewers and GPU textures accept
-MAX_PIXELS = 48_000_000          # 190 MB of pixels: opens anywhere, saves in well under a second
+MAX_PIXELS = 16_000_000          # 64 MB of pixels, twice a 4K screen: opens anywhere, drawn and saved in half a second
 PNG_QUALITY = 80                 # Qt's PNG "quality" is zlib's speed: 80 is level 1, a quarter of the default's time
 
 
