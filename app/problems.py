@@ -15,8 +15,8 @@ def place(where: str, journey) -> str:
     node = journey.node(where) if journey is not None else None
     if node is None:
         return where
-    name = node.label or (node.spec.title if node.spec else node.kind)
-    same = sum(1 for n in journey.nodes if (n.label or (n.spec.title if n.spec else n.kind)) == name)
+    name = node.title
+    same = sum(1 for n in journey.nodes if n.title == name)
     return name if same == 1 else f"{name} ({where})"
 
 

@@ -41,7 +41,7 @@ def node_name(journey: Journey, node_id: str) -> str:
     node = journey.node(node_id)
     if node is None:
         return node_id
-    return node.label or (node.spec.title if node.spec else node.kind)
+    return node.title
 
 
 def message_lines(summary: JourneySummary, journey: Journey) -> tuple[list[str], list[str]]:

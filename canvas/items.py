@@ -133,7 +133,7 @@ class NodeCard(QGraphicsObject):
     def refresh(self) -> None:
         """Re-read the node (its config changed): title, summary, ports."""
         spec = self.node.spec
-        self.title = self.node.label or (spec.title if spec else self.node.kind)
+        self.title = self.node.title
         self.summary = summary_of(self.node)
         self.colour = QColor(CATEGORY.get(spec.category if spec else "", "#718096"))
         self.icon = spec.icon if spec else None

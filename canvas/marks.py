@@ -42,24 +42,21 @@ def paint_card_marks(painter: QPainter, card, width: float, height: float, fonts
         painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
         painter.drawRoundedRect(QRectF(-1.5, -1.5, width + 3, height + 3), 11, 11)
-        text = WORDS[card.mark]
-        w = metrics.horizontalAdvance(text) + 16
-        tag = QRectF(x, -21, w, 18)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(tag, 9, 9)
-        painter.setPen(QColor("white"))
-        painter.drawText(tag, Qt.AlignCenter, text)
-        x += w + 6
+        x += _pill(painter, metrics, x, WORDS[card.mark], colour) + 6
     if card.older:
-        text = f"{sum(card.older.values()):,} on {versions_words(card.older)}"
-        w = metrics.horizontalAdvance(text) + 16
-        badge = QRectF(x, -21, w, 18)
-        painter.setPen(Qt.NoPen)
-        painter.setBrush(OLDER)
-        painter.drawRoundedRect(badge, 9, 9)
-        painter.setPen(QColor("white"))
-        painter.drawText(badge, Qt.AlignCenter, text)
+        _pill(painter, metrics, x, f"{sum(card.older.values()):,} on {versions_words(card.older)}", OLDER)
+
+
+def _pill(painter: QPainter, metrics, x: float, text: str, colour: QColor) -> float:
+    """White words on a rounded tag just above the card, at `x`; returns the tag's width."""
+    w = metrics.horizontalAdvance(text) + 16
+    tag = QRectF(x, -21, w, 18)
+    painter.setPen(Qt.NoPen)
+    painter.setBrush(colour)
+    painter.drawRoundedRect(tag, 9, 9)
+    painter.setPen(QColor("white"))
+    painter.drawText(tag, Qt.AlignCenter, text)
+    return w
 
 
 def edge_pen(mark: str | None, theme: Theme, default: QPen) -> QPen:

@@ -39,6 +39,12 @@ class Node:
     def spec(self) -> NodeKind | None:
         return nodes.get(self.kind)
 
+    @property
+    def title(self) -> str:
+        """The node's name as its card shows it: its label, else its kind's title."""
+        spec = self.spec
+        return self.label or (spec.title if spec else self.kind)
+
     def parsed(self) -> BaseModel:
         """The config as its kind's pydantic model; raises ValidationError. Cached until the config changes."""
         cache = self.__dict__.get("_parsed")

@@ -81,7 +81,7 @@ def _labels(s, keys: set[str]) -> dict[tuple[str, str], str]:
         except InputError:
             continue
         for n in journey.nodes:
-            out[(key, n.id)] = n.label or (n.spec.title if n.spec else n.kind)
+            out[(key, n.id)] = n.title
     return out
 
 

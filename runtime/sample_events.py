@@ -62,10 +62,7 @@ def suggest(journeys: list[Journey], contacts: list[dict[str, Any]]) -> list[Sam
     out: dict[tuple, Sample] = {}
     for journey in journeys:
         for node in journey.nodes:
-            try:
-                listens = node.spec.listens(node.parsed()) if node.spec else None
-            except Exception:                      # a node still being edited: nothing to suggest
-                continue
+            listens = _listens(node)
             if listens is None:
                 continue
             responds = not node.spec.is_trigger
@@ -169,17 +166,22 @@ class Responses:
         return out
 
 
+def _listens(node):
+    """What moves a contact at this node; None for a node still being edited (its config does not parse)."""
+    try:
+        return node.spec.listens(node.parsed()) if node.spec else None
+    except Exception:
+        return None
+
+
 def why_nobody_entered(journey: Journey, events: list[Event]) -> str:
     """What a marketer reads when a simulation enrolled nobody: what each trigger waited for."""
     had = {e.type for e in events}
     changed = {k for e in events if e.type == UPDATED for k in e.properties}
     reasons = []
     for node in journey.triggers():
-        try:
-            listens = node.spec.listens(node.parsed()) if node.spec else None
-        except Exception:
-            listens = None
-        name = node.label or (node.spec.title if node.spec else node.kind)
+        listens = _listens(node)
+        name = node.title
         if listens is not None and listens.event and listens.event not in had:
             reasons.append(f"no contact had the event {listens.event}")
         elif listens is not None and listens.field and listens.field not in changed:
