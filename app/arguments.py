@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from runtime.problems import InputError
+from switchback.runtime.problems import InputError
 
 MAX_DAYS = 3650              # ten years of simulated time; the calendar ends long after
 
@@ -22,7 +22,7 @@ def days(text: str) -> float:
 
 def start(text: str) -> datetime:
     """`--start`: an ISO 8601 time with a zone, in the years a simulation can run from."""
-    from runtime.clock import parse_given
+    from switchback.runtime.clock import parse_given
     try:
         return parse_given(text)
     except ValueError as e:

@@ -16,7 +16,7 @@ class AuditRunner(QThread):
         self.out = out or str(Path(tempfile.mkdtemp(prefix="switchback-audit-")) / "audit.html")
 
     def run(self) -> None:
-        from runtime import audit
+        from switchback.runtime import audit
         try:
             report = audit.audit_workspace(self.workspace.store, self.workspace.contacts())
             path = audit.write_report(report, self.out)

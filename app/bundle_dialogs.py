@@ -10,11 +10,11 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QListWidget, QListWidgetItem, QVBoxLayout)
 from sqlalchemy import select
 
-from connectors import registry
-from connectors.secrets import SecretsUnavailable, get_secret
-from runtime import bundles
-from runtime.problems import InputError
-from runtime.store.models import ConnectorRow
+from switchback.connectors import registry
+from switchback.connectors.secrets import SecretsUnavailable, get_secret
+from switchback.runtime import bundles
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.models import ConnectorRow
 
 
 class ExportBundleDialog(QDialog):

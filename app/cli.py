@@ -7,8 +7,8 @@ import argparse
 import sys
 from typing import Sequence
 
-from app.registry import COMMANDS
-from runtime.problems import InputError
+from switchback.app.registry import COMMANDS
+from switchback.runtime.problems import InputError
 
 
 def _workspace_args(p: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def _workspace_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="switchback", description="Design and run marketing-automation journeys.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from app import commands, outbox_commands, version_commands  # noqa: F401  (register the commands)
+    from switchback.app import commands, outbox_commands, version_commands  # noqa: F401  (register the commands)
     for name, fn in COMMANDS.items():
         p = sub.add_parser(name, help=fn.help, description=fn.help)
         fn.arguments(p) if hasattr(fn, "arguments") else None
@@ -36,7 +36,7 @@ def open_designer(argv: Sequence[str]) -> int:
     p.add_argument("--check-startup", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     _workspace_args(p)
     args = p.parse_args(argv)
-    from app.designer import run_designer
+    from switchback.app.designer import run_designer
     return run_designer(journey_file=args.file, workspace=args.workspace, db=args.db, check_startup=args.check_startup)
 
 

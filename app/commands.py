@@ -4,10 +4,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app import arguments
-from app.registry import command
-from runtime import document, validation
-from runtime.problems import InputError, InvalidJourneys
+from switchback.app import arguments
+from switchback.app.registry import command
+from switchback.runtime import document, validation
+from switchback.runtime.problems import InputError, InvalidJourneys
 
 
 def _args(fn):
@@ -63,7 +63,7 @@ def _zone(name: str, place: str = "--timezone"):
 
 
 def _cap(text: str, place: str = "--cap"):
-    from runtime.settings import FrequencyCap
+    from switchback.runtime.settings import FrequencyCap
     try:
         n, per = text.split("/", 1)
         return FrequencyCap(messages=int(n), per=per)
@@ -76,9 +76,9 @@ def simulate(args: argparse.Namespace) -> int:
     import json
     from datetime import datetime, timezone
 
-    from runtime.contacts import read_contacts_csv, read_events_jsonl
-    from runtime.engine import WorkspaceRules
-    from runtime.simulation import simulate as run_simulation
+    from switchback.runtime.contacts import read_contacts_csv, read_events_jsonl
+    from switchback.runtime.engine import WorkspaceRules
+    from switchback.runtime.simulation import simulate as run_simulation
 
     journeys = load_valid(args.files)
     contacts = read_contacts_csv(args.contacts)
@@ -117,7 +117,7 @@ def _(p):
 def _store(args: argparse.Namespace, create: bool = True):
     """The workspace; a command that only reads (or needs what only an existing one has) passes
     create=False, and a mistyped path is refused instead of becoming a new empty workspace."""
-    from runtime.store.workspace import open_store
+    from switchback.runtime.store.workspace import open_store
     return open_store(args.workspace, args.db, create)
 
 
@@ -125,8 +125,8 @@ def _now(store):
     """The workspace's time: the wall clock, or its virtual clock while one runs (`run --fast-forward`)."""
     from datetime import datetime, timezone
 
-    from runtime.clock import parse_instant
-    from runtime.store import repository as repo
+    from switchback.runtime.clock import parse_instant
+    from switchback.runtime.store import repository as repo
     with store.session() as s:
         virtual = repo.get_settings(s).get("virtual_now")
     return parse_instant(virtual) if virtual else datetime.now(timezone.utc)
@@ -140,8 +140,8 @@ def _workspace(fn):
 @_workspace
 @command("import", "add or update contacts from a CSV (by email)")
 def import_(args: argparse.Namespace) -> int:
-    from runtime.contacts import read_contacts_csv
-    from runtime.store import repository as repo
+    from switchback.runtime.contacts import read_contacts_csv
+    from switchback.runtime.store import repository as repo
     contacts = read_contacts_csv(args.csv)                # all of it reads, or nothing is imported
     store = _store(args)
     now = _now(store)
@@ -159,8 +159,8 @@ def _(p):
 @_workspace
 @command("events", "record events from a JSONL file; triggers and waits react to them")
 def events(args: argparse.Namespace) -> int:
-    from runtime.contacts import read_events_jsonl
-    from runtime.store import repository as repo
+    from switchback.runtime.contacts import read_events_jsonl
+    from switchback.runtime.store import repository as repo
     items = read_events_jsonl(args.jsonl)
     store = _store(args)
     now = _now(store)
@@ -178,7 +178,7 @@ def _(p):
 @_workspace
 @command("enroll", "enroll contacts in a published trigger.manual journey now")
 def enroll(args: argparse.Namespace) -> int:
-    from runtime.contacts_directory import enroll as enroll_contacts
+    from switchback.runtime.contacts_directory import enroll as enroll_contacts
     store = _store(args, create=False)
     count = enroll_contacts(store, args.key, _now(store), emails=args.emails, where=args.where)
     print(f"{count} contacts will be enrolled in {args.key}")
@@ -196,7 +196,7 @@ def _(p):
 @command("workspace", "workspace settings: timezone, quiet_hours (20:00-08:00), frequency_cap (3/7d), "
                       "allow_private_webhooks (true: node URLs may reach this machine and its network)")
 def workspace(args: argparse.Namespace) -> int:
-    from runtime import workspace_settings
+    from switchback.runtime import workspace_settings
     if args.action != "set":
         raise InputError("workspace", f"unknown action {args.action!r} (use: workspace set KEY=VALUE ...)")
     values = {}
@@ -220,28 +220,28 @@ def _(p):
 def run(args: argparse.Namespace) -> int:
     import signal
 
-    from runtime.clock import StoredClock, WallClock
-    from runtime.scheduler import Scheduler
+    from switchback.runtime.clock import StoredClock, WallClock
+    from switchback.runtime.scheduler import Scheduler
     store = _store(args)
     if args.fast_forward:
         clock = StoredClock(store, args.start)
     else:
         clock = WallClock()
-    from connectors.workspace import sender_for
+    from switchback.connectors.workspace import sender_for
     stopping = []
     signal.signal(signal.SIGTERM, lambda *a: stopping.append(1))
     scheduler = Scheduler(store, clock, sender_for(store))
     routines = None
     if not args.fast_forward and args.sync_every != "0":
-        from connectors.routines import scheduled
-        from nodes.durations import parse_duration
+        from switchback.connectors.routines import scheduled
+        from switchback.nodes.durations import parse_duration
         try:
             routines = scheduled(store, parse_duration(args.sync_every))
         except ValueError as e:
             raise InputError("--sync-every", str(e)) from None
     total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
                           stop=lambda: bool(stopping), routines=routines)
-    from connectors.workspace import has_connectors
+    from switchback.connectors.workspace import has_connectors
     went = "sent" if has_connectors(store) else "recorded in the workspace (no connector: nothing left this machine)"
     print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} messages queued, "
           f"{total.delivered} {went}")
@@ -261,7 +261,7 @@ def _(p):
 @_workspace
 @command("trace", "a contact's timeline: every step, message, skip and its reason")
 def trace(args: argparse.Namespace) -> int:
-    from runtime.trace import timeline
+    from switchback.runtime.trace import timeline
     store = _store(args, create=False)
     with store.session() as s:
         lines = timeline(s, args.email)
@@ -289,7 +289,7 @@ def export_image(args: argparse.Namespace) -> int:
     from PySide6.QtWidgets import QApplication
     qInstallMessageHandler(lambda *_: None)   # Qt's warnings (a painter that could not begin) repeat our one line
 
-    from canvas.export import export_image as draw
+    from switchback.canvas.export import export_image as draw
     app = QApplication.instance() or QApplication(["switchback"])  # noqa: F841  (the scene needs one)
     try:
         out = draw(journey, args.out)
@@ -308,8 +308,8 @@ def _(p):
 @_workspace
 @command("connector", "configure a connector; --secret KEY reads its value from standard input into the keyring")
 def connector(args: argparse.Namespace) -> int:
-    from connectors import workspace as connectors
-    from connectors.secrets import SecretsUnavailable
+    from switchback.connectors import workspace as connectors
+    from switchback.connectors.secrets import SecretsUnavailable
     if args.action != "add":
         raise InputError("connector", f"unknown action {args.action!r} (use: connector add NAME --kind KIND ...)")
     settings = {}
@@ -347,7 +347,7 @@ def _(p):
 @_workspace
 @command("bundle", "export journeys to a .swbundle, or import one (never a secret inside)")
 def bundle(args: argparse.Namespace) -> int:
-    from runtime import bundles
+    from switchback.runtime import bundles
     store = _store(args, create=args.action == "import")
     if args.action == "export":
         if not args.output:
@@ -369,8 +369,8 @@ def bundle(args: argparse.Namespace) -> int:
         if not sep or not name or not target:
             raise InputError(f"--map {pair}", "use NAME=TARGET")
         mapping[name] = target
-    from connectors import registry
-    from connectors.secrets import SecretsUnavailable, get_secret
+    from switchback.connectors import registry
+    from switchback.connectors.secrets import SecretsUnavailable, get_secret
 
     def has_secret(connector: str, key: str) -> bool:
         try:
@@ -411,8 +411,8 @@ def _(p):
 def audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from runtime import audit as report
-    from runtime.contacts import read_contacts_csv, read_events_jsonl
+    from switchback.runtime import audit as report
+    from switchback.runtime.contacts import read_contacts_csv, read_events_jsonl
     if bool(args.files) == bool(args.workspace or args.db):
         raise InputError("audit", "give journey files or --workspace FILE (or --db URL), not both")
     if Path(args.output).suffix.lower() not in (".html", ".htm", ".pdf"):
@@ -461,7 +461,7 @@ def _(p):
 def convert(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from connectors.convert import convert as convert_file
+    from switchback.connectors.convert import convert as convert_file
     journey, warnings = convert_file(args.file, args.from_)
     out = Path(args.output)
     if out.is_dir():
@@ -479,7 +479,7 @@ def convert(args: argparse.Namespace) -> int:
 
 @_args(convert)
 def _(p):
-    from connectors.convert import PLATFORMS
+    from switchback.connectors.convert import PLATFORMS
     p.add_argument("file", metavar="FILE")
     p.add_argument("--from", dest="from_", required=True, choices=sorted(PLATFORMS), metavar="PLATFORM",
                    help="the platform the file comes from: " + ", ".join(sorted(PLATFORMS)))
@@ -489,11 +489,11 @@ def _(p):
 @_workspace
 @command("sync", "pull contacts from a CRM connector (incremental after the first run) and push back score, stage and owner")
 def sync(args: argparse.Namespace) -> int:
-    from connectors import registry
-    from connectors.crm_http import CrmError
-    from connectors.secrets import SecretsUnavailable, get_secret
-    from runtime import sync as crm
-    from runtime.store.models import ConnectorRow
+    from switchback.connectors import registry
+    from switchback.connectors.crm_http import CrmError
+    from switchback.connectors.secrets import SecretsUnavailable, get_secret
+    from switchback.runtime import sync as crm
+    from switchback.runtime.store.models import ConnectorRow
     store = _store(args, create=False)
     with store.session() as s:
         row = s.get(ConnectorRow, args.name)

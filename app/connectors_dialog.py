@@ -9,13 +9,13 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QVBoxLayout)
 from sqlalchemy import delete, select
 
-from app.test_send import TestSend, handoff
-from canvas.config_form import ConfigForm
-from connectors import registry
-from connectors import workspace as connectors
-from connectors.secrets import SecretsUnavailable, delete_secret, get_secret
-from runtime.problems import InputError
-from runtime.store.models import ConnectorRow
+from switchback.app.test_send import TestSend, handoff
+from switchback.canvas.config_form import ConfigForm
+from switchback.connectors import registry
+from switchback.connectors import workspace as connectors
+from switchback.connectors.secrets import SecretsUnavailable, delete_secret, get_secret
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.models import ConnectorRow
 
 
 class ConnectorsDialog(QDialog):

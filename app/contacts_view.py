@@ -8,11 +8,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from runtime import contacts_directory as directory
-from runtime.contacts import read_contacts_csv
-from runtime.problems import InputError
-from runtime.store import repository as repo
-from runtime.trace import timeline
+from switchback.runtime import contacts_directory as directory
+from switchback.runtime.contacts import read_contacts_csv
+from switchback.runtime.problems import InputError
+from switchback.runtime.store import repository as repo
+from switchback.runtime.trace import timeline
 
 COLUMNS = ["Email", "Name", "Company", "Stage", "Email consent", "SMS consent", "In journeys"]
 CHUNK = 500                              # contacts imported per transaction, so the bar moves

@@ -16,7 +16,7 @@ def run_designer(journey_file: str | None = None, workspace: str | None = None, 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Switchback")
     app.setOrganizationName("Switchback")
-    from app.theme import apply_theme
+    from switchback.app.theme import apply_theme
     apply_theme(app)
     window = build_window(workspace, db)
     if journey_file:
@@ -32,9 +32,9 @@ def run_designer(journey_file: str | None = None, workspace: str | None = None, 
 
 def build_window(workspace: str | None = None, db: str | None = None):
     """The main window on a workspace (the local default unless told), with something open."""
-    from app.main_window import MainWindow
-    from app.workspace import Workspace
-    from runtime.store.workspace import default_path, open_store
+    from switchback.app.main_window import MainWindow
+    from switchback.app.workspace import Workspace
+    from switchback.runtime.store.workspace import default_path, open_store
 
     store = open_store(workspace, db)
     label = db.split("@")[-1] if db else str(workspace or default_path())

@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from canvas.diff_view import diff_scene
-from canvas.marks import MARKS, versions_words
-from runtime.diff import Diff, diff, node_lines
-from runtime.problems import InputError
-from runtime.store.versions import Refused
+from switchback.canvas.diff_view import diff_scene
+from switchback.canvas.marks import MARKS, versions_words
+from switchback.runtime.diff import Diff, diff, node_lines
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.versions import Refused
 
 DRAFT = -1                                   # the draft's row in the list (versions are 1, 2, ...)
 

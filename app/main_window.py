@@ -9,19 +9,19 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QTabWidget, QWidget)
 
-import nodes
-from app.history_panel import HistoryPanel
-from app.palette import Palette
-from app.problems import ProblemsPanel, place
-from app.simulation_panel import SimulationPanel, Simulated
-from app.workspace import Workspace, templates
-from canvas.editor import JourneyEditor
-from canvas.inspector import NodeInspector, SettingsInspector
-from canvas.view import JourneyView
-from runtime import document, references
-from runtime.document import Journey
-from runtime.problems import InputError
-from runtime.store.versions import Refused, StaleDraft
+from switchback import nodes
+from switchback.app.history_panel import HistoryPanel
+from switchback.app.palette import Palette
+from switchback.app.problems import ProblemsPanel, place
+from switchback.app.simulation_panel import SimulationPanel, Simulated
+from switchback.app.workspace import Workspace, templates
+from switchback.canvas.editor import JourneyEditor
+from switchback.canvas.inspector import NodeInspector, SettingsInspector
+from switchback.canvas.view import JourneyView
+from switchback.runtime import document, references
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.versions import Refused, StaleDraft
 
 AUTOSAVE_MS = 400
 
@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         self.refresh_journeys()
 
     def new_from_template(self) -> None:
-        from app.template_gallery import TemplateGallery
+        from switchback.app.template_gallery import TemplateGallery
         self.gallery = TemplateGallery(self, templates())
         self.gallery.chosen.connect(self.create_from)
         self.gallery.open()
@@ -291,24 +291,24 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export image", f"{self.editor.journey.key}.png",
                                               "Images (*.png *.svg *.pdf)")
         if path:
-            from canvas.export import export_image
+            from switchback.canvas.export import export_image
             self.status.setText(export_image(document.loads(self.editor.journey.dumps()), path).note)
 
     # --- workspace -------------------------------------------------------------------------------
     def connectors_dialog(self) -> None:
-        from app.connectors_dialog import ConnectorsDialog
+        from switchback.app.connectors_dialog import ConnectorsDialog
         self.dialog = ConnectorsDialog(self, self.workspace)
         self.dialog.finished.connect(lambda _: self._names_changed())
         self.dialog.open()
 
     def export_bundle_dialog(self) -> None:
-        from app.bundle_dialogs import ExportBundleDialog
+        from switchback.app.bundle_dialogs import ExportBundleDialog
         self.save_now()
         self.dialog = ExportBundleDialog(self, self.workspace)
         self.dialog.open()
 
     def import_bundle_dialog(self, path: str | None = None) -> None:
-        from app.bundle_dialogs import ImportBundleDialog
+        from switchback.app.bundle_dialogs import ImportBundleDialog
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Import bundle", "", "Bundles (*.swbundle)")
             if not path:
@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         self.dialog.open()
 
     def outbox_dialog(self) -> None:
-        from app.outbox_dialog import OutboxDialog
+        from switchback.app.outbox_dialog import OutboxDialog
         self.dialog = OutboxDialog(self, self.workspace)
         self.dialog.open()
 
@@ -331,9 +331,9 @@ class MainWindow(QMainWindow):
         """Pull contacts from one of the workspace's CRM connectors, off the GUI thread."""
         from sqlalchemy import select
 
-        from app.sync_dialog import start_sync
-        from connectors import registry
-        from runtime.store.models import ConnectorRow
+        from switchback.app.sync_dialog import start_sync
+        from switchback.connectors import registry
+        from switchback.runtime.store.models import ConnectorRow
         with self.workspace.store.session() as s:
             crms = [(r.name, r.kind, dict(r.settings)) for r in s.scalars(select(ConnectorRow))
                     if registry.get(r.kind) and registry.get(r.kind).source]
@@ -365,22 +365,22 @@ class MainWindow(QMainWindow):
 
     def send_test(self, node_id: str, contact: dict) -> None:
         """A message node's test, as `contact` would get it, to an address the user gives."""
-        from app.test_message_dialog import ask_and_send
+        from switchback.app.test_message_dialog import ask_and_send
         if self.editor is not None:
             ask_and_send(self, self.workspace, self.editor.journey, node_id, contact)
 
     def contacts_view(self) -> None:
-        from app.contacts_view import ContactsView
+        from switchback.app.contacts_view import ContactsView
         self.contacts = ContactsView(self, self.workspace)
         self.contacts.open()
 
     def workspace_settings_dialog(self) -> None:
-        from app.workspace_settings_dialog import WorkspaceSettingsDialog
+        from switchback.app.workspace_settings_dialog import WorkspaceSettingsDialog
         self.dialog = WorkspaceSettingsDialog(self, self.workspace.store)
         self.dialog.open()
 
     def open_team_workspace(self) -> None:
-        from app.workspace_dialogs import TeamWorkspaceDialog
+        from switchback.app.workspace_dialogs import TeamWorkspaceDialog
         self.dialog = TeamWorkspaceDialog(self)
         self.dialog.accepted.connect(lambda: (url := self.dialog.url()) and self.switch_workspace(db=url))
         self.dialog.open()
@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
     def audit_workspace(self, out: str | None = None) -> None:
         """Tools › Audit workspace: the report of SPEC section 8 for every journey here, simulated with
         this workspace's contacts, written off the GUI thread and opened in the browser."""
-        from app.audit_runner import AuditRunner
+        from switchback.app.audit_runner import AuditRunner
         self.save_now()
         self.status.setText("Auditing the workspace…")
         self.audit_runner = AuditRunner(self, self.workspace, out)
@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
 
     # --- simulation ---------------------------------------------------------------------------
     def simulate_dialog(self) -> None:
-        from app.simulate import SimulateDialog
+        from switchback.app.simulate import SimulateDialog
         if self.editor is None:
             return
         self.simulate = SimulateDialog(self, self.editor.journey, self.workspace)

@@ -6,9 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from app.commands import _args, _now, _workspace
-from app.registry import command
-from runtime.problems import InputError
+from switchback.app.commands import _args, _now, _workspace
+from switchback.app.registry import command
+from switchback.runtime.problems import InputError
 
 ACTIONS = ("list", "resend", "dismiss")
 
@@ -20,7 +20,7 @@ def _existing(args: argparse.Namespace):
 
     from sqlalchemy.exc import SQLAlchemyError
 
-    from runtime.store.workspace import Store, default_path
+    from switchback.runtime.store.workspace import Store, default_path
     if args.db:
         place, url = args.db.split("@")[-1], args.db
     else:
@@ -83,7 +83,7 @@ def _print_list(rows, status: str | None) -> None:
 @_workspace
 @command("outbox", "the messages that have not gone out and why; resend or dismiss uncertain and failed ones")
 def outbox(args: argparse.Namespace) -> int:
-    from runtime import outbox_review as review
+    from switchback.runtime import outbox_review as review
     if args.action not in ACTIONS:
         raise InputError("outbox", f"unknown action {args.action!r} (use: outbox, outbox resend ID..., "
                          "outbox dismiss ID...)")
@@ -108,7 +108,7 @@ def outbox(args: argparse.Namespace) -> int:
                          + (" or --all-uncertain" if args.action == "resend" else ""))
     ids = None if args.all_uncertain else _ids(args.ids, args.action)
     store = _existing(args)
-    from runtime.store import versions
+    from switchback.runtime.store import versions
     if args.action == "resend":
         done = review.resend(store, ids, versions.person(args.db), _now(store))
     else:

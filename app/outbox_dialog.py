@@ -11,8 +11,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView,
                                QLabel, QMessageBox, QPushButton, QTableView, QVBoxLayout)
 
-from runtime import outbox_review as review
-from runtime.problems import InputError
+from switchback.runtime import outbox_review as review
+from switchback.runtime.problems import InputError
 
 SHOWN = {"uncertain": "Uncertain", "failed": "Failed", "queued": "Queued", "sending": "Sending"}
 ORDER = ("uncertain", "failed", "queued", "sending")         # what needs a person first

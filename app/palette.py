@@ -5,10 +5,10 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDrag, QIcon
 from PySide6.QtWidgets import QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-import nodes
-from canvas.scene import KIND_MIME
-from nodes.registry import CATEGORIES
-from resources import icon_path
+from switchback import nodes
+from switchback.canvas.scene import KIND_MIME
+from switchback.nodes.registry import CATEGORIES
+from switchback.resources import icon_path
 
 
 class _Tree(QTreeWidget):

@@ -11,15 +11,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateTimeEdit, QDia
                                QFormLayout, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout)
 
-from app.simulation_panel import Simulated, message_lines
-from runtime import document
-from runtime.contacts import read_contacts_csv, read_events_jsonl
-from runtime.gc_pause import paused_gc
-from runtime.document import Journey
-from runtime.problems import InputError
-from runtime.sample_events import Responses, Sample, generate, suggest
-from runtime.simulation import Cancelled, simulate
-from runtime.simulation_summary import summarise
+from switchback.app.simulation_panel import Simulated, message_lines
+from switchback.runtime import document
+from switchback.runtime.contacts import read_contacts_csv, read_events_jsonl
+from switchback.runtime.gc_pause import paused_gc
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
+from switchback.runtime.sample_events import Responses, Sample, generate, suggest
+from switchback.runtime.simulation import Cancelled, simulate
+from switchback.runtime.simulation_summary import summarise
 
 
 class _Worker(QObject):

@@ -12,9 +12,9 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QListView, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from runtime.document import Journey
-from runtime.simulation import SimulationResult
-from runtime.simulation_summary import OUTCOMES, JourneySummary
+from switchback.runtime.document import Journey
+from switchback.runtime.simulation import SimulationResult
+from switchback.runtime.simulation_summary import OUTCOMES, JourneySummary
 
 NO_MESSAGES = "No message would go out in this simulation."
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QProgressDialog
 
-from connectors import registry
-from connectors.secrets import get_secret
+from switchback.connectors import registry
+from switchback.connectors.secrets import get_secret
 
 
 class SyncThread(QThread):
@@ -19,7 +19,7 @@ class SyncThread(QThread):
         self.cancel_requested = False
 
     def run(self) -> None:
-        from runtime import sync as crm
+        from switchback.runtime import sync as crm
         spec = registry.get(self.kind)
         try:
             source = spec.source(self.name, spec.settings.model_validate(self.settings), lambda k: get_secret(self.name, k))

@@ -8,10 +8,10 @@ from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QListView, QListWidget, QListWidgetItem,
                                QVBoxLayout)
 
-from canvas.theme import system_theme
-from canvas.thumbnail import thumbnail
-from runtime import document
-from runtime.document import Journey
+from switchback.canvas.theme import system_theme
+from switchback.canvas.thumbnail import thumbnail
+from switchback.runtime import document
+from switchback.runtime.document import Journey
 
 PICTURE = QSize(200, 130)
 BLANK = "Blank journey"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit
 
-from app.test_send import TestSend, handoff
-from connectors import workspace as connectors
-from runtime.document import Journey
-from runtime.problems import InputError
-from runtime.test_message import render_test
+from switchback.app.test_send import TestSend, handoff
+from switchback.connectors import workspace as connectors
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
+from switchback.runtime.test_message import render_test
 
 _last_address = ""           # the address a test went to last, offered again
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from PySide6.QtCore import QObject, QThread, Signal
 
-from runtime.outbox import PermanentFailure, TemporaryFailure
+from switchback.runtime.outbox import PermanentFailure, TemporaryFailure
 
 
 class _Send(QObject):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from canvas.theme import DARK, system_theme
+from switchback.canvas.theme import DARK, system_theme
 
 
 def apply_theme(app: QApplication) -> None:

@@ -5,15 +5,15 @@ import argparse
 import json
 import sys
 
-from app.commands import _args, _now, _store, _workspace, load_valid
-from app.registry import command
-from runtime import validation
-from runtime.problems import InputError, InvalidJourneys
+from switchback.app.commands import _args, _now, _store, _workspace, load_valid
+from switchback.app.registry import command
+from switchback.runtime import validation
+from switchback.runtime.problems import InputError, InvalidJourneys
 
 
 def _versions():
     """The store's versions, imported when a command runs: SQLAlchemy is not for every command's start-up."""
-    from runtime.store import versions
+    from switchback.runtime.store import versions
     return versions
 
 
@@ -33,7 +33,7 @@ def publish(args: argparse.Namespace) -> int:
     store = _store(args)
     if not Path(args.file).exists() and not args.file.endswith(".json"):
         with store.session() as s:
-            from runtime.store.models import JourneyRow
+            from switchback.runtime.store.models import JourneyRow
             if s.get(JourneyRow, args.file) is None:
                 raise InputError(args.file, "no such file, and no journey with this key in the workspace")
             journey = _versions().document_at(s, args.file, None)
@@ -132,7 +132,7 @@ def diff(args: argparse.Namespace) -> int:
             v1 = _version(args.v1, args.key)
         v2 = _version(args.v2, args.key)
         before, after = _versions().document_at(s, args.key, v1), _versions().document_at(s, args.key, v2)
-    from runtime.diff import describe, diff as diff_of
+    from switchback.runtime.diff import describe, diff as diff_of
     changes = diff_of(before, after)
     if args.json:
         json.dump(changes.to_json(), sys.stdout, ensure_ascii=False)

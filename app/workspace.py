@@ -7,14 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select, tuple_
 
-from resources import ROOT as RESOURCES
-from runtime import document, references, validation
-from runtime.contacts import read_contacts_csv
-from runtime.document import Journey
-from runtime.store import repository as repo
-from runtime.store import versions
-from runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
-from runtime.store.workspace import Store
+from switchback.resources import ROOT as RESOURCES
+from switchback.runtime import document, references, validation
+from switchback.runtime.contacts import read_contacts_csv
+from switchback.runtime.document import Journey
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store import versions
+from switchback.runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
+from switchback.runtime.store.workspace import Store
 
 SAMPLE_JOURNEY = "welcome-series"
 
@@ -105,8 +105,8 @@ class Workspace:
 
     def names(self) -> dict[str, list[str]]:
         """What the inspector's pickers offer: connectors by channel, event types, fields, journeys."""
-        from connectors.workspace import names_by_channel
-        from runtime.workspace_names import names
+        from switchback.connectors.workspace import names_by_channel
+        from switchback.runtime.workspace_names import names
         return names(self.store) | names_by_channel(self.store)
 
     def contacts(self, limit: int | None = None) -> list[dict]:

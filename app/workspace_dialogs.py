@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout
 
-from connectors.secrets import SecretsUnavailable, get_secret, set_secret
+from switchback.connectors.secrets import SecretsUnavailable, get_secret, set_secret
 
 
 def team_secret_name(user: str, host: str, port: int, database: str) -> str:

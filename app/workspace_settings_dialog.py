@@ -8,9 +8,9 @@ from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QTimeEdit, QVBoxLayout, QWidget)
 
-from runtime import workspace_settings
-from runtime.problems import InputError
-from runtime.store.workspace import Store
+from switchback.runtime import workspace_settings
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.workspace import Store
 
 
 def _row(*widgets: QWidget) -> QWidget:

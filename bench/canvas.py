@@ -37,10 +37,10 @@ def open_in_designer(path: str) -> dict:
     """The designer's view of the journey file, from reading it to the view (minimap included)
     drawn, after a small journey warmed Qt up as the window's first journey does."""
     from PySide6.QtWidgets import QApplication
-    from canvas.editor import JourneyEditor
-    from canvas.layout import layout
-    from canvas.view import JourneyView
-    from runtime import document
+    from switchback.canvas.editor import JourneyEditor
+    from switchback.canvas.layout import layout
+    from switchback.canvas.view import JourneyView
+    from switchback.runtime import document
     import networkx  # noqa: F401  (loaded at start-up in the app; not part of opening a journey)
     app = QApplication(sys.argv[:1])
     view = JourneyView()
@@ -77,8 +77,8 @@ def open_in_peer(path: str) -> dict:
     from NodeGraphQt import BaseNode, NodeGraph
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication
-    from canvas.layout import layout
-    from runtime import document
+    from switchback.canvas.layout import layout
+    from switchback.runtime import document
     app = QApplication(sys.argv[:1])  # noqa: F841
 
     class Card(BaseNode):
@@ -131,7 +131,7 @@ def export(path: str, out: str) -> tuple[float, float, str, float]:
     """`switchback export-image` as a whole process: wall time, its peak memory, what it printed, and
     its CPU time (the wall time's floor on a machine other work shares)."""
     t = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "app", "export-image", path, out], cwd=ROOT,
+    p = subprocess.Popen([sys.executable, "-m", "switchback.app", "export-image", path, out], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(p.pid, 0)
     took = time.perf_counter() - t

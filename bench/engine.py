@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from runtime import document                                   # noqa: E402
-from runtime.clock import VirtualClock                         # noqa: E402
-from runtime.simulation import simulate                        # noqa: E402
-from runtime.contacts import Event                             # noqa: E402
+from switchback.runtime import document                                   # noqa: E402
+from switchback.runtime.clock import VirtualClock                         # noqa: E402
+from switchback.runtime.simulation import simulate                        # noqa: E402
+from switchback.runtime.contacts import Event                             # noqa: E402
 from bench.workload import START, clicks, contacts             # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -40,16 +40,16 @@ def bench_simulation(n: int) -> float:
 
 
 def bench_store(n: int) -> float:
-    from runtime.scheduler import Scheduler
-    from runtime.store import repository as repo
-    from runtime.store.workspace import Store
+    from switchback.runtime.scheduler import Scheduler
+    from switchback.runtime.store import repository as repo
+    from switchback.runtime.store.workspace import Store
     journey = document.load(HERE / "ten_node.journey.json")
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{tmp}/bench.sqlite")
         with store.session() as s:
             repo.import_contacts(s, contacts(n), START)
             repo.publish(s, journey, START)
-        from runtime.engine import ENROLL_EVENT
+        from switchback.runtime.engine import ENROLL_EVENT
         with store.session() as s:
             repo.record_events(s, [Event(f"c{i}@bench.test", ENROLL_EVENT, START, {"journey": "ten-node"})
                                    for i in range(n)], START)

@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select                                 # noqa: E402
 
-from app.cli import main                                            # noqa: E402
-from runtime.store.models import StepRow                            # noqa: E402
-from runtime.store.workspace import Store                           # noqa: E402
+from switchback.app.cli import main                                            # noqa: E402
+from switchback.runtime.store.models import StepRow                            # noqa: E402
+from switchback.runtime.store.workspace import Store                           # noqa: E402
 from tests.support import postgres                                  # noqa: E402
 
 JOURNEY = ROOT / "tests" / "data" / "crash" / "drip.journey.json"
@@ -41,7 +41,7 @@ def prepare(flag: str, target: str, people: Path) -> None:
 
 
 def run(flag: str, target: str, workers: int) -> float:
-    cmd = [sys.executable, "-m", "app", "run", "--fast-forward", flag, target]
+    cmd = [sys.executable, "-m", "switchback.app", "run", "--fast-forward", flag, target]
     t = time.perf_counter()
     procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL) for _ in range(workers)]
     for p in procs:

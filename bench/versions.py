@@ -16,14 +16,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.shapes import narrow as big_journey                   # noqa: E402
-from runtime import document                                     # noqa: E402
-from runtime.diff import diff                                    # noqa: E402
+from switchback.runtime import document                                     # noqa: E402
+from switchback.runtime.diff import diff                                    # noqa: E402
 
 
 def two_versions(n: int):
     """Version 1 laid out, and version 2 with a tenth of its nodes changed, 20 removed, 20 added,
     connections re-wired around them, every card moved, and a setting changed."""
-    from canvas.layout import layout
+    from switchback.canvas.layout import layout
     before = document.from_dict(big_journey(n))
     for node_id, pos in layout(before).items():
         before.node(node_id).position = pos
@@ -70,9 +70,9 @@ def main(n: int) -> None:
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtWidgets import QApplication
 
-    from canvas.diff_view import diff_scene
-    from canvas.theme import LIGHT
-    from canvas.view import JourneyView
+    from switchback.canvas.diff_view import diff_scene
+    from switchback.canvas.theme import LIGHT
+    from switchback.canvas.view import JourneyView
     app = QApplication.instance() or QApplication(sys.argv[:1])
     view = JourneyView()
     view.resize(1400, 900)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timezone
 
-from runtime.contacts import Event
+from switchback.runtime.contacts import Event
 
 START = datetime(2026, 3, 10, tzinfo=timezone.utc)
 ZONES = ["Europe/Berlin", "America/New_York", "Asia/Tokyo", None]

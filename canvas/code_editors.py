@@ -16,8 +16,8 @@ from PySide6.QtGui import QFocusEvent, QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (QCompleter, QLabel, QLineEdit, QPlainTextEdit, QSizePolicy, QTextBrowser, QVBoxLayout,
                                QWidget)
 
-from canvas.theme import system_theme
-from runtime import sandbox
+from switchback.canvas.theme import system_theme
+from switchback.runtime import sandbox
 
 # SPEC section 4's standard contact fields and section 3's functions: what a marketer reaches for.
 STANDARD_FIELDS = ["email", "first_name", "last_name", "phone", "company", "job_title", "country", "timezone",

@@ -9,8 +9,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from canvas.model import JourneyModel
-from runtime.document import Edge, Node
+from switchback.canvas.model import JourneyModel
+from switchback.runtime.document import Edge, Node
 
 
 class AddNode(QUndoCommand):

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from canvas.code_editors import STANDARD_FIELDS, ConditionEdit, note_label, set_note
-from runtime.condition_form import OPERATORS, Group, Rule, parse, render
+from switchback.canvas.code_editors import STANDARD_FIELDS, ConditionEdit, note_label, set_note
+from switchback.runtime.condition_form import OPERATORS, Group, Rule, parse, render
 
 AN_EVENT = "an event"                 # the subject of "did EVENT at least N times"
 EVENTS = ["email_opened", "email_clicked", "form_submitted", "page_view", "signed_up", "order_completed"]

@@ -30,11 +30,11 @@ from PySide6.QtGui import QValidator, QWheelEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
-from canvas.code_editors import TemplateEdit, colour, note_label, set_note
-from canvas.condition_builder import ConditionField
-from nodes.durations import Duration, Offset, TimeOfDay
-from nodes.fields import dict_values_role, picks_of, role_of
-from nodes.localtime import WEEKDAYS
+from switchback.canvas.code_editors import TemplateEdit, colour, note_label, set_note
+from switchback.canvas.condition_builder import ConditionField
+from switchback.nodes.durations import Duration, Offset, TimeOfDay
+from switchback.nodes.fields import dict_values_role, picks_of, role_of
+from switchback.nodes.localtime import WEEKDAYS
 
 UNSET: Any = type("Unset", (), {"__repr__": lambda self: "UNSET", "__bool__": lambda self: False})()
 _TEXT_FORMATS = [(get_args(Duration)[1], "2d"), (get_args(Offset)[1], "-1d"), (get_args(TimeOfDay)[1], "09:00")]

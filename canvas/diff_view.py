@@ -7,12 +7,12 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt
 
-from canvas.items import CARD_H, CARD_W
-from canvas.model import JourneyModel
-from canvas.scene import JourneyScene
-from canvas.theme import Theme
-from runtime.diff import Diff
-from runtime.document import Journey, Node
+from switchback.canvas.items import CARD_H, CARD_W
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.scene import JourneyScene
+from switchback.canvas.theme import Theme
+from switchback.runtime.diff import Diff
+from switchback.runtime.document import Journey, Node
 
 
 _GAP_X, _GAP_Y = CARD_W + 20, CARD_H + 20

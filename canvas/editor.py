@@ -8,16 +8,16 @@ from typing import Callable
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QGuiApplication, QUndoStack
 
-import nodes
-from canvas import commands as cmd
-from canvas.items import GRID
-from canvas.layout import layout
-from canvas.model import JourneyModel
-from canvas.scene import JourneyScene
-from canvas.theme import Theme, system_theme
-from runtime import document, validation
-from runtime.document import Edge, Journey, Node
-from runtime.problems import InputError
+from switchback import nodes
+from switchback.canvas import commands as cmd
+from switchback.canvas.items import GRID
+from switchback.canvas.layout import layout
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.scene import JourneyScene
+from switchback.canvas.theme import Theme, system_theme
+from switchback.runtime import document, validation
+from switchback.runtime.document import Edge, Journey, Node
+from switchback.runtime.problems import InputError
 
 CLIP_FORMAT = "switchback.nodes/1"
 

@@ -14,11 +14,11 @@ from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QGraphicsItem
 
-from canvas.layout import layout
-from canvas.model import JourneyModel
-from canvas.scene import JourneyScene
-from canvas.theme import LIGHT
-from runtime.document import Journey
+from switchback.canvas.layout import layout
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.scene import JourneyScene
+from switchback.canvas.theme import LIGHT
+from switchback.runtime.document import Journey
 
 FORMATS = (".png", ".svg", ".pdf")
 SCALE = 2.0                      # pixels per scene unit: crisp labels on a high-density screen

@@ -10,12 +10,12 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from canvas.code_editors import CommitPlainTextEdit, colour
-from canvas.config_form import ConfigForm, NoWheelCombo, rich_help
-from nodes.registry import NodeKind
-from resources import icon_path
-from runtime.sandbox import Fields
-from runtime.settings import Settings
+from switchback.canvas.code_editors import CommitPlainTextEdit, colour
+from switchback.canvas.config_form import ConfigForm, NoWheelCombo, rich_help
+from switchback.nodes.registry import NodeKind
+from switchback.resources import icon_path
+from switchback.runtime.sandbox import Fields
+from switchback.runtime.settings import Settings
 
 
 def _heading(text: str, scale: float = 1.2) -> QLabel:

@@ -7,10 +7,10 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPaintEngine, QPainter,
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem, QStyleOptionGraphicsItem
 
-from canvas.marks import edge_pen, older_tip, paint_card_marks
-from canvas.theme import CATEGORY, Theme
-from resources import icon_path
-from runtime.document import Edge, Node
+from switchback.canvas.marks import edge_pen, older_tip, paint_card_marks
+from switchback.canvas.theme import CATEGORY, Theme
+from switchback.resources import icon_path
+from switchback.runtime.document import Edge, Node
 
 CARD_W, CARD_H = 240.0, 76.0
 PORT_R = 6.0

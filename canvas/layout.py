@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import networkx as nx
 
-from canvas.items import CARD_H, CARD_W
-from runtime.document import Journey
+from switchback.canvas.items import CARD_H, CARD_W
+from switchback.runtime.document import Journey
 
 H_GAP, V_GAP = 60.0, 90.0
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from canvas.theme import Theme
+from switchback.canvas.theme import Theme
 
 # One colour per kind of change, readable on both themes' cards and backgrounds.
 MARKS = {"added": QColor("#2F9E57"), "removed": QColor("#D64545"), "changed": QColor("#D9822B")}

@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from runtime.document import Edge, Journey, Node
+from switchback.runtime.document import Edge, Journey, Node
 
 
 class JourneyModel(QObject):

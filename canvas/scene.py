@@ -9,10 +9,10 @@ from PySide6.QtCore import QLineF, QPointF, QRectF, QSizeF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene
 
-from canvas.items import CARD_H, CARD_W, GRID, EdgeItem, NodeCard, PortItem
-from canvas.model import JourneyModel
-from canvas.theme import LIGHT, Theme
-from runtime.document import Edge
+from switchback.canvas.items import CARD_H, CARD_W, GRID, EdgeItem, NodeCard, PortItem
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.theme import LIGHT, Theme
+from switchback.runtime.document import Edge
 
 KIND_MIME = "application/x-switchback-kind"
 LANE = 30.0                                   # an edge going round cards keeps this far from them

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 
-from canvas.layout import layout
-from canvas.model import JourneyModel
-from canvas.scene import JourneyScene
-from canvas.theme import Theme
-from runtime.document import Journey
+from switchback.canvas.layout import layout
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.scene import JourneyScene
+from switchback.canvas.theme import Theme
+from switchback.runtime.document import Journey
 
 
 def thumbnail(journey: Journey, size: QSize, theme: Theme) -> QImage:

@@ -16,9 +16,9 @@ import httpcore
 import httpx
 from pydantic import AfterValidator
 
-from nodes.urls import (PRIVATE_KINDS, Address, kind_of, parse_host, query_secrets, refusal, refused_kind,
+from switchback.nodes.urls import (PRIVATE_KINDS, Address, kind_of, parse_host, query_secrets, refusal, refused_kind,
                         written_refusal)
-from runtime.outbox import PermanentFailure
+from switchback.runtime.outbox import PermanentFailure
 
 # Names answered without asking DNS, like a hosts file: {"hooks.test": ("127.0.0.1",)}. Tests map
 # names here to prove a refusal before any connection; nothing else writes to it.

@@ -15,9 +15,9 @@ from typing import Any, Callable, Mapping
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.registry import SecretGetter
-from connectors.secrets import SecretsUnavailable
-from runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
+from switchback.connectors.registry import SecretGetter
+from switchback.connectors.secrets import SecretsUnavailable
+from switchback.runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
 
 
 # The statuses a provider uses to say "not now" rather than "never".

@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.crm_http import CrmError, CrmHttp
-from connectors.egress import BaseUrl, over_http
-from connectors.registry import ConnectorKind, register
-from runtime.sync import Page, Progress
+from switchback.connectors.crm_http import CrmError, CrmHttp
+from switchback.connectors.egress import BaseUrl, over_http
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.runtime.sync import Page, Progress
 
 DEFAULT_PROPERTIES = {
     "email": "email", "firstname": "first_name", "lastname": "last_name", "phone": "phone", "company": "company",

@@ -20,11 +20,11 @@ from typing import Any, Callable, Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from connectors.crm_http import CrmError, CrmHttp
-from connectors.hubspot import parse_mapping
-from connectors.egress import BaseUrl, over_http
-from connectors.registry import ConnectorKind, register
-from runtime.sync import Page, Progress
+from switchback.connectors.crm_http import CrmError, CrmHttp
+from switchback.connectors.hubspot import parse_mapping
+from switchback.connectors.egress import BaseUrl, over_http
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.runtime.sync import Page, Progress
 
 DEFAULT_PROPERTIES = {"emails": "email", "first_name": "first_name", "last_name": "last_name", "phones": "phone",
                       "org_id": "company", "owner_id": "owner", "job_title": "job_title"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from connectors.registry import ConnectorKind, register
+from switchback.connectors.registry import ConnectorKind, register
 
 
 class RecordSettings(BaseModel):

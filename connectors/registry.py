@@ -68,8 +68,8 @@ def _load() -> None:
             return
         for module in ("record", "smtp", "sendgrid", "twilio", "slack", "webhook", "hubspot", "pipedrive"):
             try:
-                importlib.import_module(f"connectors.{module}")
+                importlib.import_module(f"switchback.connectors.{module}")
             except ModuleNotFoundError as e:
-                if e.name != f"connectors.{module}":
+                if e.name != f"switchback.connectors.{module}":
                     raise
         _loaded.set()

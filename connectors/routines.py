@@ -9,16 +9,16 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from connectors import registry
-from connectors.secrets import get_secret
-from runtime.contacts import Event, identity
-from runtime.store import repository as repo
-from runtime.store.models import ConnectorRow
-from runtime.store.workspace import Store
+from switchback.connectors import registry
+from switchback.connectors.secrets import get_secret
+from switchback.runtime.contacts import Event, identity
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import ConnectorRow
+from switchback.runtime.store.workspace import Store
 
 
 def crm_sync(store: Store, name: str, kind: str, settings: dict) -> str:
-    from runtime import sync as crm
+    from switchback.runtime import sync as crm
     spec = registry.get(kind)
     source = spec.source(name, spec.settings.model_validate(settings), lambda key: get_secret(name, key))
     result = crm.sync(store, name, source)
@@ -29,7 +29,7 @@ def crm_sync(store: Store, name: str, kind: str, settings: dict) -> str:
 def suppressions(store: Store, name: str, kind: str, settings: dict) -> str:
     """SendGrid's bounces and unsubscribes since the last pull become `contact_updated` events that
     set consent_email to unsubscribed: unsubscribing takes effect on every journey at once."""
-    from connectors.sendgrid import pull_suppressions
+    from switchback.connectors.sendgrid import pull_suppressions
     spec = registry.get(kind)
     key = f"suppressions:{name}"
     with store.session() as s:

@@ -13,12 +13,12 @@ from typing import Any
 
 from pydantic import Field
 
-from connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
+from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
                              json_or_none, timeout_field, utc)
-from connectors.egress import BaseUrl, over_http
-from connectors.registry import ConnectorKind, register
-from connectors.smtp import Address, unsubscribe_headers
-from runtime.outbox import PermanentFailure
+from switchback.connectors.egress import BaseUrl, over_http
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.connectors.smtp import Address, unsubscribe_headers
+from switchback.runtime.outbox import PermanentFailure
 
 PAGE = 500          # the largest page the suppression endpoints give
 

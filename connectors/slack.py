@@ -6,10 +6,10 @@ plain strings in the body: 400 `invalid_payload`, 403 `action_prohibited`, 404 `
 or `no_service`, 410 `channel_is_archived`, and 429 with Retry-After when posting too fast."""
 from __future__ import annotations
 
-from connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, failure_for,
+from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, failure_for,
                              timeout_field)
-from connectors.registry import ConnectorKind, register
-from runtime.outbox import PermanentFailure
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.runtime.outbox import PermanentFailure
 
 
 class SlackSettings(SenderSettings):

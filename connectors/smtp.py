@@ -18,10 +18,10 @@ from urllib.parse import quote
 
 from pydantic import AfterValidator, Field, field_validator
 
-from connectors.egress import cleartext_login
-from connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
-from connectors.registry import ConnectorKind, register
-from runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
+from switchback.connectors.egress import cleartext_login
+from switchback.connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
 
 DEFAULT_UNSUBSCRIBE = "mailto:{from}?subject=unsubscribe"
 

@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 from pydantic import Field
 
-from connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
+from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
                              json_or_none, timeout_field)
-from connectors.egress import BaseUrl, over_http
-from connectors.registry import ConnectorKind, register
-from runtime.outbox import PermanentFailure
+from switchback.connectors.egress import BaseUrl, over_http
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.runtime.outbox import PermanentFailure
 
 
 class TwilioSettings(SenderSettings):

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from connectors.egress import GuardedTransport, no_secret_in_query
-from connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, failure_for,
+from switchback.connectors.egress import GuardedTransport, no_secret_in_query
+from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, failure_for,
                              timeout_field)
-from connectors.registry import ConnectorKind, register
-from runtime.outbox import PermanentFailure, TemporaryFailure
+from switchback.connectors.registry import ConnectorKind, register
+from switchback.runtime.outbox import PermanentFailure, TemporaryFailure
 
 Method = Literal["POST", "PUT", "PATCH", "GET", "DELETE"]
 MAKE_SECRET = "python3 -c \"import base64,os; print('whsec_' + base64.b64encode(os.urandom(32)).decode())\""

@@ -7,14 +7,14 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from connectors import egress, registry
-from connectors.secrets import get_secret, set_secret
-from connectors.webhook import WebhookSender, WebhookSettings
-from runtime import workspace_settings
-from runtime.outbox import NeedsSetup, RecordingSender, Sender, SenderFor
-from runtime.problems import InputError
-from runtime.store.models import ConnectorRow
-from runtime.store.workspace import Store
+from switchback.connectors import egress, registry
+from switchback.connectors.secrets import get_secret, set_secret
+from switchback.connectors.webhook import WebhookSender, WebhookSettings
+from switchback.runtime import workspace_settings
+from switchback.runtime.outbox import NeedsSetup, RecordingSender, Sender, SenderFor
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.models import ConnectorRow
+from switchback.runtime.store.workspace import Store
 
 NAME_LENGTH = 128               # the store's column
 

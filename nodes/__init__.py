@@ -3,7 +3,7 @@
 Importing this package registers every kind; `registry.kinds()` is the one list that the palette,
 the validator, the engine and the file loader read.
 """
-from nodes import actions, branches, flow, triggers, waits  # noqa: F401  (registration)
-from nodes.registry import get, kinds
+from switchback.nodes import actions, branches, flow, triggers, waits  # noqa: F401  (registration)
+from switchback.nodes.registry import get, kinds
 
 __all__ = ["get", "kinds"]

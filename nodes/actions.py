@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from nodes.fields import Condition, JsonTemplate, Template, described
-from nodes.outcomes import Go, Park
-from nodes.registry import Config, NodeKind, register
-from nodes.urls import url_problem
+from switchback.nodes.fields import Condition, JsonTemplate, Template, described
+from switchback.nodes.outcomes import Go, Park
+from switchback.nodes.registry import Config, NodeKind, register
+from switchback.nodes.urls import url_problem
 
 
 def _sent(ctx, channel: str, connector: str | None, message: dict[str, Any]) -> Go:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from nodes.fields import Condition, described
-from nodes.outcomes import Go
-from nodes.registry import Config, NodeKind, register
+from switchback.nodes.fields import Condition, described
+from switchback.nodes.outcomes import Go
+from switchback.nodes.registry import Config, NodeKind, register
 
 
 class IfConfig(Config):

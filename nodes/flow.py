@@ -1,6 +1,6 @@
 """Flow: the explicit end of a path."""
-from nodes.outcomes import End
-from nodes.registry import Config, NodeKind, register
+from switchback.nodes.outcomes import End
+from switchback.nodes.registry import Config, NodeKind, register
 
 
 class ExitConfig(Config):

@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
-from nodes.context import StepContext
-from nodes.outcomes import Outcome
+from switchback.nodes.context import StepContext
+from switchback.nodes.outcomes import Outcome
 
 
 @dataclass(frozen=True, slots=True)

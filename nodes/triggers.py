@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import Field
 
-from nodes.durations import Days, Offset, TimeOfDay, parse_duration, parse_time_of_day
-from nodes.fields import Condition, described
-from nodes.localtime import at_local
-from nodes.outcomes import Go
-from nodes.registry import Config, Listens, NodeKind, register
+from switchback.nodes.durations import Days, Offset, TimeOfDay, parse_duration, parse_time_of_day
+from switchback.nodes.fields import Condition, described
+from switchback.nodes.localtime import at_local
+from switchback.nodes.outcomes import Go
+from switchback.nodes.registry import Config, Listens, NodeKind, register
 
 
 # What can make a trigger fire. The runtime offers each stimulus to every published trigger.

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import model_validator
 
-from nodes.durations import Duration, Offset, TimeOfDay, describe, parse_duration, parse_time_of_day
-from nodes.fields import Condition, described
-from nodes.localtime import WEEKDAYS, at_local, next_local, on_weekday
-from nodes.outcomes import Park, Wait
-from nodes.registry import Config, Listens, NodeKind, register
-from nodes.triggers import as_date
+from switchback.nodes.durations import Duration, Offset, TimeOfDay, describe, parse_duration, parse_time_of_day
+from switchback.nodes.fields import Condition, described
+from switchback.nodes.localtime import WEEKDAYS, at_local, next_local, on_weekday
+from switchback.nodes.outcomes import Park, Wait
+from switchback.nodes.registry import Config, Listens, NodeKind, register
+from switchback.nodes.triggers import as_date
 
 
 class DelayConfig(Config):

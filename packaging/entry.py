@@ -1,7 +1,7 @@
 """The frozen program's entry point: the same `switchback` command line and designer."""
 import sys
 
-from app.cli import main
+from switchback.app.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,9 +21,9 @@ def shoot(theme: str, out: Path) -> None:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.designer import build_window
-    from app.theme import apply_theme
-    from runtime.simulation import simulate
+    from switchback.app.designer import build_window
+    from switchback.app.theme import apply_theme
+    from switchback.runtime.simulation import simulate
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)
@@ -42,7 +42,7 @@ def shoot(theme: str, out: Path) -> None:
     w.grab().save(str(out / f"main-{theme}.png"))
     if theme != "light":
         return
-    from app.workspace import templates
+    from switchback.app.workspace import templates
     nurture = next(t for t in templates() if t.key == "lead-nurture")
     w.create_from(nurture)
     settle()
@@ -55,7 +55,7 @@ def shoot(theme: str, out: Path) -> None:
     w.grab().save(str(out / "inspector-preview.png"))
     w.editor.scene.clearSelection()
     from datetime import datetime, timezone
-    from runtime.contacts import Event
+    from switchback.runtime.contacts import Event
     contacts = w.workspace.contacts()
     start = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
     events = [Event(c["email"].lower(), "form_submitted", start, {"form": "ebook"}) for c in contacts]

@@ -25,10 +25,10 @@ def shoot(theme: str, out: Path) -> None:
     from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.cli import main
-    from app.designer import build_window
-    from app.theme import apply_theme
-    from canvas.commands import MoveNodes
+    from switchback.app.cli import main
+    from switchback.app.designer import build_window
+    from switchback.app.theme import apply_theme
+    from switchback.canvas.commands import MoveNodes
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_theme(app)

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from runtime.bundle_paths import inside
+from switchback.runtime.bundle_paths import inside
 
 
 def obstacles(folder: Path, names: list[str]) -> dict[str, str]:

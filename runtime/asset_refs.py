@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from runtime.bundle_paths import ASSET_REF, asset_problem
-from runtime.document import Journey
-from runtime.problems import Problem
+from switchback.runtime.bundle_paths import ASSET_REF, asset_problem
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import Problem
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -36,13 +36,13 @@ from jinja2.exceptions import TemplateError
 from jinja2.parser import Parser
 from pydantic import ValidationError
 
-from nodes.durations import describe as describe_duration
-from runtime import document, sandbox, validation
-from runtime.contacts import STANDARD, Event
-from runtime.document import Journey, Node
-from runtime.idle_branches import idle_branches
-from runtime.problems import InputError
-from runtime.settings import FrequencyCap, Settings
+from switchback.nodes.durations import describe as describe_duration
+from switchback.runtime import document, sandbox, validation
+from switchback.runtime.contacts import STANDARD, Event
+from switchback.runtime.document import Journey, Node
+from switchback.runtime.idle_branches import idle_branches
+from switchback.runtime.problems import InputError
+from switchback.runtime.settings import FrequencyCap, Settings
 
 CONTACT_CHANNELS = ("email", "sms")                   # what reaches the contact (and counts for caps)
 TOO_CLOSE = timedelta(hours=24)
@@ -53,7 +53,7 @@ SEVERITIES = ("high", "medium", "low")
 KINDS = ("overlap", "missing-connector", "over-cap", "missing-field", "too-close", "same-trigger", "unknown-journey",
          "idle-branch")
 CHANNEL_WORDS = {"email": "Email", "sms": "SMS", "webhook": "Webhook", "notify": "Team notification"}
-from resources import ROOT as RESOURCES                 # noqa: E402  (package data, not code)
+from switchback.resources import ROOT as RESOURCES                 # noqa: E402  (package data, not code)
 
 REPORT_DIR = RESOURCES / "report"
 
@@ -847,8 +847,8 @@ def build_audit(journeys: list[Journey], connectors: list[dict] | None = None, c
     without a workspace): then missing connectors are not checked. Without `contacts` nothing is
     simulated, and fields are not checked against contacts. `hand_enrollment` enrolls every contact
     in each manually started journey at the start, as `switchback simulate` does."""
-    from runtime.engine import WorkspaceRules
-    from runtime.simulation import SimulationResult, simulate
+    from switchback.runtime.engine import WorkspaceRules
+    from switchback.runtime.simulation import SimulationResult, simulate
 
     rules = rules or WorkspaceRules()
     sources = sources or {}
@@ -933,8 +933,8 @@ def audit_workspace(store, contacts: list[dict] | None = None, events: list[Even
     workspace's connectors and rules (time zone, quiet hours, cap across journeys)."""
     from sqlalchemy import select
 
-    from runtime.store import repository as repo
-    from runtime.store.models import ConnectorRow, JourneyRow
+    from switchback.runtime.store import repository as repo
+    from switchback.runtime.store.models import ConnectorRow, JourneyRow
 
     journeys, sources, broken = [], {}, []
     with store.session() as s:
@@ -955,7 +955,7 @@ def audit_workspace(store, contacts: list[dict] | None = None, events: list[Even
     audit = build_audit(journeys, connectors, contacts, events, days, start, sources=sources, rules=rules,
                         subject=subject or "Workspace")
     audit.notes += [f"A draft that is not a journey was left out: {line}" for line in broken]
-    from runtime.audit_versions import changes_between
+    from switchback.runtime.audit_versions import changes_between
     audit.changes = changes_between(store, audit.generated - timedelta(days=days), audit.generated + timedelta(seconds=1))
     return audit
 

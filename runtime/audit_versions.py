@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from runtime import document
-from runtime.diff import describe, diff
+from switchback.runtime import document
+from switchback.runtime.diff import describe, diff
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Changes:
 
 def changes_between(store, since: datetime, until: datetime) -> Changes:
     """Every version published in [since, until), oldest first, with its diff."""
-    from runtime.store import versions
+    from switchback.runtime.store import versions
     out = Changes(since, until)
     with store.session() as s:
         for row in versions.published_between(s, since, until):

@@ -11,8 +11,8 @@ import struct
 import zipfile
 from pathlib import Path
 
-from runtime.bundle_paths import MANIFEST, entry_problem, journey_key
-from runtime.problems import InputError
+from switchback.runtime.bundle_paths import MANIFEST, entry_problem, journey_key
+from switchback.runtime.problems import InputError
 
 FORMAT = "switchback.bundle/1"
 # Far above what a bundle of journeys and their images needs, far below what hurts a laptop.

@@ -21,16 +21,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from nodes.urls import query_secrets
-from runtime import asset_files, asset_refs, bundle_paths, bundle_zip, document, validation
-from runtime.bundle_paths import MANIFEST
-from runtime.bundle_zip import FORMAT, BundleRefused, read_bundle, sha
-from runtime.clock import iso
-from runtime.document import Journey
-from runtime.problems import InputError
-from runtime.store import repository as repo
-from runtime.store.models import ConnectorRow, JourneyRow, JourneyVersion
-from runtime.store.workspace import Store
+from switchback.nodes.urls import query_secrets
+from switchback.runtime import asset_files, asset_refs, bundle_paths, bundle_zip, document, validation
+from switchback.runtime.bundle_paths import MANIFEST
+from switchback.runtime.bundle_zip import FORMAT, BundleRefused, read_bundle, sha
+from switchback.runtime.clock import iso
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import ConnectorRow, JourneyRow, JourneyVersion
+from switchback.runtime.store.workspace import Store
 
 _FIXED_TIME = (2020, 1, 1, 0, 0, 0)          # zip entry times: two exports of the same journeys compare equal
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nodes.registry import NodeKind
-from runtime.document import Journey, Node
-from runtime.settings import Settings
+from switchback.nodes.registry import NodeKind
+from switchback.runtime.document import Journey, Node
+from switchback.runtime.settings import Settings
 
 
 @dataclass(eq=False)

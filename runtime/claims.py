@@ -20,9 +20,9 @@ from typing import Callable, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from runtime.store import bulk
-from runtime.store.models import OutboxRow
-from runtime.store.workspace import Store
+from switchback.runtime.store import bulk
+from switchback.runtime.store.models import OutboxRow
+from switchback.runtime.store.workspace import Store
 
 LEASE = timedelta(minutes=5)
 HOST = socket.gethostname()

@@ -60,7 +60,7 @@ class StoredClock(VirtualClock):
     --fast-forward` goes on where the last one stopped, and several workers share one time."""
 
     def __init__(self, store, start: datetime | None):
-        from runtime.store.models import Setting
+        from switchback.runtime.store.models import Setting
         self.store, self.Setting = store, Setting
         super().__init__(start or datetime.now(timezone.utc))
         saved = self._read()

@@ -9,8 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from runtime.clock import parse_given
-from runtime.problems import InputError, parse_json, read_text
+from switchback.runtime.clock import parse_given
+from switchback.runtime.problems import InputError, parse_json, read_text
 
 STANDARD = ("email", "first_name", "last_name", "phone", "company", "job_title", "country", "timezone",
             "lifecycle_stage", "owner", "score", "tags", "consent_email", "consent_sms")

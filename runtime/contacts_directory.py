@@ -10,15 +10,15 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from runtime import sandbox
-from runtime.catalog import Catalog
-from runtime.contacts import Event, identity
-from runtime.engine import ENROLL_EVENT
-from runtime.problems import InputError
-from runtime.store import repository as repo
-from runtime.store.models import Contact, EnrollmentRow
-from runtime.store.workspace import Store
-from runtime.state import ACTIVE
+from switchback.runtime import sandbox
+from switchback.runtime.catalog import Catalog
+from switchback.runtime.contacts import Event, identity
+from switchback.runtime.engine import ENROLL_EVENT
+from switchback.runtime.problems import InputError
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import Contact, EnrollmentRow
+from switchback.runtime.store.workspace import Store
+from switchback.runtime.state import ACTIVE
 
 SHOWN = 200                          # rows a search returns; the count says how many matched in all
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.document import Edge, Journey, Node
+from switchback.runtime.document import Edge, Journey, Node
 
 # What of the journey itself is compared, under the names the designer's "Journey settings" shows.
 _JOURNEY_FIELDS = ("name", "description")

@@ -15,10 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-import nodes
-from nodes.registry import NodeKind
-from runtime.problems import InputError, parse_json, read_text
-from runtime.settings import Settings
+from switchback import nodes
+from switchback.nodes.registry import NodeKind
+from switchback.runtime.problems import InputError, parse_json, read_text
+from switchback.runtime.settings import Settings
 
 FORMAT = "switchback.journey/1"
 _JOURNEY_KEYS = ("format", "key", "name", "description", "settings", "nodes", "edges")

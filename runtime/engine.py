@@ -13,15 +13,15 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any, Callable, Protocol
 from zoneinfo import ZoneInfo
 
-from nodes.outcomes import End, Go, Park, Wait
-from nodes.triggers import EventArrived, FieldsChanged
-from runtime import holds, sandbox
-from runtime.catalog import Catalog, Published
-from runtime.contacts import Event
-from runtime.limits import MAX_STEPS
-from runtime.sandbox import Fields, RunError
-from runtime.settings import FrequencyCap, QuietHours
-from runtime.state import ACTIVE, COMPLETED, CONVERTED, ERROR, EXITED, ContactState, Enrollment, Message, Step
+from switchback.nodes.outcomes import End, Go, Park, Wait
+from switchback.nodes.triggers import EventArrived, FieldsChanged
+from switchback.runtime import holds, sandbox
+from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.contacts import Event
+from switchback.runtime.limits import MAX_STEPS
+from switchback.runtime.sandbox import Fields, RunError
+from switchback.runtime.settings import FrequencyCap, QuietHours
+from switchback.runtime.state import ACTIVE, COMPLETED, CONVERTED, ERROR, EXITED, ContactState, Enrollment, Message, Step
 
 CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms"}     # channels that reach the contact
 ADDRESS_FIELD = {"email": "email", "sms": "phone"}

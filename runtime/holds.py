@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from nodes.durations import parse_time_of_day
-from nodes.localtime import in_window
-from runtime.settings import FrequencyCap, QuietHours
+from switchback.nodes.durations import parse_time_of_day
+from switchback.nodes.localtime import in_window
+from switchback.runtime.settings import FrequencyCap, QuietHours
 
 
 def release(now: datetime, sent: list[tuple[datetime, str]], journey: str, zone: tzinfo,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runtime.document import Journey, Node
+from switchback.runtime.document import Journey, Node
 
 
 @dataclass

@@ -19,10 +19,10 @@ from typing import Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from runtime.engine import Engine
-from runtime.state import ERROR, ContactState, Step
-from runtime.store import repository as repo
-from runtime.store.repository import Loaded
+from switchback.runtime.engine import Engine
+from switchback.runtime.state import ERROR, ContactState, Step
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.repository import Loaded
 
 Fresh = Callable[[int, int], Loaded]          # (contact id, version) -> its state read again from the store
 

@@ -20,13 +20,13 @@ from typing import Any, Callable, Protocol
 from sqlalchemy import literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from runtime import claims
-from runtime.claims import LEASE, WORKER, Heartbeat, recover, release
-from runtime.failures import (MAX_ATTEMPTS, NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain, backoff,
+from switchback.runtime import claims
+from switchback.runtime.claims import LEASE, WORKER, Heartbeat, recover, release
+from switchback.runtime.failures import (MAX_ATTEMPTS, NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain, backoff,
                               outcome, unexpected)
-from runtime.store import bulk
-from runtime.store.models import UTC, Delivery, OutboxRow
-from runtime.store.workspace import Store
+from switchback.runtime.store import bulk
+from switchback.runtime.store.models import UTC, Delivery, OutboxRow
+from switchback.runtime.store.workspace import Store
 
 __all__ = ["MAX_ATTEMPTS", "LEASE", "NeedsSetup", "PermanentFailure", "TemporaryFailure", "Uncertain", "backoff",
            "recover", "Sender", "SenderFor", "RecordingSender", "Handoff", "deliver"]

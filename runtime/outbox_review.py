@@ -12,11 +12,11 @@ from typing import Any, Sequence
 
 from sqlalchemy import func, select, update
 
-from runtime import document
-from runtime.problems import InputError
-from runtime.store import bulk
-from runtime.store.models import Contact, JourneyVersion, OutboxRow, StepRow
-from runtime.store.workspace import Store
+from switchback.runtime import document
+from switchback.runtime.problems import InputError
+from switchback.runtime.store import bulk
+from switchback.runtime.store.models import Contact, JourneyVersion, OutboxRow, StepRow
+from switchback.runtime.store.workspace import Store
 
 # Stored status -> the word a person reads, for the messages that have not gone out.
 WORDS = {"pending": "queued", "sending": "sending", "uncertain": "uncertain", "failed": "failed"}

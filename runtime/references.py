@@ -11,9 +11,9 @@ from typing import Any
 from jinja2 import Environment, nodes as j
 from jinja2.exceptions import TemplateError
 
-from nodes.fields import picks_of, role_of
-from runtime.document import Journey
-from runtime.problems import Problem
+from switchback.nodes.fields import picks_of, role_of
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import Problem
 
 _PARSER = Environment()
 

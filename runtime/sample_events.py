@@ -17,10 +17,10 @@ from typing import Any
 from jinja2 import Environment, nodes as jinja
 from jinja2.exceptions import TemplateError
 
-from nodes.durations import parse_duration
-from runtime.contacts import Event, identity
-from runtime.document import Journey
-from runtime.state import ACTIVE
+from switchback.nodes.durations import parse_duration
+from switchback.runtime.contacts import Event, identity
+from switchback.runtime.document import Journey
+from switchback.runtime.state import ACTIVE
 
 UPDATED = "contact_updated"          # the event that carries field changes (SPEC section 4)
 ACTIVITY = "page_view"               # what a sample contact does to be active, long before a quiet trigger

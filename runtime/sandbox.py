@@ -20,8 +20,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.utils import Namespace
 
-from nodes.durations import parse_duration
-from runtime import limits
+from switchback.nodes.durations import parse_duration
+from switchback.runtime import limits
 
 
 class Missing(ChainableUndefined):

@@ -18,16 +18,16 @@ from typing import Callable
 
 from sqlalchemy import func, select
 
-from runtime import isolation
-from runtime.clock import Clock
-from runtime.engine import Engine
-from runtime.gc_pause import paused_gc
-from runtime.outbox import RecordingSender, SenderFor, deliver
-from runtime.store import repository as repo
-from runtime.store.counters import StorePools
-from runtime.store.models import Contact
-from runtime.store.state_cache import StateCache
-from runtime.store.workspace import Store
+from switchback.runtime import isolation
+from switchback.runtime.clock import Clock
+from switchback.runtime.engine import Engine
+from switchback.runtime.gc_pause import paused_gc
+from switchback.runtime.outbox import RecordingSender, SenderFor, deliver
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.counters import StorePools
+from switchback.runtime.store.models import Contact
+from switchback.runtime.store.state_cache import StateCache
+from switchback.runtime.store.workspace import Store
 
 
 @dataclass

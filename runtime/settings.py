@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from pydantic import BaseModel, Field, field_validator
 
-from nodes.durations import Duration, TimeOfDay, parse_duration
-from nodes.fields import Condition
+from switchback.nodes.durations import Duration, TimeOfDay, parse_duration
+from switchback.nodes.fields import Condition
 
 _REENTRY = re.compile(r"^(never|always|after:(.+))$")
 

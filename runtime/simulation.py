@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from runtime.catalog import Catalog, Published
-from runtime.clock import iso
-from runtime.contacts import Event, identity, jsonable, with_defaults
-from runtime.document import Journey
-from runtime.engine import Engine, WorkspaceRules
-from runtime.gc_pause import paused_gc
-from runtime.sample_events import Responses
-from runtime.state import ContactState, Message, Step
+from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.clock import iso
+from switchback.runtime.contacts import Event, identity, jsonable, with_defaults
+from switchback.runtime.document import Journey
+from switchback.runtime.engine import Engine, WorkspaceRules
+from switchback.runtime.gc_pause import paused_gc
+from switchback.runtime.sample_events import Responses
+from switchback.runtime.state import ContactState, Message, Step
 
 
 @dataclass

@@ -8,11 +8,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from runtime.contacts import Event
-from runtime.document import Journey
-from runtime.sample_events import why_nobody_entered
-from runtime.simulation import SimulationResult
-from runtime.state import ACTIVE
+from switchback.runtime.contacts import Event
+from switchback.runtime.document import Journey
+from switchback.runtime.sample_events import why_nobody_entered
+from switchback.runtime.simulation import SimulationResult
+from switchback.runtime.state import ACTIVE
 
 # Where a contact can be at the end, in the order the designer lists them.
 OUTCOMES = ("waiting", "completed", "converted", "exited", "skipped", "error")

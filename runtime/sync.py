@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, Protocol
 
-from runtime.store import repository as repo
-from runtime.store.workspace import Store
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.workspace import Store
 
 Progress = Callable[[int, "int | None"], None]
 WRITE_BACK = ("score", "lifecycle_stage", "owner")

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import Any
 
-from runtime import sandbox
-from runtime.document import Journey
-from runtime.problems import InputError
-from runtime.sandbox import Fields
+from switchback.runtime import sandbox
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
+from switchback.runtime.sandbox import Fields
 
 TEST_MARK = "[Test] "
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from runtime.store import repository as repo
-from runtime.store.models import Delivery, OutboxRow, StepRow
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import Delivery, OutboxRow, StepRow
 
 # A message's line says exactly what became of it: `recorded` when nothing left this machine (no
 # connector), `sent` once a provider or server took it (delivery to the inbox is theirs to report).

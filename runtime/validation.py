@@ -8,12 +8,12 @@ from typing import Iterator
 import networkx as nx
 from pydantic import BaseModel, ValidationError
 
-from nodes.fields import dict_values_role, role_of
-from runtime import asset_refs, sandbox
-from runtime.document import Journey
-from runtime.limits import MAX_STEPS
-from runtime.problems import Problem
-from runtime.settings import Settings
+from switchback.nodes.fields import dict_values_role, role_of
+from switchback.runtime import asset_refs, sandbox
+from switchback.runtime.document import Journey
+from switchback.runtime.limits import MAX_STEPS
+from switchback.runtime.problems import Problem
+from switchback.runtime.settings import Settings
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

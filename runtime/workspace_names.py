@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from runtime.store.models import Contact, EventRow, JourneyRow
-from runtime.store.workspace import Store
+from switchback.runtime.store.models import Contact, EventRow, JourneyRow
+from switchback.runtime.store.workspace import Store
 
 # SPEC section 4's standard fields, and the events that engagement and the CRM record (11, 14).
 STANDARD_FIELDS = ("email", "first_name", "last_name", "phone", "company", "job_title", "country", "timezone",

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from runtime.problems import InputError
-from runtime.settings import FrequencyCap, QuietHours
-from runtime.store import repository as repo
-from runtime.store.workspace import Store
+from switchback.runtime.problems import InputError
+from switchback.runtime.settings import FrequencyCap, QuietHours
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.workspace import Store
 
 KEYS = ("timezone", "quiet_hours", "frequency_cap", "allow_private_webhooks")
 

@@ -7,7 +7,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 CONFORMANCE = ROOT.parent / "shared" / "conformance"
-SWITCHBACK = [sys.executable, "-m", "app"]
+SWITCHBACK = [sys.executable, "-m", "switchback.app"]
 
 import pytest
 

@@ -1,6 +1,7 @@
 """The layers of DESIGN.md, read from every module's imports: nodes -> runtime -> canvas/connectors
 -> app, no import up a layer, Qt only in canvas/ and app/, the store never in canvas/, and no two
-modules that import each other (directly or round a longer circle)."""
+modules that import each other (directly or round a longer circle). Everything of ours is imported as
+switchback.*: a bare `import runtime` would pick up any other package of that name on the path."""
 from __future__ import annotations
 
 import ast
@@ -68,6 +69,9 @@ def check(root: Path) -> list[str]:
         for line, target, names in _imports(tree, module, path.name == "__init__.py"):
             if layer == "bench" and target.split(".")[0] in bench_scripts:
                 target = "bench." + target          # a benchmark script imports its siblings by name
+            if target.split(".")[0] in PACKAGES:
+                problems.append(f"{where}:{line}: imports {target} by its bare name, not as switchback.{target}")
+            target = target.removeprefix("switchback.")
             top = target.split(".")[0]
             if top in QT and layer not in QT_ALLOWED:
                 problems.append(f"{where}:{line}: Qt ({target}) imported below canvas/")
@@ -98,12 +102,13 @@ def test_a_planted_import_up_a_layer_is_caught(tmp_path):
     for top in SCANNED:
         if (ROOT / top).is_dir():
             shutil.copytree(ROOT / top, tmp_path / top, ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "runtime" / "planted.py").write_text("from app import cli\nimport PySide6.QtCore\n")
-    (tmp_path / "canvas" / "planted.py").write_text("def f():\n    from runtime.store import models\n")
-    (tmp_path / "nodes" / "planted_a.py").write_text("from nodes import planted_b\n")
-    (tmp_path / "nodes" / "planted_b.py").write_text("from nodes import planted_a\n")
+    (tmp_path / "runtime" / "planted.py").write_text("from switchback.app import cli\nimport PySide6.QtCore\n")
+    (tmp_path / "canvas" / "planted.py").write_text("def f():\n    from switchback.runtime.store import models\n")
+    (tmp_path / "nodes" / "planted_a.py").write_text("from switchback.nodes import planted_b\nimport runtime\n")
+    (tmp_path / "nodes" / "planted_b.py").write_text("from switchback.nodes import planted_a\n")
     problems = check(tmp_path)
     assert "runtime/planted.py:1: runtime/ imports app, which runs up a layer" in problems
     assert "runtime/planted.py:2: Qt (PySide6.QtCore) imported below canvas/" in problems
     assert "canvas/planted.py:2: canvas/ touches the store (runtime.store)" in problems
+    assert "nodes/planted_a.py:2: imports runtime by its bare name, not as switchback.runtime" in problems
     assert any(p.startswith("import circle:") and "nodes.planted_a" in p for p in problems)

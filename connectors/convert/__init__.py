@@ -10,14 +10,14 @@ import importlib
 from pathlib import Path
 from typing import Any, Callable
 
-from runtime.document import Journey
-from runtime.problems import InputError, parse_json, read_text
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError, parse_json, read_text
 
 # platform name -> (module, what its export is called), imported when used
 PLATFORMS: dict[str, tuple[str, str]] = {
-    "mautic": ("connectors.convert.mautic", "Mautic campaign"),
-    "dittofeed": ("connectors.convert.dittofeed", "Dittofeed journey"),
-    "hubspot": ("connectors.convert.hubspot_flows", "HubSpot workflow (automation v4 flow)"),
+    "mautic": ("switchback.connectors.convert.mautic", "Mautic campaign"),
+    "dittofeed": ("switchback.connectors.convert.dittofeed", "Dittofeed journey"),
+    "hubspot": ("switchback.connectors.convert.hubspot_flows", "HubSpot workflow (automation v4 flow)"),
 }
 
 

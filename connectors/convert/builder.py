@@ -11,9 +11,9 @@ from typing import Any
 
 import networkx as nx
 
-from runtime import sandbox
-from runtime.document import Edge, Journey, Node
-from runtime.problems import InputError
+from switchback.runtime import sandbox
+from switchback.runtime.document import Edge, Journey, Node
+from switchback.runtime.problems import InputError
 
 # Kinds whose edges must name a port (more than one output); every other kind has `next` only.
 _PORTED = {"wait.event", "branch.if", "branch.switch", "branch.split"}
@@ -147,7 +147,7 @@ class Builder:
             raise InputError(self.place, "nothing to convert: no entry point and no step was found")
         journey = Journey(key=slug(key), name=name or key, nodes=self.nodes, edges=self.edges,
                           description=description or None, settings_raw=settings or None)
-        from runtime.validation import validate
+        from switchback.runtime.validation import validate
         for problem in validate(journey):
             self.warn(self.sources.get(problem.where, problem.where),
                       f"the converted journey has a problem: {problem.message}")

@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connectors.convert.builder import Builder, duration, guarded, in_segment, slug, text
-from runtime.document import Journey
-from runtime.problems import InputError
+from switchback.connectors.convert.builder import Builder, duration, guarded, in_segment, slug, text
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
 
 NOT_DITTOFEED = ("not a Dittofeed journey: expected a JourneyResource with \"definition\" or a "
                  "JourneyDefinition with \"entryNode\" and \"nodes\"")

@@ -15,10 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from connectors.convert.builder import (Builder, as_seconds, duration, field, guarded, literal,
+from switchback.connectors.convert.builder import (Builder, as_seconds, duration, field, guarded, literal,
                                         number_or_text, slug, text, valid_condition)
-from runtime.document import Journey
-from runtime.problems import InputError
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
 
 NOT_HUBSPOT = ("not a HubSpot workflow: expected an automation v4 flow with \"actions\" "
                "(objects with \"actionId\")")

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field as dc_field
 from datetime import datetime
 from typing import Any
 
-from connectors.convert.builder import (Builder, duration, field, guarded, in_segment, literal,
+from switchback.connectors.convert.builder import (Builder, duration, field, guarded, in_segment, literal,
                                         number_or_text, slug, text, valid_condition, valid_template)
-from runtime.document import Journey
-from runtime.problems import InputError
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
 
 NOT_MAUTIC = ("not a Mautic campaign: expected a campaign export (\"campaign\" and \"campaign_event\") "
               "or an API campaign (\"events\")")

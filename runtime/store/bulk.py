@@ -9,8 +9,8 @@ from typing import Sequence
 from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
-from runtime.store import codec
-from runtime.store.models import UTC, sqlite_text
+from switchback.runtime.store import codec
+from switchback.runtime.store.models import UTC, sqlite_text
 
 
 def _converter(column, dialect: str):

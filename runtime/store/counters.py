@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from runtime.store.models import CounterRow
+from switchback.runtime.store.models import CounterRow
 
 
 class StorePools:

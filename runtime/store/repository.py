@@ -12,20 +12,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from nodes.durations import as_published
-from runtime import document
-from runtime.catalog import Catalog, Published
-from runtime.contacts import Event, identity, with_defaults
-from runtime.document import Journey
-from runtime.engine import WorkspaceRules
-from runtime.problems import InputError
-from runtime.settings import FrequencyCap, QuietHours
-from runtime.state import ContactState, Enrollment
-from runtime.store import bulk, versions
-from runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyVersion, OutboxRow, Setting,
+from switchback.nodes.durations import as_published
+from switchback.runtime import document
+from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.contacts import Event, identity, with_defaults
+from switchback.runtime.document import Journey
+from switchback.runtime.engine import WorkspaceRules
+from switchback.runtime.problems import InputError
+from switchback.runtime.settings import FrequencyCap, QuietHours
+from switchback.runtime.state import ContactState, Enrollment
+from switchback.runtime.store import bulk, versions
+from switchback.runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyVersion, OutboxRow, Setting,
                                   StepRow)
-from runtime.store.state_cache import StateCache
-from runtime.store.versions import StaleDraft, save_draft  # noqa: F401  (drafts live in versions.py; callers find them here too)
+from switchback.runtime.store.state_cache import StateCache
+from switchback.runtime.store.versions import StaleDraft, save_draft  # noqa: F401  (drafts live in versions.py; callers find them here too)
 
 CHUNK = 500
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from runtime import document, validation
-from runtime.document import Journey
-from runtime.problems import InputError
-from runtime.store.models import Approval, Contact, EnrollmentRow, JourneyRow, JourneyVersion
+from switchback.runtime import document, validation
+from switchback.runtime.document import Journey
+from switchback.runtime.problems import InputError
+from switchback.runtime.store.models import Approval, Contact, EnrollmentRow, JourneyRow, JourneyVersion
 
 
 def person(db_url: str | None = None, given: str | None = None) -> str:

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from runtime.problems import InputError
-from runtime.store import codec
+from switchback.runtime.problems import InputError
+from switchback.runtime.store import codec
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000             # how long a write waits for another process's to finish

@@ -105,9 +105,9 @@ def box(tmp_path_factory):
     assert sw("import", CONTACTS, "--workspace", ws)[0] == 0
     assert sw("publish", d / "m.journey.json", "--workspace", ws)[0] == 0
     poisoned = d / "poisoned.sqlite"                  # published past validation, as an older version allowed
-    from runtime.document import load
-    from runtime.store import repository as repo
-    from runtime.store.workspace import open_store
+    from switchback.runtime.document import load
+    from switchback.runtime.store import repository as repo
+    from switchback.runtime.store.workspace import open_store
     from datetime import datetime, timezone
     store = open_store(poisoned)
     with store.session() as s:

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from app.cli import main
+from switchback.app.cli import main
 from tests.conftest import ROOT, SWITCHBACK
 from tests.connectors.servers import FakeSMTP
 from tests.support import outbox_scene, postgres

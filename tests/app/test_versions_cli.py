@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from app.cli import main
+from switchback.app.cli import main
 
 V1 = {
     "format": "switchback.journey/1", "key": "drip", "name": "Drip",
@@ -177,7 +177,7 @@ def test_review_publish_waits_for_someone_elses_approval_and_an_edit_needs_a_new
 def test_a_person_is_as_given_else_the_team_workspaces_user_else_the_login_name():
     import getpass
 
-    from runtime.store.versions import person
+    from switchback.runtime.store.versions import person
     assert person("postgresql+psycopg://grace:secret@db.example.com/switchback", "bot") == "bot"
     assert person("postgresql+psycopg://grace:secret@db.example.com/switchback") == "grace"
     assert person("sqlite:///w.sqlite") == person(None) == getpass.getuser()

@@ -2,10 +2,10 @@
 and one check of them."""
 from PySide6.QtCore import QTime
 
-from app.cli import main
-from app.designer import build_window
-from runtime import workspace_settings
-from runtime.store.workspace import open_store
+from switchback.app.cli import main
+from switchback.app.designer import build_window
+from switchback.runtime import workspace_settings
+from switchback.runtime.store.workspace import open_store
 
 
 def test_workspace_set_checks_every_value_before_writing_any(tmp_path, capsys):
@@ -24,7 +24,7 @@ def test_workspace_set_checks_every_value_before_writing_any(tmp_path, capsys):
 
 
 def test_the_settings_dialog_shows_and_saves_them(qtbot, tmp_path):
-    from app.workspace_settings_dialog import WorkspaceSettingsDialog
+    from switchback.app.workspace_settings_dialog import WorkspaceSettingsDialog
     w = build_window(workspace=str(tmp_path / "w.sqlite"))
     qtbot.addWidget(w)
     d = WorkspaceSettingsDialog(w, w.workspace.store)

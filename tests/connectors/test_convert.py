@@ -16,14 +16,14 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from connectors.convert import convert
-from connectors.convert.builder import slug
-from connectors.convert.dittofeed import convert_data as dittofeed
-from connectors.convert.hubspot_flows import convert_data as hubspot
-from connectors.convert.mautic import convert_data as mautic
-from runtime import document
-from runtime.problems import InputError
-from runtime.validation import validate
+from switchback.connectors.convert import convert
+from switchback.connectors.convert.builder import slug
+from switchback.connectors.convert.dittofeed import convert_data as dittofeed
+from switchback.connectors.convert.hubspot_flows import convert_data as hubspot
+from switchback.connectors.convert.mautic import convert_data as mautic
+from switchback.runtime import document
+from switchback.runtime.problems import InputError
+from switchback.runtime.validation import validate
 from tests.conftest import DATA, ROOT
 
 CONVERT = DATA / "convert"
@@ -450,7 +450,7 @@ def test_a_file_of_another_shape_is_refused(convert_data, data):
 
 # -- the command line ------------------------------------------------------------------------------
 def run(*args):
-    return subprocess.run([sys.executable, "-m", "app", "convert", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "switchback.app", "convert", *args], capture_output=True, text=True,
                           timeout=60, cwd=ROOT)
 
 

@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from connectors.convert import convert
-from connectors.convert.builder import slug
-from runtime.audit import build_audit
+from switchback.connectors.convert import convert
+from switchback.connectors.convert.builder import slug
+from switchback.runtime.audit import build_audit
 from tests.conftest import DATA, ROOT
 
 CONVERT = DATA / "convert"
@@ -78,6 +78,6 @@ def test_the_audit_says_which_branches_change_nothing(name):
 
 
 def test_branches_that_choose_are_not_called_idle():
-    from runtime import document
+    from switchback.runtime import document
     journeys = [document.load(p) for p in sorted((ROOT / "resources" / "templates").glob("*.journey.json"))]
     assert not [f.title for f in build_audit(journeys).findings if f.kind == "idle-branch"]

@@ -15,10 +15,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connectors.webhook import WebhookSender, WebhookSettings
-from runtime.outbox import PermanentFailure, TemporaryFailure
-from runtime.store.models import ConnectorRow, OutboxRow
-from runtime.store.workspace import Store
+from switchback.connectors.webhook import WebhookSender, WebhookSettings
+from switchback.runtime.outbox import PermanentFailure, TemporaryFailure
+from switchback.runtime.store.models import ConnectorRow, OutboxRow
+from switchback.runtime.store.workspace import Store
 from tests.conftest import ROOT
 from tests.connectors.servers import FakeReceiver
 
@@ -54,7 +54,7 @@ def connects(monkeypatch):
 @pytest.fixture
 def hosts(monkeypatch):
     """Fixes what a name resolves to, in the project's own resolver (no DNS asked)."""
-    from connectors import egress
+    from switchback.connectors import egress
     return lambda name, *addresses: monkeypatch.setitem(egress.HOSTS, name, addresses)
 
 
@@ -94,8 +94,8 @@ def port_of(server) -> int:
 def anonymous(tmp_path):
     """The sender a webhook node with its own URL gets in a workspace (which has a connector, so
     messages are sent rather than recorded), with `allow_private_webhooks` as asked."""
-    from connectors.workspace import sender_for
-    from runtime.store import repository as repo
+    from switchback.connectors.workspace import sender_for
+    from switchback.runtime.store import repository as repo
     made = []
 
     def make(private_ok: bool = False):
@@ -110,7 +110,7 @@ def anonymous(tmp_path):
 
 
 def sw(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], cwd=ROOT, input=stdin,
+    return subprocess.run([sys.executable, "-m", "switchback.app", *map(str, args)], cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -193,7 +193,7 @@ def test_an_allowed_name_is_connected_at_the_address_that_was_checked(anonymous,
 
 
 def test_the_workspace_setting_opens_node_urls_to_its_own_network(tmp_path, hosts, connects):
-    from connectors.workspace import sender_for
+    from switchback.connectors.workspace import sender_for
     ws = tmp_path / "w.sqlite"
     store = Store(f"sqlite:///{ws}")
     hosts("receiver.test", "127.0.0.1")
@@ -239,7 +239,7 @@ def test_a_webhook_url_with_a_token_is_not_stored_and_the_secret_url_is_used_ins
         assert p.returncode == 0, p.stderr
         with Store(f"sqlite:///{ws}").session() as s:
             assert "t-123" not in json.dumps(s.get(ConnectorRow, "hook").settings)
-        from connectors.secrets import get_secret
+        from switchback.connectors.secrets import get_secret
         sender = WebhookSender("hook", WebhookSettings(), lambda key: get_secret("hook", key))
         sender.send(message(None))
         server.fail(404, "gone")

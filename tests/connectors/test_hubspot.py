@@ -9,14 +9,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from app.cli import main
-from connectors import registry
-from connectors.crm_http import CrmError
-from connectors.hubspot import HubSpotSettings, HubSpotSource
-from runtime.store import repository as repo
-from runtime.store.models import Contact, EventRow
-from runtime.store.workspace import Store
-from runtime.sync import cursor_of, push_changes, sync
+from switchback.app.cli import main
+from switchback.connectors import registry
+from switchback.connectors.crm_http import CrmError
+from switchback.connectors.hubspot import HubSpotSettings, HubSpotSource
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import Contact, EventRow
+from switchback.runtime.store.workspace import Store
+from switchback.runtime.sync import cursor_of, push_changes, sync
 from tests.connectors.fake_hubspot import FakeHubSpot
 from tests.connectors.servers import closed_port
 
@@ -154,13 +154,13 @@ def test_contacts_already_in_the_workspace_are_matched_by_email(store):
 
 
 def test_custom_properties_are_typed_and_settings_come_from_text(store, test_keyring):
-    from connectors.secrets import set_secret
+    from switchback.connectors.secrets import set_secret
     with FakeHubSpot(contacts=20) as hs:
         kind = registry.get("hubspot")
         settings = kind.settings.model_validate({"base_url": hs.url, "timeout": "10",
                                                  "properties": "num_employees=employees,trial_ends=trial_ends,industry=industry"})
         set_secret("crm", "access_token", hs.token)
-        from connectors.secrets import get_secret
+        from switchback.connectors.secrets import get_secret
         built = kind.source("crm", settings, lambda key: get_secret("crm", key))
         sync(store, "crm", built)
         three = contact(store, "person3@example.com")

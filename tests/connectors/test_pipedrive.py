@@ -7,12 +7,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from connectors import registry
-from connectors.crm_http import CrmError
-from connectors.pipedrive import PipedriveSettings, PipedriveSource
-from runtime.store.models import Contact, EventRow
-from runtime.store.workspace import Store
-from runtime.sync import cursor_of, sync
+from switchback.connectors import registry
+from switchback.connectors.crm_http import CrmError
+from switchback.connectors.pipedrive import PipedriveSettings, PipedriveSource
+from switchback.runtime.store.models import Contact, EventRow
+from switchback.runtime.store.workspace import Store
+from switchback.runtime.sync import cursor_of, sync
 from tests.connectors.fake_pipedrive import SCORE, STAGE, FakePipedrive
 
 
@@ -70,7 +70,7 @@ def test_persons_sync_then_only_what_changed(store):
 
 
 def test_a_cancelled_sync_resumes_and_the_kind_is_registered(store, test_keyring):
-    from connectors.secrets import get_secret, set_secret
+    from switchback.connectors.secrets import get_secret, set_secret
     with FakePipedrive(persons=1_600) as pd:
         kind = registry.get("pipedrive")
         settings = kind.settings.model_validate({"base_url": pd.url, "properties": f"{STAGE}=lifecycle_stage",

@@ -17,7 +17,7 @@ JOURNEY = """{"format": "switchback.journey/1", "key": "news", "name": "News",
 
 
 def sw(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], cwd=ROOT, input=stdin,
+    return subprocess.run([sys.executable, "-m", "switchback.app", *map(str, args)], cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -11,14 +11,14 @@ from email.utils import format_datetime
 
 import pytest
 
-from connectors import registry
-from connectors.sendgrid import SendGridSender, SendGridSettings, pull_suppressions
-from connectors.slack import SlackSender, SlackSettings
-from connectors.smtp import SmtpSender, SmtpSettings, message_id
-from connectors.twilio import TwilioSender, TwilioSettings
-from connectors.webhook import WebhookSender, WebhookSettings
-from runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
-from runtime.store.models import OutboxRow
+from switchback.connectors import registry
+from switchback.connectors.sendgrid import SendGridSender, SendGridSettings, pull_suppressions
+from switchback.connectors.slack import SlackSender, SlackSettings
+from switchback.connectors.smtp import SmtpSender, SmtpSettings, message_id
+from switchback.connectors.twilio import TwilioSender, TwilioSettings
+from switchback.connectors.webhook import WebhookSender, WebhookSettings
+from switchback.runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
+from switchback.runtime.store.models import OutboxRow
 from tests.connectors.servers import (FakeReceiver, FakeSendGrid, FakeSlack, FakeSMTP, FakeTwilio, closed_port,
                                       self_signed)
 
@@ -205,7 +205,7 @@ def test_a_mail_server_name_that_does_not_resolve_is_said_in_plain_words():
     """What getaddrinfo raises for a mistyped host (made here: looking a name up could leave the machine)."""
     import socket
 
-    from connectors.smtp import _failure
+    from switchback.connectors.smtp import _failure
     settings = SmtpSettings.model_validate({"host": "mail.exmaple.com", "from": "news@example.com"})
     failure = _failure(socket.gaierror(-2, "Name or service not known"), settings)
     assert isinstance(failure, TemporaryFailure)

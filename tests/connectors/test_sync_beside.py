@@ -17,7 +17,7 @@ JOURNEY = {"format": "switchback.journey/1", "key": "hook", "name": "Hook",
 
 
 def sw(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], cwd=ROOT, input=stdin,
+    return subprocess.run([sys.executable, "-m", "switchback.app", *map(str, args)], cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -35,7 +35,7 @@ def test_a_rate_limited_crm_delays_no_send_and_sigterm_stops_run_within_a_second
             p = sw(*args, "--workspace", ws, stdin=stdin)
             assert p.returncode == 0, p.stderr
         started = time.monotonic()
-        run = subprocess.Popen([sys.executable, "-u", "-m", "app", "run", "--workspace", str(ws)], cwd=ROOT,
+        run = subprocess.Popen([sys.executable, "-u", "-m", "switchback.app", "run", "--workspace", str(ws)], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             while len(hook.requests) < 20 and time.monotonic() - started < 20:

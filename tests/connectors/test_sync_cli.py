@@ -7,7 +7,7 @@ from tests.connectors.fake_hubspot import FakeHubSpot
 
 
 def sw(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "app", *map(str, args)], cwd=ROOT, input=stdin,
+    return subprocess.run([sys.executable, "-m", "switchback.app", *map(str, args)], cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=300)
 
 

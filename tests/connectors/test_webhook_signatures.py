@@ -13,10 +13,10 @@ from datetime import datetime, timezone
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from connectors import webhook
-from connectors.webhook import WebhookSender, WebhookSettings
-from runtime.outbox import TemporaryFailure
-from runtime.store.models import OutboxRow
+from switchback.connectors import webhook
+from switchback.connectors.webhook import WebhookSender, WebhookSettings
+from switchback.runtime.outbox import TemporaryFailure
+from switchback.runtime.store.models import OutboxRow
 from tests.conftest import ROOT
 from tests.connectors.servers import FakeReceiver
 
@@ -80,7 +80,7 @@ def test_a_secret_that_is_not_whsec_keeps_the_message_waiting_and_says_how_to_ma
 
 def test_connector_add_refuses_a_signing_secret_that_is_not_whsec(tmp_path, test_keyring):
     def add(secret: str, *more: str):
-        return subprocess.run([sys.executable, "-m", "app", "connector", "add", "hook", "--kind", "webhook",
+        return subprocess.run([sys.executable, "-m", "switchback.app", "connector", "add", "hook", "--kind", "webhook",
                                "--set", "url=https://hooks.example.com/in", *more, "--secret", "signing_secret",
                                "--workspace", str(tmp_path / "w.sqlite")],
                               cwd=ROOT, input=secret + "\n", capture_output=True, text=True, timeout=60)
@@ -92,7 +92,7 @@ def test_connector_add_refuses_a_signing_secret_that_is_not_whsec(tmp_path, test
 
 
 def test_the_help_shows_a_receivers_three_lines_and_they_work():
-    from connectors import registry
+    from switchback.connectors import registry
     help_text = registry.get("webhook").help
     lines = [line.strip() for line in help_text.splitlines() if line.startswith("    ")]
     assert len(lines) == 3 and "standardwebhooks" in lines[0]

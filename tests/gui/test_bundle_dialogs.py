@@ -4,8 +4,8 @@ import sqlite3
 
 from PySide6.QtWidgets import QDialogButtonBox
 
-from app.bundle_dialogs import ImportBundleDialog
-from app.designer import build_window
+from switchback.app.bundle_dialogs import ImportBundleDialog
+from switchback.app.designer import build_window
 from tests.runtime.bundle_kit import journey_entry, sw, tables, tree, write_bundle
 
 

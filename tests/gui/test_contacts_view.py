@@ -2,9 +2,9 @@
 everyday tools that were command-line only."""
 from PySide6.QtWidgets import QMessageBox
 
-from app.cli import main
-from app.designer import build_window
-from runtime.store.models import EventRow
+from switchback.app.cli import main
+from switchback.app.designer import build_window
+from switchback.runtime.store.models import EventRow
 
 
 def window(qtbot, tmp_path):

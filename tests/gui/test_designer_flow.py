@@ -8,9 +8,9 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox, QWidget
 from sqlalchemy import func, select
 
-from app.designer import build_window
-from canvas.scene import KIND_MIME
-from runtime.store.models import JourneyVersion
+from switchback.app.designer import build_window
+from switchback.canvas.scene import KIND_MIME
+from switchback.runtime.store.models import JourneyVersion
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ def test_a_duration_typed_wrong_is_kept_shown_as_a_problem_and_blocks_publish(qt
     ("condition", {"branch.if", "branch.switch"}),
 ])
 def test_the_palette_finds_nodes_by_the_words_marketers_use(qtbot, words, kinds):
-    from app.palette import Palette
+    from switchback.app.palette import Palette
     palette = Palette()
     qtbot.addWidget(palette)
     qtbot.keyClicks(palette.search, words)

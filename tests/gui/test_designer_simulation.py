@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from app.designer import build_window
-from app.simulate import SimulateDialog
-from app.workspace import templates
+from switchback.app.designer import build_window
+from switchback.app.simulate import SimulateDialog
+from switchback.app.workspace import templates
 
 
 def test_simulating_shows_counts_messages_and_one_contacts_path(qtbot, tmp_path):
@@ -18,7 +18,7 @@ def test_simulating_shows_counts_messages_and_one_contacts_path(qtbot, tmp_path)
     qtbot.addWidget(w)
     w.show()
     journey = w.editor.journey
-    from runtime.document import Edge, Node
+    from switchback.runtime.document import Edge, Node
     w.editor.model.add_node(Node(id="by-hand", kind="trigger.manual", config={}, position=[400, 0]))
     first = journey.triggers()[0].id
     w.editor.model.add_edge(Edge(source="by-hand", target=journey.next_node(first, "next")))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRectF
 
-from canvas.items import CARD_H, CARD_W
-from canvas.layout import layout
-from canvas.model import JourneyModel
-from canvas.scene import JourneyScene
-from connectors.convert import convert
-from runtime import document
+from switchback.canvas.items import CARD_H, CARD_W
+from switchback.canvas.layout import layout
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.scene import JourneyScene
+from switchback.connectors.convert import convert
+from switchback.runtime import document
 from tests.conftest import DATA, ROOT
 
 

@@ -41,7 +41,7 @@ def test_a_wide_journeys_png_is_capped_and_says_so(tmp_path):
     p = export(wide(tmp_path), tmp_path / "wide.png")
     assert p.returncode == 0, p.stderr
     width, height = png_size(tmp_path / "wide.png")
-    from canvas.export import MAX_PIXELS, MAX_SIDE
+    from switchback.canvas.export import MAX_PIXELS, MAX_SIDE
     assert max(width, height) <= MAX_SIDE and width * height <= MAX_PIXELS
     assert width == MAX_SIDE or width * height > 0.97 * MAX_PIXELS      # as large as the cap allows, not smaller
     line = p.stdout.strip()

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QPushButton
 
-from app.cli import main
-from app.designer import build_window
+from switchback.app.cli import main
+from switchback.app.designer import build_window
 
 
 def row(panel, version):
@@ -48,7 +48,7 @@ def two_versions(qtbot, tmp_path):
     config = dict(ed.model.node("welcome").config, subject="Welcome aboard")
     ed.set_config("welcome", config)
     ed.set_label("wait-2d", "Two days")
-    ed.undo.push(__import__("canvas.commands", fromlist=["MoveNodes"]).MoveNodes(
+    ed.undo.push(__import__("switchback.canvas.commands", fromlist=["MoveNodes"]).MoveNodes(
         ed.model, {"next-steps": (ed.model.node("next-steps").position, [900, 900])}))
     added = ed.add_node("action.score", QPointF(600, 0))
     ed.connect_nodes("next-steps", "next", added)
@@ -159,9 +159,9 @@ def test_review_in_the_designer_needs_another_persons_approval(qtbot, tmp_path):
 
 
 def test_a_removed_node_is_moved_clear_of_a_node_added_where_it_was():
-    from canvas.diff_view import merged
-    from runtime import document
-    from runtime.diff import diff as diff_of
+    from switchback.canvas.diff_view import merged
+    from switchback.runtime import document
+    from switchback.runtime.diff import diff as diff_of
     base = {"format": "switchback.journey/1", "key": "k", "name": "K",
             "nodes": [{"id": "all", "kind": "trigger.manual", "config": {}, "position": [0, 0]},
                       {"id": "old", "kind": "action.score", "config": {"add": 1}, "position": [0, 160]}],

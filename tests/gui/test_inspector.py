@@ -9,13 +9,13 @@ from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QGroupBox, QLabel, QLineEdit, QPushButton,
                                QToolButton, QWidget)
 
-import nodes
-from canvas.code_editors import ConditionEdit, TemplateEdit
-from canvas.condition_builder import ConditionField
-from canvas.config_form import ConfigForm
-from canvas.inspector import NodeInspector, SettingsInspector
-from runtime.sandbox import Fields
-from runtime.settings import Settings
+from switchback import nodes
+from switchback.canvas.code_editors import ConditionEdit, TemplateEdit
+from switchback.canvas.condition_builder import ConditionField
+from switchback.canvas.config_form import ConfigForm
+from switchback.canvas.inspector import NodeInspector, SettingsInspector
+from switchback.runtime.sandbox import Fields
+from switchback.runtime.settings import Settings
 
 SHOTS = Path("/tmp")
 
@@ -426,8 +426,8 @@ def _settings() -> SettingsInspector:
 
 def test_a_condition_built_from_rows_with_nothing_typed_as_code(qtbot):
     """Clicked the email in the last 7 days, and country is any of DE, FR: picked and filled, no code."""
-    from canvas.condition_builder import AN_EVENT, RuleRow
-    from runtime.condition_form import Rule
+    from switchback.canvas.condition_builder import AN_EVENT, RuleRow
+    from switchback.runtime.condition_form import Rule
     form, seen = make_form(qtbot, "branch.if", {"when": "contact.score >= 50"})
     when = field(form, "when", ConditionField)
     assert [r.rule() for r in when.builder.items] == [Rule("score", "at least", 50)]
@@ -480,7 +480,7 @@ def test_an_html_body_is_previewed_as_a_mail_program_draws_it(qtbot):
 
 def test_names_are_picked_from_the_workspace_not_typed(qtbot):
     """Send with, events, fields and journeys offer what the workspace has; a connector can be added from there."""
-    from canvas.config_form import ADD_CONNECTOR
+    from switchback.canvas.config_form import ADD_CONNECTOR
     inspector = NodeInspector()
     qtbot.addWidget(inspector)
     inspector.show()

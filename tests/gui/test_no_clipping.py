@@ -4,8 +4,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
-from app.designer import build_window
-from app.theme import apply_theme
+from switchback.app.designer import build_window
+from switchback.app.theme import apply_theme
 
 OPENERS = {
     "main window": lambda w: w,

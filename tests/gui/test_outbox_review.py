@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QMessageBox
 
-from app.designer import build_window
+from switchback.app.designer import build_window
 from tests.connectors.servers import FakeSMTP
 from tests.support import outbox_scene
 
@@ -117,9 +117,9 @@ def test_a_message_that_changed_meanwhile_is_refused_in_one_line_and_the_list_is
 
 
 def test_ten_thousand_messages_are_read_off_the_gui_thread(qtbot, tmp_path):
-    from runtime.store import bulk
-    from runtime.store.models import Contact, OutboxRow
-    from runtime.store.workspace import Store
+    from switchback.runtime.store import bulk
+    from switchback.runtime.store.models import Contact, OutboxRow
+    from switchback.runtime.store.workspace import Store
     ws = str(tmp_path / "w.sqlite")
     store = Store(f"sqlite:///{ws}")
     now = datetime.now(timezone.utc)
@@ -145,7 +145,7 @@ def test_ten_thousand_messages_are_read_off_the_gui_thread(qtbot, tmp_path):
 def test_the_filled_list_and_its_confirmation_fit_and_cut_no_text(qtbot, scene, tmp_path, monkeypatch, size, theme):
     from PySide6.QtWidgets import QApplication
 
-    from app.theme import apply_theme
+    from switchback.app.theme import apply_theme
     from tests.gui.test_no_clipping import clipped
     monkeypatch.setenv("SWITCHBACK_THEME", theme)
     apply_theme(QApplication.instance())

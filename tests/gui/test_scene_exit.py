@@ -9,13 +9,13 @@ from tests.conftest import DATA, ROOT
 SCRIPT = f"""
 import sys
 from PySide6.QtWidgets import QApplication
-from canvas.model import JourneyModel
-from canvas.scene import JourneyScene
-from runtime import document
+from switchback.canvas.model import JourneyModel
+from switchback.canvas.scene import JourneyScene
+from switchback.runtime import document
 app = QApplication(sys.argv)
 scene = JourneyScene(JourneyModel(document.load(r"{DATA / 'every-kind.journey.json'}")))
 assert len(scene.cards) == 23
-from canvas.editor import JourneyEditor
+from switchback.canvas.editor import JourneyEditor
 editor = JourneyEditor(document.load(r"{DATA / 'every-kind.journey.json'}"))
 for card in editor.scene.cards.values():
     card.setSelected(True)

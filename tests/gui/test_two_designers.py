@@ -3,7 +3,7 @@ it and when, and nothing is overwritten."""
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QMessageBox
 
-from app.designer import build_window
+from switchback.app.designer import build_window
 
 
 def test_a_stale_draft_is_refused_with_who_and_when(qtbot, tmp_path):

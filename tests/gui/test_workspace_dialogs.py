@@ -2,10 +2,10 @@
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit, QMessageBox
 
-from app.bundle_dialogs import ExportBundleDialog, ImportBundleDialog
-from app.connectors_dialog import ConnectorsDialog
-from app.designer import build_window
-from connectors.secrets import get_secret
+from switchback.app.bundle_dialogs import ExportBundleDialog, ImportBundleDialog
+from switchback.app.connectors_dialog import ConnectorsDialog
+from switchback.app.designer import build_window
+from switchback.connectors.secrets import get_secret
 from tests.connectors.servers import FakeSMTP
 
 
@@ -61,7 +61,7 @@ def test_enter_in_a_field_saves_nothing_and_a_user_name_needs_its_password(qtbot
 
 
 def test_import_refuses_to_finish_while_a_connector_is_unmapped(qtbot, tmp_path, test_keyring):
-    from app.cli import main
+    from switchback.app.cli import main
     import io, sys
     src = tmp_path / "agency.sqlite"
     sys.stdin = io.StringIO("pw\n")
@@ -112,8 +112,8 @@ def test_tools_audit_writes_the_report_off_the_gui_thread(qtbot, tmp_path, monke
 
 
 def test_a_team_workspace_opens_with_its_password_from_the_keyring(qtbot, tmp_path, test_keyring):
-    from app.workspace_dialogs import TeamWorkspaceDialog
-    from connectors.secrets import get_secret
+    from switchback.app.workspace_dialogs import TeamWorkspaceDialog
+    from switchback.connectors.secrets import get_secret
     from tests.support import postgres
     import pytest
     if not postgres.available():
@@ -140,7 +140,7 @@ def test_sync_contacts_shows_progress_and_can_be_cancelled_then_resumes(qtbot, t
     import io
     import sys
 
-    from app.cli import main
+    from switchback.app.cli import main
     from tests.connectors.fake_hubspot import FakeHubSpot
     ws = str(tmp_path / "w.sqlite")
     with FakeHubSpot(contacts=3_000) as hs:
@@ -175,8 +175,8 @@ def test_a_refused_message_shows_with_the_providers_reason(qtbot, tmp_path, test
     import io
     import sys
 
-    from app.cli import main
-    from app.outbox_dialog import OutboxDialog
+    from switchback.app.cli import main
+    from switchback.app.outbox_dialog import OutboxDialog
     from tests.connectors.servers import FakeSMTP
     ws = str(tmp_path / "w.sqlite")
     people = tmp_path / "p.csv"
@@ -210,7 +210,7 @@ def test_without_a_keyring_a_secret_is_refused_with_how_to_get_one(tmp_path):
 
     from tests.conftest import ROOT
     env = {**__import__("os").environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    p = subprocess.run([sys.executable, "-m", "app", "connector", "add", "mail", "--kind", "smtp", "--set", "host=h",
+    p = subprocess.run([sys.executable, "-m", "switchback.app", "connector", "add", "mail", "--kind", "smtp", "--set", "host=h",
                         "--set", "from=a@b.test", "--secret", "password", "--workspace", str(tmp_path / "w.sqlite")],
                        cwd=ROOT, input="pw-never-stored\n", capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 2
@@ -222,7 +222,7 @@ def test_without_a_keyring_a_secret_is_refused_with_how_to_get_one(tmp_path):
 
 def test_new_journey_is_a_gallery_that_fits_a_laptop_screen(qtbot, tmp_path):
     """The template picker was one combo box of "name — description", 2,381 px wide."""
-    from app.workspace import templates
+    from switchback.app.workspace import templates
     w = build_window(workspace=str(tmp_path / "w.sqlite"))
     qtbot.addWidget(w)
     w.resize(1280, 720)
@@ -241,7 +241,7 @@ def test_new_journey_is_a_gallery_that_fits_a_laptop_screen(qtbot, tmp_path):
 
 
 def test_a_message_node_sends_a_test_as_the_previewed_contact_would_get_it(qtbot, tmp_path, test_keyring):
-    from connectors import workspace as connectors
+    from switchback.connectors import workspace as connectors
     w = build_window(workspace=str(tmp_path / "w.sqlite"))       # the welcome series, sample contacts
     qtbot.addWidget(w)
     w.show()

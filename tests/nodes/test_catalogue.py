@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-import nodes
-from resources import icon_path
+from switchback import nodes
+from switchback.resources import icon_path
 
 SPEC_KINDS = {
     "trigger.event": ["next"], "trigger.segment": ["next"], "trigger.field_changed": ["next"],

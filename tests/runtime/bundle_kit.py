@@ -13,7 +13,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from app.cli import main
+from switchback.app.cli import main
 
 MB = 1 << 20
 

@@ -15,11 +15,11 @@ from typing import Callable
 
 from sqlalchemy import select
 
-from app.cli import main
-from connectors.smtp import message_id
-from runtime.outbox_review import resend
-from runtime.store.models import OutboxRow
-from runtime.store.workspace import Store
+from switchback.app.cli import main
+from switchback.connectors.smtp import message_id
+from switchback.runtime.outbox_review import resend
+from switchback.runtime.store.models import OutboxRow
+from switchback.runtime.store.workspace import Store
 from tests.conftest import ROOT
 from tests.connectors.servers import FakeReceiver, FakeSMTP
 
@@ -57,7 +57,7 @@ def workspace(tmp_path: Path, where: list[str], smtp: FakeSMTP, hook: FakeReceiv
 
 def worker(where: list[str], lease: float | None = None) -> subprocess.Popen:
     """`switchback run --until-idle`; with `lease`, its claims last that many seconds instead of minutes."""
-    cmd = [sys.executable, "-m", "app", "run", "--until-idle", *where]
+    cmd = [sys.executable, "-m", "switchback.app", "run", "--until-idle", *where]
     if lease is not None:
         cmd = [sys.executable, "-c", "import sys; from datetime import timedelta; import runtime.claims as c; "
                f"c.LEASE = timedelta(seconds={lease}); from app.cli import main; sys.exit(main(sys.argv[1:]))",

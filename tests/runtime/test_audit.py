@@ -14,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from runtime import audit as report
-from runtime import document
-from runtime.audit import build_audit, overlap, render_html, write_report
-from runtime.contacts import read_contacts_csv, read_events_jsonl
-from runtime.problems import InputError
+from switchback.runtime import audit as report
+from switchback.runtime import document
+from switchback.runtime.audit import build_audit, overlap, render_html, write_report
+from switchback.runtime.contacts import read_contacts_csv, read_events_jsonl
+from switchback.runtime.problems import InputError
 from tests.conftest import DATA, ROOT, SWITCHBACK
 
 AUDIT = DATA / "audit"
@@ -96,7 +96,7 @@ def test_trigger_conditions_that_cannot_both_hold_do_not_conflict():
 def _over_cap_by_hand(audit_journeys, cap_messages=3, window=timedelta(days=7)):
     """The contacts whose emails and SMS from two or more journeys exceed 3 in some 7 days, counted
     straight from a simulation, independently of the audit's own code."""
-    from runtime.simulation import simulate
+    from switchback.runtime.simulation import simulate
     runnable, _ = report._without_hand_enrollment(audit_journeys)
     result = simulate(runnable, contacts(), events(), START, 30)
     sent = defaultdict(list)
@@ -182,10 +182,10 @@ def test_problems_are_listed_by_journey_and_node_and_that_journey_is_not_simulat
 
 
 def test_a_workspace_audit_reads_published_journeys_drafts_connectors_and_its_cap(tmp_path):
-    from runtime.store import repository as repo
-    from runtime.store.models import ConnectorRow
-    from runtime.store.workspace import Store
-    from runtime.settings import FrequencyCap
+    from switchback.runtime.store import repository as repo
+    from switchback.runtime.store.models import ConnectorRow
+    from switchback.runtime.store.workspace import Store
+    from switchback.runtime.settings import FrequencyCap
     store = Store(f"sqlite:///{tmp_path / 'ws.sqlite'}")
     now = datetime(2026, 3, 1, tzinfo=timezone.utc)
     all_journeys = journeys()

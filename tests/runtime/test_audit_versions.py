@@ -4,10 +4,10 @@ import copy
 import json
 from datetime import datetime, timedelta, timezone
 
-from runtime import audit as report
-from runtime import document
-from runtime.store import versions
-from runtime.store.workspace import Store
+from switchback.runtime import audit as report
+from switchback.runtime import document
+from switchback.runtime.store import versions
+from switchback.runtime.store.workspace import Store
 
 DOC = {
     "format": "switchback.journey/1", "key": "drip", "name": "Drip",

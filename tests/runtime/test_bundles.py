@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from runtime.bundles import read_bundle
+from switchback.runtime.bundles import read_bundle
 from tests.conftest import ROOT
 from tests.runtime.bundle_kit import journey, sw, tables
 

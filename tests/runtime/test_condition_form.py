@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from runtime import sandbox
-from runtime.condition_form import Group, Rule, parse, render
+from switchback.runtime import sandbox
+from switchback.runtime.condition_form import Group, Rule, parse, render
 
 NOW = datetime(2026, 12, 4, tzinfo=timezone.utc)
 PEOPLE = [

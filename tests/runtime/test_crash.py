@@ -12,9 +12,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from app.cli import main
-from runtime.store.models import Contact, Delivery, EnrollmentRow, OutboxRow
-from runtime.store.workspace import Store
+from switchback.app.cli import main
+from switchback.runtime.store.models import Contact, Delivery, EnrollmentRow, OutboxRow
+from switchback.runtime.store.workspace import Store
 from tests.conftest import DATA, ROOT
 
 START = "2026-03-10T00:00:00Z"
@@ -39,7 +39,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
 
     kills = 0
     for _ in range(KILLS):
-        p = subprocess.Popen([sys.executable, "-m", "app", "run", "--fast-forward", "--workspace", ws],
+        p = subprocess.Popen([sys.executable, "-m", "switchback.app", "run", "--fast-forward", "--workspace", ws],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(rng.uniform(0.3, 1.5))
         if p.poll() is None:
@@ -47,7 +47,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
             kills += 1
         p.wait()
     assert kills >= KILLS // 2, "the runs ended before they could be killed; make the workload bigger"
-    final = subprocess.run([sys.executable, "-m", "app", "run", "--fast-forward", "--workspace", ws],
+    final = subprocess.run([sys.executable, "-m", "switchback.app", "run", "--fast-forward", "--workspace", ws],
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert final.returncode == 0, final.stderr
 

@@ -2,8 +2,8 @@
 import copy
 import json
 
-from runtime import document
-from runtime.diff import describe, diff
+from switchback.runtime import document
+from switchback.runtime.diff import describe, diff
 
 BASE = {
     "format": "switchback.journey/1", "key": "nurture", "name": "Nurture",

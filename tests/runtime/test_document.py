@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-import nodes
-from runtime import document, validation
-from runtime.problems import InputError
+from switchback import nodes
+from switchback.runtime import document, validation
+from switchback.runtime.problems import InputError
 from tests.conftest import DATA
 
 

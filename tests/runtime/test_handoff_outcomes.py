@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from connectors.secrets import set_secret
+from switchback.connectors.secrets import set_secret
 from tests.connectors.servers import FakeReceiver, FakeSMTP
 from tests.runtime.delivery_rig import Arrivals, outbox, worker, workspace
 

@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from runtime import document
-from runtime.store import repository as repo
-from runtime.store.workspace import open_store
+from switchback.runtime import document
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.workspace import open_store
 from tests.runtime.bundle_kit import MB, journey, journey_entry, manifest, sw, tables, tree, write_bundle, write_raw_zip
 
 SECRET = "client-pass-0451"

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 
 from sqlalchemy import event, select
 
-from app.cli import main
-from runtime import document
-from runtime.clock import WallClock
-from runtime.scheduler import Scheduler
-from runtime.store import repository as repo
-from runtime.store.models import EnrollmentRow
-from runtime.store.workspace import Store
+from switchback.app.cli import main
+from switchback.runtime import document
+from switchback.runtime.clock import WallClock
+from switchback.runtime.scheduler import Scheduler
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import EnrollmentRow
+from switchback.runtime.store.workspace import Store
 
 
 def sw(*args) -> int:

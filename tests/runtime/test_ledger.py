@@ -9,10 +9,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from runtime import claims, outbox, outbox_review
-from runtime.failures import NeedsSetup
-from runtime.store.models import Contact, OutboxRow
-from runtime.store.workspace import Store
+from switchback.runtime import claims, outbox, outbox_review
+from switchback.runtime.failures import NeedsSetup
+from switchback.runtime.store.models import Contact, OutboxRow
+from switchback.runtime.store.workspace import Store
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 

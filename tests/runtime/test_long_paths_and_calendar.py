@@ -5,12 +5,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from app.cli import main
-from runtime import document
-from runtime.catalog import Catalog, Published
-from runtime.engine import Engine
-from runtime.limits import MAX_STEPS
-from runtime.state import ContactState
+from switchback.app.cli import main
+from switchback.runtime import document
+from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.engine import Engine
+from switchback.runtime.limits import MAX_STEPS
+from switchback.runtime.state import ContactState
 
 
 def chain(nodes: int, key: str = "chain") -> dict:

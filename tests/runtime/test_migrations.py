@@ -11,11 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import select, text
 
-from app.cli import main
-from runtime.clock import VirtualClock, parse_instant
-from runtime.scheduler import Scheduler
-from runtime.store.models import Base, Delivery, EnrollmentRow
-from runtime.store.workspace import Store, alembic_config
+from switchback.app.cli import main
+from switchback.runtime.clock import VirtualClock, parse_instant
+from switchback.runtime.scheduler import Scheduler
+from switchback.runtime.store.models import Base, Delivery, EnrollmentRow
+from switchback.runtime.store.workspace import Store, alembic_config
 from tests.conftest import DATA
 from tests.support import postgres
 

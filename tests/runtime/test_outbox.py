@@ -4,9 +4,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event, select
 
-from runtime import claims, outbox
-from runtime.store.models import Contact, OutboxRow
-from runtime.store.workspace import Store
+from switchback.runtime import claims, outbox
+from switchback.runtime.store.models import Contact, OutboxRow
+from switchback.runtime.store.workspace import Store
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 DEAD = f"{claims.HOST}:999999999"          # no such process

@@ -12,9 +12,9 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from app.cli import main
-from runtime.store.models import Delivery, EnrollmentRow, OutboxRow
-from runtime.store.workspace import Store
+from switchback.app.cli import main
+from switchback.runtime.store.models import Delivery, EnrollmentRow, OutboxRow
+from switchback.runtime.store.workspace import Store
 from tests.conftest import DATA, ROOT
 from tests.runtime.test_migrations import REVISIONS
 from tests.support import postgres
@@ -64,7 +64,7 @@ def test_four_workers_two_killed_at_random_send_everything_exactly_once(server, 
                  ["enroll", "drip", "--where", "true"]):
         assert main([*map(str, args), "--db", url]) == 0
     rng = random.Random(11)
-    cmd = [sys.executable, "-m", "app", "run", "--fast-forward", "--db", url]
+    cmd = [sys.executable, "-m", "switchback.app", "run", "--fast-forward", "--db", url]
     workers = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in range(4)]
     killed = 0
     for _ in range(3):                                       # three rounds: kill two, start two

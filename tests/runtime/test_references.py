@@ -1,8 +1,8 @@
 """Names a journey uses that the workspace does not have: a connector no message could go out
 through, a journey that is not there, a field misspelled in a template — each a problem with
 "did you mean", so a typo never passes silently."""
-from runtime import document
-from runtime.references import check
+from switchback.runtime import document
+from switchback.runtime.references import check
 
 NAMES = {"connector:email": ["mail", "sendgrid-eu"], "connector:sms": ["twilio"], "event": [],
          "field": ["email", "first_name", "country", "renewal_date"], "journey": ["welcome", "onboarding"]}

@@ -11,11 +11,11 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 
-from runtime.contacts import Event
-from runtime.document import Journey, from_dict
-from runtime.engine import WorkspaceRules
-from runtime.settings import FrequencyCap, QuietHours
-from runtime.simulation import SimulationResult, simulate
+from switchback.runtime.contacts import Event
+from switchback.runtime.document import Journey, from_dict
+from switchback.runtime.engine import WorkspaceRules
+from switchback.runtime.settings import FrequencyCap, QuietHours
+from switchback.runtime.simulation import SimulationResult, simulate
 from tests.conftest import DATA, ROOT, SWITCHBACK
 
 START = datetime(2026, 3, 10, tzinfo=timezone.utc)          # a Tuesday
@@ -884,9 +884,9 @@ def test_cli_simulate_parks_a_contact_whose_template_fails_and_carries_on_with_t
 def test_a_goal_that_counts_events_converts_when_the_event_arrives():
     from datetime import datetime, timezone
 
-    from runtime.contacts import Event
-    from runtime.document import from_dict
-    from runtime.simulation import simulate
+    from switchback.runtime.contacts import Event
+    from switchback.runtime.document import from_dict
+    from switchback.runtime.simulation import simulate
     j = from_dict({"format": "switchback.journey/1", "key": "onb", "name": "Onboarding",
                    "settings": {"goal": "events('feature_used') >= 2"},
                    "nodes": [{"id": "all", "kind": "trigger.manual", "config": {}},

@@ -2,8 +2,8 @@ import time
 
 import pytest
 
-from runtime import sandbox
-from runtime.sandbox import Fields, RunError
+from switchback.runtime import sandbox
+from switchback.runtime.sandbox import Fields, RunError
 
 
 def names(**fields):

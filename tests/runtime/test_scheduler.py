@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.cli import main
-from runtime.clock import parse_instant
-from runtime.store.models import Delivery, EnrollmentRow, OutboxRow
-from runtime.store.workspace import Store
+from switchback.app.cli import main
+from switchback.runtime.clock import parse_instant
+from switchback.runtime.store.models import Delivery, EnrollmentRow, OutboxRow
+from switchback.runtime.store.workspace import Store
 from tests.conftest import CONFORMANCE
 from tests.runtime.test_migrations import REVISIONS
 

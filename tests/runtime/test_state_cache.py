@@ -6,15 +6,15 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from runtime import document
-from runtime.clock import VirtualClock
-from runtime.contacts import Event
-from runtime.engine import ENROLL_EVENT
-from runtime.scheduler import Scheduler
-from runtime.store import repository as repo
-from runtime.store.models import Delivery, EnrollmentRow
-from runtime.store.state_cache import StateCache
-from runtime.store.workspace import Store
+from switchback.runtime import document
+from switchback.runtime.clock import VirtualClock
+from switchback.runtime.contacts import Event
+from switchback.runtime.engine import ENROLL_EVENT
+from switchback.runtime.scheduler import Scheduler
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import Delivery, EnrollmentRow
+from switchback.runtime.store.state_cache import StateCache
+from switchback.runtime.store.workspace import Store
 
 START = datetime(2026, 3, 10, 10, tzinfo=timezone.utc)
 DRIP = {

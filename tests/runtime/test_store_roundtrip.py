@@ -4,9 +4,9 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from runtime.store import repository as repo
-from runtime.store.models import Contact
-from runtime.store.workspace import Store
+from switchback.runtime.store import repository as repo
+from switchback.runtime.store.models import Contact
+from switchback.runtime.store.workspace import Store
 from tests.support import postgres
 
 NOW = datetime(2026, 3, 10, 9, 30, 15, 123456, tzinfo=timezone.utc)
@@ -61,11 +61,11 @@ def test_sqlite_hand_off_claims_are_synced_to_disk_and_other_transactions_are_no
 
 def test_a_scheduler_with_nothing_left_to_do_leaves_the_workspace_one_file(tmp_path):
     """Checkpoints run by themselves only every 256 MB of log; an idle scheduler folds the log in."""
-    from runtime.clock import VirtualClock
-    from runtime.contacts import Event
-    from runtime.engine import ENROLL_EVENT
-    from runtime.scheduler import Scheduler
-    from runtime import document
+    from switchback.runtime.clock import VirtualClock
+    from switchback.runtime.contacts import Event
+    from switchback.runtime.engine import ENROLL_EVENT
+    from switchback.runtime.scheduler import Scheduler
+    from switchback.runtime import document
     from tests.conftest import DATA
     store = Store(f"sqlite:///{tmp_path}/w.sqlite")
     journey = document.load(DATA / "crash" / "drip.journey.json")

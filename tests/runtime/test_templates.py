@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-import nodes
-from runtime import document, validation
-from runtime.contacts import Event
-from runtime.simulation import simulate
+from switchback import nodes
+from switchback.runtime import document, validation
+from switchback.runtime.contacts import Event
+from switchback.runtime.simulation import simulate
 from tests.conftest import ROOT
 
 TEMPLATES = ROOT / "resources" / "templates"

@@ -3,7 +3,7 @@ import copy
 
 import pytest
 
-from runtime import document, validation
+from switchback.runtime import document, validation
 from tests.conftest import DATA
 
 GOOD = {

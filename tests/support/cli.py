@@ -5,7 +5,7 @@ import io
 import signal
 import sys
 
-from app.cli import main
+from switchback.app.cli import main
 
 
 def sw(*args, stdin: str = "") -> tuple[int, str, str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from runtime.store.models import Contact, OutboxRow
-from runtime.store.workspace import Store
+from switchback.runtime.store.models import Contact, OutboxRow
+from switchback.runtime.store.workspace import Store
 from tests.connectors.servers import FakeSMTP
 
 JOURNEY = ('{"format": "switchback.journey/1", "key": "welcome", "name": "Welcome", "nodes": ['
@@ -39,7 +39,7 @@ class Scene:
 
 def build(folder: Path, server: FakeSMTP, db: str | None = None) -> Scene:
     """In a SQLite file in `folder`, or in the PostgreSQL database `db`."""
-    from app.cli import main
+    from switchback.app.cli import main
     ws = db or str(folder / "w.sqlite")
     where = ["--db", db] if db else ["--workspace", ws]
     people = folder / "people.csv"
