@@ -147,7 +147,8 @@ def import_(args: argparse.Namespace) -> int:
     now = _now(store)
     with store.session() as s:
         r = repo.import_contacts(s, contacts, now)
-    print(f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged")
+    print(f"{r.added} added, {r.updated} updated, {r.unchanged} unchanged"
+          + (f"; {r.erased} not added: erased on request, with no new consent" if r.erased else ""))
     return 0
 
 
@@ -266,7 +267,11 @@ def trace(args: argparse.Namespace) -> int:
     with store.session() as s:
         lines = timeline(s, args.email)
     if lines is None:
-        raise InputError(args.email, "no such contact in the workspace")
+        from switchback.runtime.erasure import is_erased
+        with store.session() as s:
+            erased = is_erased(s, args.email)
+        raise InputError(args.email, "erased on request: the workspace keeps nothing of this contact" if erased
+                         else "no such contact in the workspace")
     for line in lines:
         print(line)
     return 0

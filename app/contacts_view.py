@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from switchback.runtime import contacts_directory as directory
+from switchback.runtime import erasure
 from switchback.runtime.contacts import read_contacts_csv
 from switchback.runtime.problems import InputError
 from switchback.runtime.store import repository as repo
@@ -45,6 +46,25 @@ class _Import(QObject):
             self.done.emit(f"Not imported: {type(e).__name__}: {e}")
 
 
+class _Forget(QObject):
+    """Erasing rewrites the workspace file (so the bytes are gone): off the GUI thread."""
+    done = Signal(str)
+
+    def __init__(self, store, email: str, by: str, now):
+        super().__init__()
+        self.store, self.email, self.by, self.now = store, email, by, now
+
+    def run(self) -> None:
+        try:
+            erasure.erase(self.store, [self.email], self.by, self.now)
+            self.done.emit(f"{self.email} is erased: its fields, events, steps and messages are gone. A later sync "
+                           "or import brings it back only with new consent.")
+        except InputError as e:
+            self.done.emit(f"Not erased: {e}")
+        except Exception as e:                              # shown, not raised: the window stays up
+            self.done.emit(f"Not erased: {type(e).__name__}: {e}")
+
+
 class ContactsView(QDialog):
     def __init__(self, parent, workspace):
         super().__init__(parent)
@@ -74,6 +94,8 @@ class ContactsView(QDialog):
         self.journey.setObjectName("enroll-journey")
         self.enroll_button = QPushButton("Enroll")
         self.unsubscribe_button = QPushButton("Unsubscribe from email")
+        self.forget_button = QPushButton("Forget…")
+        self.forget_button.setToolTip("Erase this contact on its request: fields, events, steps and messages")
         self.import_button = QPushButton("Import CSV…")
         self.progress = QProgressBar()
         self.progress.setVisible(False)
@@ -101,7 +123,11 @@ class ContactsView(QDialog):
         actions.addWidget(self.journey, 1)
         actions.addWidget(self.enroll_button)
         rv.addLayout(actions)
-        rv.addWidget(self.unsubscribe_button, 0, Qt.AlignLeft)
+        people = QHBoxLayout()
+        people.addWidget(self.unsubscribe_button)
+        people.addStretch(1)
+        people.addWidget(self.forget_button)
+        rv.addLayout(people)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
@@ -117,6 +143,7 @@ class ContactsView(QDialog):
         self.table.itemSelectionChanged.connect(self._selected)
         self.enroll_button.clicked.connect(self.enroll)
         self.unsubscribe_button.clicked.connect(self.ask_unsubscribe)
+        self.forget_button.clicked.connect(self.ask_forget)
         self.import_button.clicked.connect(self._pick_csv)
         self.thread: QThread | None = None
         self._fill_journeys()
@@ -157,7 +184,7 @@ class ContactsView(QDialog):
 
     def _selected(self) -> None:
         email = self.chosen()
-        for w in (self.enroll_button, self.unsubscribe_button):
+        for w in (self.enroll_button, self.unsubscribe_button, self.forget_button):
             w.setEnabled(email is not None)
         self.enroll_button.setEnabled(email is not None and self.journey.currentData() is not None)
         if email is None:
@@ -198,6 +225,35 @@ class ContactsView(QDialog):
         directory.unsubscribe(self.workspace.store, email, "email", self.workspace.now())
         self.note.setText(f"{email} is unsubscribed from email; every journey honours it from the scheduler's next round.")
         self._selected()
+
+    def ask_forget(self) -> None:
+        email = self.chosen()
+        if email is None or self.thread is not None:
+            return
+        self.confirm = QMessageBox(QMessageBox.Warning, "Forget contact",
+                                   f"Erase {email}? Its fields, events, steps and every message sent to it are "
+                                   "deleted for good, and it leaves every journey. This cannot be undone.",
+                                   QMessageBox.Cancel, self)
+        self.confirm.addButton("Forget", QMessageBox.DestructiveRole).clicked.connect(lambda: self._forget(email))
+        self.confirm.setDefaultButton(QMessageBox.Cancel)
+        self.confirm.open()
+
+    def _forget(self, email: str) -> None:
+        from switchback.runtime.store.versions import person
+        self.note.setText(f"Erasing {email}…")
+        self.thread = QThread(self)
+        self.worker = _Forget(self.workspace.store, email, person(self.workspace.store.url), self.workspace.now())
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.done.connect(self._forgotten)
+        self.thread.start()
+
+    def _forgotten(self, text: str) -> None:
+        self.thread.quit()
+        self.thread.wait()
+        self.thread = None
+        self.note.setText(text)
+        self.refresh()
 
     def _pick_csv(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import contacts", "", "CSV (*.csv)")

@@ -210,3 +210,15 @@ class CounterRow(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(400), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ErasureRow(Base):
+    """A person erased on request (SPEC 14): only a keyed hash of the address, when, who asked, and
+    the consent they had then (so a later record can tell new consent from old)."""
+    __tablename__ = "erasures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(128))
+    consent: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lifted_at: Mapped[datetime | None]                 # when new consent brought the person back

@@ -18,6 +18,7 @@ from switchback.runtime.catalog import Catalog, Published
 from switchback.runtime.contacts import Event, identity, with_defaults
 from switchback.runtime.document import Journey
 from switchback.runtime.engine import WorkspaceRules
+from switchback.runtime.erasure import barred
 from switchback.runtime.problems import InputError
 from switchback.runtime.settings import FrequencyCap, QuietHours
 from switchback.runtime.state import ContactState, Enrollment
@@ -91,6 +92,7 @@ class ImportResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    erased: int = 0            # erased on request and carrying no new consent: not added
 
 
 def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -> ImportResult:
@@ -100,9 +102,13 @@ def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -
     for part in chunks(contacts):
         emails = [identity(c["email"]) for c in part]
         known = {row.email: row for row in s.scalars(select(Contact).where(Contact.email.in_(emails)))}
+        refused = barred(s, {e: f for f, e in zip(part, emails) if e not in known}, now)
         new_rows, events = [], []
         for fields, email in zip(part, emails):
             row = known.get(email)
+            if email in refused:
+                result.erased += 1
+                continue
             if row is None:
                 new_rows.append(dict(email=email, fields=with_defaults(fields), timers=[], history={}, admitted=0,
                                      last_activity=now, next_due=now, created_at=now, updated_at=now))
@@ -130,6 +136,13 @@ def record_events(s: Session, events: list[Event], now: datetime) -> int:
     for part in chunks(emails):
         by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
     missing = [e for e in emails if e not in by_email]
+    said: dict[str, dict[str, Any]] = {}
+    for e in events:
+        if e.contact in missing:
+            said.setdefault(e.contact, {}).update(e.properties)
+    refused = barred(s, said, now)
+    missing = [e for e in missing if e not in refused]
+    events = [e for e in events if e.contact not in refused]
     if missing:
         import_contacts(s, [{"email": e} for e in missing], now)
         for part in chunks(missing):
@@ -385,6 +398,8 @@ def merge_crm_contacts(s: Session, records: list[dict[str, Any]], id_field: str,
     rows = dict(by_id)
     rows.update({r.id: r for r in by_email.values()})
     current = _effective(rows, s)
+    refused = barred(s, {identity(r["email"]): r for crm, r in latest.items()
+                         if known.get(crm) not in by_id and identity(r["email"]) not in by_email}, now)
 
     new_rows: list[dict[str, Any]] = []
     new_crm: dict[str, str] = {}                          # email -> CRM id, for the rows added now
@@ -403,6 +418,9 @@ def merge_crm_contacts(s: Session, records: list[dict[str, Any]], id_field: str,
                     out.skipped += 1
                     continue
         if row is None:
+            if email in refused:                          # erased on request, and no new consent
+                out.skipped += 1
+                continue
             if email in new_crm:
                 out.conflicts.append(f"{id_field} {crm}: {email} is also the address of {id_field} {new_crm[email]}; "
                                      f"not added")

@@ -70,3 +70,27 @@ def test_import_a_csv_with_progress(qtbot, tmp_path):
     view.import_csv(str(bad))
     qtbot.waitUntil(lambda: not view.importing(), timeout=30000)
     assert view.note.text().startswith("Not imported: ") and str(bad) in view.note.text()
+
+
+def test_forget_asks_first_then_erases_the_contact_off_the_gui_thread(qtbot, tmp_path, test_keyring):
+    ws = tmp_path / "w.sqlite"
+    w, view = window(qtbot, tmp_path)
+    view.search.setText("hopper")
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=3000)
+    view.table.selectRow(0)
+    view.forget_button.click()
+    view.confirm.button(QMessageBox.Cancel).click()
+    view.search.setText("")
+    qtbot.waitUntil(lambda: view.count.text() == "8 contacts", timeout=3000)   # cancelled: still there
+    view.search.setText("hopper")
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=3000)
+    view.table.selectRow(0)
+    view.forget_button.click()
+    next(b for b in view.confirm.buttons() if b.text() == "Forget").click()
+    qtbot.waitUntil(lambda: view.thread is None, timeout=10000)
+    assert view.note.text().startswith("grace@hopper.example is erased")
+    assert view.table.rowCount() == 0
+    w.workspace.store.checkpoint()
+    assert b"grace@hopper.example" not in ws.read_bytes()
+    code = main(["forget", "--log", "--workspace", str(ws)])
+    assert code == 0
