@@ -189,6 +189,7 @@ class MainWindow(QMainWindow):
             "Fix the problems first" if p else "Publish a new version"))
         ed.selection_changed.connect(self.inspect)
         ed.model.settings_changed.connect(self._title)
+        ed.model.settings_changed.connect(self._key_follows_name)
         self.view.setScene(ed.scene)
         self._names = self.workspace.names()
         ed.extra_checks = lambda j: references.check(j, self._names)
@@ -459,6 +460,13 @@ class MainWindow(QMainWindow):
             self.view.centerOn(self.editor.scene.cards[where])
         else:
             self.inspector_tabs.setCurrentWidget(self.settings_inspector)
+
+    def _key_follows_name(self) -> None:
+        if self.editor is not None and self.workspace.follow_name(self.editor.journey):
+            ed = self.editor
+            self.settings_inspector.set_settings(ed.journey.name, ed.journey.description or "",
+                                                 ed.journey.settings_raw or {}, ed.journey.key)
+            self.refresh_journeys()
 
     def _title(self) -> None:
         name = self.editor.journey.name if self.editor else "No journey open"

@@ -73,6 +73,19 @@ class Workspace:
         self.revisions[journey.key] = revision
         return revision
 
+    def follow_name(self, journey: Journey) -> bool:
+        """A draft never published takes a key from its new name (the draft is saved under it)."""
+        from switchback.runtime.journey_keys import follow_name
+        self.save_draft(journey)
+        with self.store.session() as s:
+            key = follow_name(s, journey.key, journey.name)
+        if key == journey.key:
+            return False
+        self.revisions[key] = self.revisions.pop(journey.key, 1)
+        journey.key = key
+        self.save_draft(journey)                  # the document inside names its key too
+        return True
+
     def publish(self, journey: Journey, note: str | None = None) -> tuple[int | None, list]:
         """The new version, or None and the problems that refuse it. Under review without an
         approval, raises versions.Refused saying what is missing (the draft is saved)."""
