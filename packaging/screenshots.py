@@ -6,32 +6,17 @@ inspector with a template preview, and a simulation overlay.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import run, settle  # noqa: E402
 
 
 def shoot(theme: str, out: Path) -> None:
-    os.environ["SWITCHBACK_THEME"] = theme
-    from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
-
     from switchback.app.designer import build_window
-    from switchback.app.theme import apply_theme
     from switchback.runtime.simulation import simulate
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    apply_theme(app)
-
-    def settle(ms: int = 150) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
 
     w = build_window(workspace=os.path.join(tempfile.mkdtemp(), "workspace.sqlite"))
     w.resize(1440, 900)
@@ -61,20 +46,16 @@ def shoot(theme: str, out: Path) -> None:
     events = [Event(c["email"].lower(), "form_submitted", start, {"form": "ebook"}) for c in contacts]
     events += [Event(c["email"].lower(), "email_clicked", start.replace(day=3), {}) for c in contacts[::2]]
     result = simulate([w.editor.journey], contacts, events, start, 30, keep_timeline=True)
-    w.show_simulation(result)
-    first = w.messages.item(0)
-    if first is not None:
-        w._message_clicked(first)
+    from switchback.app.simulation_panel import Simulated, message_lines
+    from switchback.runtime.simulation_summary import summarise
+    summary = summarise(result, w.editor.journey, events)
+    w.show_simulation(Simulated(result, summary, *message_lines(summary, w.editor.journey)))
+    panel = w.simulation
+    if panel.model.rowCount():
+        panel.messages.clicked.emit(panel.model.index(0, 0))      # the first message's path lit
     settle()
     w.grab().save(str(out / "simulation.png"))
 
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    if len(sys.argv) > 2:                       # one theme per process: the palette is set once
-        shoot(sys.argv[2], out)
-    else:
-        for theme in ("light", "dark"):
-            subprocess.run([sys.executable, __file__, str(out), theme], check=True)
-        print(f"screenshots in {out}")
+    run(__file__, shoot)

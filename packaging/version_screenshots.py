@@ -8,35 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SIZES = ((1280, 720), (1920, 1080))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shots import SIZES, run, settle  # noqa: E402
 
 
 def shoot(theme: str, out: Path) -> None:
-    os.environ["SWITCHBACK_THEME"] = theme
-    from PySide6.QtCore import QEventLoop, QPointF, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QPointF, Qt
 
     from switchback.app.cli import main
     from switchback.app.designer import build_window
-    from switchback.app.theme import apply_theme
     from switchback.canvas.commands import MoveNodes
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    apply_theme(app)
-
-    def settle(ms: int = 150) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
 
     folder = Path(tempfile.mkdtemp())
     ws = str(folder / "workspace.sqlite")
@@ -107,11 +93,4 @@ def shoot(theme: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "docs" / "screenshots")
-    out.mkdir(parents=True, exist_ok=True)
-    if len(sys.argv) > 2:                       # one theme per process: the palette is set once
-        shoot(sys.argv[2], out)
-    else:
-        for theme in ("light", "dark"):
-            subprocess.run([sys.executable, __file__, str(out), theme], check=True)
-        print(f"screenshots in {out}")
+    run(__file__, shoot)
