@@ -18,7 +18,9 @@ GRID = 20.0
 # Below this scale a card's text is under 4 px tall: on screen and in a raster, cards are drawn as
 # their outline and colour only (a whole wide journey in view), which is what can be seen there anyway.
 # SVG and PDF keep every detail: their reader zooms in.
-DETAIL = 0.3
+DETAIL = 0.15           # below this zoom a card is its outline (a thousand-node journey fitted)
+READABLE = 0.8          # below this zoom a card shows its title alone, drawn large enough to read
+MIN_TEXT_PX = 9.5       # the least height of a summarised title on screen
 _VECTOR = (QPaintEngine.SVG, QPaintEngine.Pdf)
 
 
@@ -26,6 +28,36 @@ def sketched(painter: QPainter, option: QStyleOptionGraphicsItem) -> bool:
     """Whether to draw only the outline at this scale."""
     return option.levelOfDetailFromTransform(painter.worldTransform()) < DETAIL \
         and painter.paintEngine().type() not in _VECTOR
+
+
+def summarised(painter: QPainter, option: QStyleOptionGraphicsItem) -> float | None:
+    """At a zoom where the card's own text would be too small to read (a long journey fitted to
+    the window), the scale to draw its title at instead; None when the card reads as it is."""
+    lod = option.levelOfDetailFromTransform(painter.worldTransform())
+    return lod if lod < READABLE and painter.paintEngine().type() not in _VECTOR else None
+
+
+def _title_font(lod: float) -> tuple[QFont, QFontMetricsF]:
+    key = f"title@{round(MIN_TEXT_PX / lod)}"
+    if key not in _FONTS:
+        f = QFont(font("title")[0])
+        f.setPixelSize(round(MIN_TEXT_PX / lod))
+        _FONTS[key] = (f, QFontMetricsF(f))
+    return _FONTS[key]
+
+
+def _lines(text: str, metrics: QFontMetricsF, width: float, most: int) -> list[str]:
+    """`text` wrapped at words into at most `most` lines, the last elided if it does not fit."""
+    lines: list[str] = []
+    words = text.split()
+    while words and len(lines) < most:
+        line = words.pop(0)
+        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
+            line += " " + words.pop(0)
+        lines.append(line)
+    if words:
+        lines[-1] = f"{lines[-1]} {' '.join(words)}"
+    return [metrics.elidedText(line, Qt.ElideRight, width) for line in lines]
 
 _ICONS: dict[str, QSvgRenderer] = {}
 _FONTS: dict[str, tuple[QFont, QFontMetricsF]] = {}
@@ -185,20 +217,30 @@ class NodeCard(QGraphicsObject):
             if self.mark is not None or self.older:     # a diff's marks show in the overview too
                 paint_card_marks(painter, self, CARD_W, CARD_H, font("badge"))
             return
-        if self.icon:
+        if self.icon and summarised(painter, option) is None:
             _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
         if self.node.kind != "exit" and not self.node.kind.startswith("trigger."):
             painter.setPen(QPen(t.edge, 2))
             painter.setBrush(t.card)
             painter.drawEllipse(QPointF(CARD_W / 2, 0), 4.5, 4.5)
         title_font, title_metrics = font("title")
-        body = font("body")[0]
-        painter.setFont(title_font)
-        painter.setPen(t.text)
-        painter.drawText(QRectF(48, 12, CARD_W - 84, 24), Qt.AlignVCenter | Qt.AlignLeft, self.title_text)
-        painter.setFont(body)
-        painter.setPen(t.muted)
-        painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
+        lod = summarised(painter, option)
+        if lod is not None:                             # the title alone, in the lines that fit, large enough
+            big, metrics = _title_font(lod)
+            lines = _lines(self.title, metrics, CARD_W - 22, max(1, int((CARD_H - 8) // metrics.lineSpacing())))
+            painter.setFont(big)
+            painter.setPen(t.text)
+            top = (CARD_H - len(lines) * metrics.lineSpacing()) / 2
+            for i, line in enumerate(lines):
+                painter.drawText(QRectF(14, top + i * metrics.lineSpacing(), CARD_W - 22, metrics.lineSpacing()),
+                                 Qt.AlignVCenter | Qt.AlignLeft, line)
+        else:
+            painter.setFont(title_font)
+            painter.setPen(t.text)
+            painter.drawText(QRectF(48, 12, CARD_W - 84, 24), Qt.AlignVCenter | Qt.AlignLeft, self.title_text)
+            painter.setFont(font("body")[0])
+            painter.setPen(t.muted)
+            painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
         if self.problems:
             painter.setPen(Qt.NoPen)
             painter.setBrush(t.problem)
@@ -220,7 +262,7 @@ class NodeCard(QGraphicsObject):
             paint_card_marks(painter, self, CARD_W, CARD_H, font("badge"))
         labelled = [p for p in self.ports.values() if p.labelled]
         if labelled:
-            painter.setFont(body)
+            painter.setFont(font("body")[0])
             painter.setPen(t.muted)
             for port in labelled:        # beside the port, clear of the curve leaving it
                 painter.drawText(QRectF(port.x() + 9, CARD_H + 3, 90, 16), Qt.AlignLeft | Qt.AlignVCenter, port.name)
