@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self._dock("Nodes", self.palette, Qt.LeftDockWidgetArea)
         self._dock("Journeys", self.journeys, Qt.LeftDockWidgetArea)
         self._dock("Inspector", self.inspector_tabs, Qt.RightDockWidgetArea)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)     # the inspector keeps the full height
         problems_dock = self._dock("Problems", self.problems, Qt.BottomDockWidgetArea)
         messages_dock = self._dock("Simulation", self.simulation, Qt.BottomDockWidgetArea)
         self.history = HistoryPanel(self)
