@@ -48,3 +48,15 @@ def delete_secret(connector: str, key: str) -> None:
         keyring.delete_password(SERVICE, _account(connector, key))
     except Exception:
         pass
+
+
+def workspace_secret(workspace: str, key: str) -> str:
+    """A workspace's own secret (`signing_secret` for its tracking links), made the first time it
+    is asked for: 32 random bytes, in the keyring beside the connectors' under `workspace:ID`."""
+    import secrets
+    account = f"workspace:{workspace}"
+    value = get_secret(account, key)
+    if not value:
+        value = secrets.token_urlsafe(32)
+        set_secret(account, key, value)
+    return value

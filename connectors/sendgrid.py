@@ -17,8 +17,9 @@ from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, Sende
                              json_or_none, timeout_field, utc)
 from switchback.connectors.egress import BaseUrl, over_http
 from switchback.connectors.registry import ConnectorKind, register
-from switchback.connectors.smtp import Address, unsubscribe_headers
+from switchback.connectors.smtp import Address, compose
 from switchback.runtime.outbox import PermanentFailure
+from switchback.runtime.tracking import Tracking
 
 PAGE = 500          # the largest page the suppression endpoints give
 
@@ -57,6 +58,7 @@ def _errors(response) -> str:
 class SendGridSender:
     idempotent = False          # Mail Send takes no idempotency key
     channels = ("email", "notify")
+    tracking: Tracking | None = None          # the workspace's (connectors/tracking.py), when it has public_url
 
     def __init__(self, name: str, settings: SendGridSettings, secret: SecretGetter):
         self.name, self.settings = name, settings
@@ -74,11 +76,12 @@ class SendGridSender:
         address = parseaddr(str(to or ""))[1]
         if "@" not in address:
             raise PermanentFailure(f"not an email address: {to!r}")
+        text, html, headers = compose(message, payload, s.unsubscribe, address, s.from_, self.tracking)
         content = []
-        if payload.get("body"):
-            content.append({"type": "text/plain", "value": payload["body"]})
-        if payload.get("html"):
-            content.append({"type": "text/html", "value": payload["html"]})
+        if text:
+            content.append({"type": "text/plain", "value": text})
+        if html:
+            content.append({"type": "text/html", "value": html})
         if not content:
             raise PermanentFailure("the email has neither a text nor an HTML body")
         body: dict[str, Any] = {
@@ -88,8 +91,8 @@ class SendGridSender:
             "content": content,
             "custom_args": {"switchback_key": message.key},
         }
-        if message.channel == "email":
-            body["headers"] = unsubscribe_headers(s.unsubscribe, address, s.from_)
+        if headers:
+            body["headers"] = headers
         return body
 
     def send(self, message) -> None:

@@ -22,6 +22,7 @@ from switchback.connectors.egress import cleartext_login
 from switchback.connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
 from switchback.connectors.registry import ConnectorKind, register
 from switchback.runtime.outbox import NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain
+from switchback.runtime.tracking import Tracking, fill_unsubscribe
 
 DEFAULT_UNSUBSCRIBE = "mailto:{from}?subject=unsubscribe"
 
@@ -66,16 +67,37 @@ def message_id(key: str, sender: str) -> str:
     return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}.switchback@{domain}>"
 
 
-def unsubscribe_headers(template: str | None, recipient: str, sender: str) -> dict[str, str]:
-    """List-Unsubscribe for one recipient, and the RFC 8058 one-click header when the URL is https
-    (RFC 8058 asks for an HTTPS URI before a receiver may POST to unsubscribe; a mailto: alone
-    does not offer one-click)."""
+def unsubscribe_url(template: str | None, recipient: str, sender: str) -> str:
+    """The connector's own unsubscribe address for one recipient (its mailto: by default)."""
     url = (template or DEFAULT_UNSUBSCRIBE).replace("{from}", parseaddr(sender)[1])
-    url = url.replace("{email}", quote(recipient, safe="@"))
+    return url.replace("{email}", quote(recipient, safe="@"))
+
+
+def unsubscribe_headers(url: str) -> dict[str, str]:
+    """List-Unsubscribe, and the RFC 8058 one-click header when the URL is https (RFC 8058 asks
+    for an HTTPS URI before a receiver may POST to unsubscribe; a mailto: alone does not offer
+    one-click)."""
     headers = {"List-Unsubscribe": f"<{url}>"}
     if url.startswith("https://"):
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return headers
+
+
+def compose(message, payload: dict, template: str | None, recipient: str, sender: str,
+            tracking: Tracking | None) -> tuple[str, str | None, dict[str, str]]:
+    """(text, html, headers) of an email as it leaves: with the workspace's tracking (a journey's
+    email, once the outbox has given it an id) its html links and open pixel go through
+    `public_url` and it unsubscribes there; else as composed, with the connector's address.
+    `{{ unsubscribe_url }}` becomes that address either way. A notify (to a teammate) has no
+    List-Unsubscribe and no tracking."""
+    text, html = payload.get("body") or "", payload.get("html") or None
+    url = unsubscribe_url(template, recipient, sender)
+    marketing = message.channel == "email"
+    if marketing and tracking is not None and getattr(message, "id", None) is not None:
+        url = tracking.unsubscribe_url(message.id)
+        html = tracking.html(message.id, html) if html else None
+    text, html = fill_unsubscribe(text, url), fill_unsubscribe(html, url) if html else None
+    return text, html, unsubscribe_headers(url) if marketing else {}
 
 
 def _one_line(text: str) -> str:
@@ -85,6 +107,7 @@ def _one_line(text: str) -> str:
 class SmtpSender:
     idempotent = False          # SMTP cannot de-duplicate: a second hand-off could deliver twice
     channels = ("email", "notify")
+    tracking: Tracking | None = None          # the workspace's (connectors/tracking.py), when it has public_url
 
     def __init__(self, name: str, settings: SmtpSettings, secret: SecretGetter):
         self.name, self.settings = name, settings
@@ -98,6 +121,7 @@ class SmtpSender:
         if not to or "@" not in parseaddr(str(to))[1]:
             raise PermanentFailure(f"not an email address: {to!r}")
         sender = payload.get("from") or s.from_
+        text, html, headers = compose(message, payload, s.unsubscribe, parseaddr(str(to))[1], s.from_, self.tracking)
         email = EmailMessage()
         try:
             email["From"] = sender
@@ -105,14 +129,13 @@ class SmtpSender:
             email["Subject"] = _one_line(payload.get("subject", ""))
             email["Date"] = formatdate(usegmt=True)
             email["Message-ID"] = message_id(message.key, sender)
-            if message.channel == "email":      # marketing mail; a notify goes to a teammate
-                for header, value in unsubscribe_headers(s.unsubscribe, parseaddr(str(to))[1], s.from_).items():
-                    email[header] = value
+            for header, value in headers.items():
+                email[header] = value
         except (ValueError, TypeError) as e:
             raise PermanentFailure(f"cannot build the email: {e}") from None
-        email.set_content(payload.get("body") or "")
-        if payload.get("html"):
-            email.add_alternative(payload["html"], subtype="html")
+        email.set_content(text)
+        if html:
+            email.add_alternative(html, subtype="html")
         return email
 
     # -- the hand-off ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from switchback.connectors import egress, registry
 from switchback.connectors.secrets import get_secret, set_secret
+from switchback.connectors.tracking import tracking_for
 from switchback.connectors.webhook import WebhookSender, WebhookSettings
 from switchback.runtime import workspace_settings
 from switchback.runtime.outbox import NeedsSetup, RecordingSender, Sender, SenderFor
@@ -72,10 +73,12 @@ def sender_for(store: Store) -> SenderFor:
     """What the scheduler calls to find each message's sender. A workspace without any connector
     records messages instead of sending them (a safe default for trying journeys out). A webhook
     node's own URL may reach this machine or its network only if the workspace setting
-    `allow_private_webhooks` is true."""
+    `allow_private_webhooks` is true. With `public_url` set, the email senders track what they
+    send (SPEC 11); the signing secret is read from the keyring only then."""
     cache: dict[str | None, Sender] = {}
     recorder = RecordingSender(store)
     private_ok = workspace_settings.read(store).allow_private_webhooks
+    tracking: list = []                       # read once, when the first sender that tracks is built
 
     def lookup(channel: str, name: str | None) -> Sender:
         if name in cache:
@@ -96,6 +99,10 @@ def sender_for(store: Store) -> SenderFor:
             spec = registry.get(row.kind)
             settings = spec.settings.model_validate(row.settings)
             sender = spec.sender(row.name, settings, lambda key, n=row.name: get_secret(n, key))
+            if hasattr(sender, "tracking"):
+                if not tracking:
+                    tracking.append(tracking_for(store))
+                sender.tracking = tracking[0]
         cache[name] = sender
         return sender
 

@@ -21,11 +21,13 @@ from switchback.runtime.contacts import Event
 from switchback.runtime.limits import MAX_STEPS
 from switchback.runtime.sandbox import Fields, RunError
 from switchback.runtime.settings import FrequencyCap, QuietHours
+from switchback.runtime.tracking import UNSUBSCRIBE_MARK
 from switchback.runtime.state import ACTIVE, COMPLETED, CONVERTED, ERROR, EXITED, ContactState, Enrollment, Message, Step
 
 CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms"}     # channels that reach the contact
 ADDRESS_FIELD = {"email": "email", "sms": "phone"}
 ENROLL_EVENT = "switchback.enroll"                                   # how a manual enrollment is queued
+OWN_EMAIL = ("email_opened", "email_clicked")      # a wait for these with no `where` waits for its journey's emails
 
 
 @dataclass
@@ -100,10 +102,11 @@ class Engine:
         self._enter_all(cs, entries, now)
         self.run_due(cs, now)
 
-    def _enter_all(self, cs: ContactState, entries: list[tuple[Published, str, str]], now: datetime) -> None:
+    def _enter_all(self, cs: ContactState, entries: list[tuple[Published, str, str]], now: datetime,
+                   event: dict | None = None) -> None:
         """Contacts that qualify for several journeys at once enter the highest priority first."""
         for p, node_id, why in sorted(entries, key=lambda x: (-x[0].priority, x[0].key)):
-            self._enter(cs, p, node_id, now, why)
+            self._enter(cs, p, node_id, now, why, event)
 
     @staticmethod
     def _manual_entry(p: Published) -> str:
@@ -132,6 +135,8 @@ class Engine:
         names_event = {"type": event.type, "at": event.at, "properties": event.properties}
         for e in cs.active():
             if e.wait_event == event.type and (e.due is None or now < e.due):
+                if not e.wait_where and event.type in OWN_EMAIL and event.properties.get("journey", e.journey) != e.journey:
+                    continue                        # another journey's email (one from a file names none)
                 p = self.catalog.get(e.journey, e.version)
                 try:
                     if e.wait_where and not self._condition(cs, e, p, e.wait_where, now, names_event):
@@ -141,11 +146,12 @@ class Engine:
                     self._end(cs, e, ERROR, now, str(err))
                     continue
                 self._note(cs, now, e, e.node, "left", f"{event.type} came")
+                e.event = names_event
                 self._move(cs, e, p, e.on_event, now)
         arrived = EventArrived(event.type, event.at, event.properties)
         entries += [(p, node.id, event.type) for p, node in self.catalog.by_event.get(event.type, ())
                     if self._fires(cs, p, node, arrived, now, names_event)]
-        self._enter_all(cs, entries, now)
+        self._enter_all(cs, entries, now, names_event)
         self.run_due(cs, now)
 
     def enroll(self, cs: ContactState, key: str, now: datetime, why: str = "enrolled by hand") -> str:
@@ -268,7 +274,8 @@ class Engine:
 
     # --- entering ------------------------------------------------------------------------------
 
-    def _enter(self, cs: ContactState, p: Published, trigger: str, now: datetime, why: str) -> str:
+    def _enter(self, cs: ContactState, p: Published, trigger: str, now: datetime, why: str,
+               event: dict | None = None) -> str:
         mine = [x for x in cs.enrollments if x.journey == p.key]
         if any(x.state == ACTIVE for x in mine):
             return f"not enrolled in {p.key}: already in it"
@@ -288,7 +295,7 @@ class Engine:
             if other.journey in p.settings.suppresses:
                 self._end(cs, other, EXITED, now, f"left: suppressed by {p.key}")
         e = Enrollment(id=self.new_id(), journey=p.key, version=p.version, contact=cs.email, node=trigger,
-                       entered_at=now, due=now)
+                       entered_at=now, due=now, event=event)
         cs.enrollments.append(e)
         self._note(cs, now, e, trigger, "entered", why)
         return f"enrolled in {p.key}"
@@ -356,7 +363,7 @@ class Engine:
         return names
 
     def _condition(self, cs, e, p, expression, now, event=None) -> bool:
-        return sandbox.evaluate(expression, self.names(cs, now, event))
+        return sandbox.evaluate(expression, self.names(cs, now, event if event is not None else e.event))
 
     def _safe_condition(self, cs, expression, now) -> bool:
         try:
@@ -377,7 +384,8 @@ class _Context:
 
     def __init__(self, engine: Engine, cs: ContactState, e: Enrollment | None, p: Published, now: datetime,
                  event: dict | None = None, node_id: str | None = None):
-        self.engine, self.cs, self.e, self.p, self.now, self.event = engine, cs, e, p, now, event
+        self.engine, self.cs, self.e, self.p, self.now = engine, cs, e, p, now
+        self.event = event if event is not None or e is None else e.event
         self.journey_key = p.key
         self.node_id = node_id or (e.node if e else "")
 
@@ -397,7 +405,10 @@ class _Context:
             return False
 
     def render(self, template: str) -> str:
-        names = {"contact": Fields(self.cs.fields), "journey": {"key": self.p.key, "name": self.p.journey.name}}
+        names = {"contact": Fields(self.cs.fields), "journey": {"key": self.p.key, "name": self.p.journey.name},
+                 "event": None if self.event is None else Fields(self.event)}
+        if self.e is not None and self.p.kinds[self.e.node].channel == "email":
+            names["unsubscribe_url"] = UNSUBSCRIBE_MARK     # the sender puts the message's own address here
         return sandbox.render(template, names)
 
     def stable_fraction(self, salt: str) -> float:

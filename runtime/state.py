@@ -33,6 +33,7 @@ class Enrollment:
     ended_at: datetime | None = None
     error: str | None = None
     seq: int = 0                          # steps taken; part of every message's idempotency key
+    event: dict[str, Any] | None = None   # what templates see as `event`: the enrolling event, or the one a wait.event took
     dirty: bool = True                    # changed since the store last saw it
     stored: bool = False                  # the store has a row for it
 

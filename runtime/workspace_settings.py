@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from switchback.runtime.problems import InputError
@@ -12,7 +13,7 @@ from switchback.runtime.settings import FrequencyCap, QuietHours
 from switchback.runtime.store import repository as repo
 from switchback.runtime.store.workspace import Store
 
-KEYS = ("timezone", "quiet_hours", "frequency_cap", "allow_private_webhooks")
+KEYS = ("timezone", "quiet_hours", "frequency_cap", "allow_private_webhooks", "public_url")
 
 
 @dataclass
@@ -21,6 +22,7 @@ class WorkspaceSettings:
     quiet_hours: QuietHours | None = None
     frequency_cap: FrequencyCap | None = None
     allow_private_webhooks: bool = False     # node URLs may reach this machine and its own network
+    public_url: str | None = None            # where `serve` is reached from the internet (SPEC 11)
 
 
 def zone(name: str, place: str = "timezone") -> ZoneInfo:
@@ -46,6 +48,20 @@ def quiet(text: str, place: str = "quiet_hours") -> QuietHours:
         raise InputError(place, f"{text!r} is not FROM-UNTIL (such as 20:00-08:00)") from None
 
 
+def public_url(text: str, place: str = "public_url") -> str:
+    """An http(s) address with a host and nothing after its path; kept without a trailing slash."""
+    try:
+        parts = urlsplit(text.strip())
+        parts.port                                       # noqa: B018 — raises on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InputError(place, f"{text!r} is not an http(s) address (such as https://track.example.com)")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise InputError(place, f"{text!r}: give the address alone, with no user, ?query or #fragment")
+    return text.strip().rstrip("/")
+
+
 def parse(key: str, text: str) -> Any:
     """A `KEY=VALUE` of `workspace set`, checked; an empty value clears the setting."""
     if key not in KEYS:
@@ -59,6 +75,8 @@ def parse(key: str, text: str) -> Any:
     if key == "timezone":
         zone(text, key)
         return text
+    if key == "public_url":
+        return public_url(text, key)
     return quiet(text, key) if key == "quiet_hours" else cap(text, key)
 
 
@@ -69,7 +87,8 @@ def read(store: Store) -> WorkspaceSettings:
         timezone=values.get("timezone") or None,
         quiet_hours=QuietHours.model_validate(values["quiet_hours"]) if values.get("quiet_hours") else None,
         frequency_cap=FrequencyCap.model_validate(values["frequency_cap"]) if values.get("frequency_cap") else None,
-        allow_private_webhooks=values.get("allow_private_webhooks") is True)
+        allow_private_webhooks=values.get("allow_private_webhooks") is True,
+        public_url=values.get("public_url") or None)
 
 
 def write(store: Store, values: dict[str, Any]) -> None:

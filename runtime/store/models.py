@@ -158,6 +158,7 @@ class EnrollmentRow(Base):
     ended_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    event: Mapped[dict[str, Any] | None] = mapped_column(JSON)              # `event` in its templates (SPEC 11)
 
 
 class StepRow(Base):

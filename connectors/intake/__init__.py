@@ -1,0 +1,1 @@
+"""The outside world coming in: the intake server's routes (DESIGN.md)."""
