@@ -195,7 +195,7 @@ def _(p):
 
 @_workspace
 @command("workspace", "workspace settings: timezone, quiet_hours (20:00-08:00), frequency_cap (3/7d), "
-                      "allow_private_webhooks (true: node URLs may reach this machine and its network)")
+                      "allow_private_webhooks (true: node URLs may reach this machine and its network), public_url (https://...: emails are tracked there)")
 def workspace(args: argparse.Namespace) -> int:
     from switchback.runtime import workspace_settings
     if args.action != "set":

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from switchback.connectors import egress, registry
-from switchback.connectors.secrets import get_secret, set_secret
+from switchback.connectors.secrets import SecretsUnavailable, get_secret, set_secret
 from switchback.connectors.tracking import tracking_for
 from switchback.connectors.webhook import WebhookSender, WebhookSettings
 from switchback.runtime import workspace_settings
@@ -69,6 +69,19 @@ class _Missing:
                                f"`switchback connector add {self.name} --kind ...`")
 
 
+class _NoKeyring:
+    """Tracked email needs the workspace's signing secret, and the system has no keyring to hold
+    it: the messages wait, with the way to get one as their reason."""
+    idempotent = True
+    external = False
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def send(self, message) -> None:
+        raise NeedsSetup(f"public_url is set, so email is tracked, but {self.reason}")
+
+
 def sender_for(store: Store) -> SenderFor:
     """What the scheduler calls to find each message's sender. A workspace without any connector
     records messages instead of sending them (a safe default for trying journeys out). A webhook
@@ -100,9 +113,12 @@ def sender_for(store: Store) -> SenderFor:
             settings = spec.settings.model_validate(row.settings)
             sender = spec.sender(row.name, settings, lambda key, n=row.name: get_secret(n, key))
             if hasattr(sender, "tracking"):
-                if not tracking:
-                    tracking.append(tracking_for(store))
-                sender.tracking = tracking[0]
+                try:
+                    if not tracking:
+                        tracking.append(tracking_for(store))
+                    sender.tracking = tracking[0]
+                except SecretsUnavailable as e:
+                    sender = _NoKeyring(str(e))
         cache[name] = sender
         return sender
 
