@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         self.problems.show_problems(ed.problems, ed.journey)
         self.settings_inspector.set_settings(journey.name, journey.description or "", journey.settings_raw or {}, journey.key)
         self.node_inspector.set_choices(self._names)
-        self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), {"key": journey.key, "name": journey.name})
+        self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), self.workspace.preview_of(journey))
         self.inspect(None)
         if save:
             self.save_now()

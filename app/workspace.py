@@ -122,6 +122,11 @@ class Workspace:
         from switchback.runtime.workspace_names import names
         return names(self.store) | names_by_channel(self.store)
 
+    def preview_of(self, journey) -> dict:
+        """What the inspector's template previews show as `journey` and `event`."""
+        from switchback.runtime.preview_event import preview_event
+        return {"key": journey.key, "name": journey.name, "event": preview_event(self.store, journey)}
+
     def contacts(self, limit: int | None = None) -> list[dict]:
         with self.store.session() as s:
             q = select(Contact.fields).order_by(Contact.id)

@@ -44,6 +44,10 @@ class WorkspaceSettingsDialog(QDialog):
         self.private = QCheckBox("Webhook steps may call this machine and its own network")
         self.private.setToolTip("Off: a webhook step's own URL must reach a public address. A connector's URL is "
                                 "yours to choose either way. Metadata and link-local addresses stay refused.")
+        self.public = QLineEdit()
+        self.public.setPlaceholderText("https://track.example.com (none: emails go untracked)")
+        self.public.setToolTip("Where `switchback serve` is reached from the internet (a reverse proxy or tunnel). "
+                               "Set, every email's links, an open pixel and its unsubscribe address go through it.")
         self.note = QLabel()
         self.note.setWordWrap(True)
         form = QFormLayout()
@@ -51,6 +55,7 @@ class WorkspaceSettingsDialog(QDialog):
         form.addRow("Quiet hours", _row(self.quiet, self.quiet_from, QLabel("and"), self.quiet_until))
         form.addRow("Frequency cap", _row(self.cap, self.cap_messages, QLabel("per"), self.cap_per))
         form.addRow("Webhooks", self.private)
+        form.addRow("Public address", self.public)
         explain = QLabel("These hold for every journey in the workspace, on top of each journey's own. Quiet hours "
                          "are read in each contact's time zone; a message that falls in them waits until they end.")
         explain.setWordWrap(True)
@@ -62,7 +67,7 @@ class WorkspaceSettingsDialog(QDialog):
         layout.addWidget(explain)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
-        self.resize(560, 260)
+        self.resize(560, 290)
         self._load()
 
     def _load(self) -> None:
@@ -77,6 +82,7 @@ class WorkspaceSettingsDialog(QDialog):
             self.cap_messages.setValue(now.frequency_cap.messages)
             self.cap_per.setText(now.frequency_cap.per)
         self.private.setChecked(now.allow_private_webhooks)
+        self.public.setText(now.public_url or "")
 
     def save(self) -> bool:
         typed = {
@@ -85,6 +91,7 @@ class WorkspaceSettingsDialog(QDialog):
                             if self.quiet.isChecked() else ""),
             "frequency_cap": f"{self.cap_messages.value()}/{self.cap_per.text().strip()}" if self.cap.isChecked() else "",
             "allow_private_webhooks": "true" if self.private.isChecked() else "false",
+            "public_url": self.public.text().strip(),
         }
         try:
             values = {key: workspace_settings.parse(key, text) for key, text in typed.items()}

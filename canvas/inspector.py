@@ -16,6 +16,7 @@ from switchback.nodes.registry import NodeKind
 from switchback.resources import icon_path
 from switchback.runtime.sandbox import Fields
 from switchback.runtime.settings import Settings
+from switchback.runtime.tracking import UNSUBSCRIBE_MARK
 
 
 def _heading(text: str, scale: float = 1.2) -> QLabel:
@@ -62,6 +63,7 @@ class NodeInspector(QWidget):
         self.form: ConfigForm | None = None
         self._contacts: list[dict[str, Any]] = []
         self._journey: dict[str, Any] = {"key": "", "name": ""}
+        self._event: dict[str, Any] | None = None
         self.choices: dict[str, list[str]] = {}
 
         self.empty = _muted("Select a node to edit it")
@@ -194,10 +196,12 @@ class NodeInspector(QWidget):
             self.show_node(node_id, kind, config, label)
 
     def set_preview_contacts(self, contacts: list[dict[str, Any]], journey: dict[str, Any] | None = None) -> None:
-        """Sample contacts for template previews (the journey's `key` and `name` for `journey.*`)."""
+        """Sample contacts for template previews (the journey's `key` and `name` for `journey.*`, and
+        the `event` its templates would see)."""
         self._contacts = list(contacts)
         if journey is not None:
             self._journey = {"key": journey.get("key", ""), "name": journey.get("name", "")}
+            self._event = journey.get("event")
         self.preview.blockSignals(True)
         self.preview.clear()
         self.preview.addItem("No preview")
@@ -209,7 +213,8 @@ class NodeInspector(QWidget):
 
     def _preview_picked(self) -> None:
         index = self.preview.currentIndex() - 1
-        names = ({"contact": Fields(self._contacts[index]), "journey": dict(self._journey)}
+        names = ({"contact": Fields(self._contacts[index]), "journey": dict(self._journey),
+                  "event": Fields(self._event) if self._event else None, "unsubscribe_url": UNSUBSCRIBE_MARK}
                  if 0 <= index < len(self._contacts) else None)
         if self.form is not None:
             self.form.set_preview(names)

@@ -21,6 +21,7 @@ from switchback.nodes.durations import parse_duration
 from switchback.runtime.contacts import Event, identity
 from switchback.runtime.document import Journey
 from switchback.runtime.state import ACTIVE
+from switchback.runtime.engine import OWN_EMAIL
 
 UPDATED = "contact_updated"          # the event that carries field changes (SPEC section 4)
 ACTIVITY = "page_view"               # what a sample contact does to be active, long before a quiet trigger
@@ -162,7 +163,10 @@ class Responses:
             if rng.random() >= sample.share:
                 continue
             span = (e.due - now) if e.due is not None and e.due > now else timedelta(days=2)
-            out.append(Event(state.email, e.wait_event, now + span * rng.uniform(0.05, 0.9), dict(sample.properties)))
+            properties = dict(sample.properties)
+            if e.wait_event in OWN_EMAIL:           # a click or open of this journey's email, as tracking records it
+                properties["journey"] = e.journey
+            out.append(Event(state.email, e.wait_event, now + span * rng.uniform(0.05, 0.9), properties))
         return out
 
 

@@ -38,12 +38,17 @@ def test_the_settings_dialog_shows_and_saves_them(qtbot, tmp_path):
     d.cap_messages.setValue(2)
     d.cap_per.setText("1d")
     d.private.setChecked(True)
+    d.public.setText("https://track.shop.test/")
     d.save()
     saved = workspace_settings.read(w.workspace.store)
     assert saved.timezone == "America/New_York"
     assert (saved.quiet_hours.start, saved.quiet_hours.end) == ("21:00", "07:30")
     assert (saved.frequency_cap.messages, saved.frequency_cap.per) == (2, "1d")
     assert saved.allow_private_webhooks is True
+    assert saved.public_url == "https://track.shop.test"
+    d.public.setText("track.shop.test")
+    assert d.save() is False and d.note.text().startswith("Not saved: public_url: 'track.shop.test' is not an http(s)")
+    d.public.setText("")
     d.zone.setCurrentText("Mars/Olympus")
     d.save()
     assert "not an IANA time zone" in d.note.text()
