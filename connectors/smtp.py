@@ -93,7 +93,7 @@ def compose(message, payload: dict, template: str | None, recipient: str, sender
     text, html = payload.get("body") or "", payload.get("html") or None
     url = unsubscribe_url(template, recipient, sender)
     marketing = message.channel == "email"
-    if marketing and tracking is not None and getattr(message, "id", None) is not None:
+    if marketing and tracking is not None and getattr(message, "id", None):      # a test send's id is 0: not tracked
         url = tracking.unsubscribe_url(message.id)
         html = tracking.html(message.id, html) if html else None
     text, html = fill_unsubscribe(text, url), fill_unsubscribe(html, url) if html else None

@@ -10,6 +10,7 @@ from switchback.runtime import sandbox
 from switchback.runtime.document import Journey
 from switchback.runtime.problems import InputError
 from switchback.runtime.sandbox import Fields
+from switchback.runtime.tracking import UNSUBSCRIBE_MARK
 
 TEST_MARK = "[Test] "
 
@@ -27,7 +28,9 @@ class _Capture:
     def __init__(self, journey: Journey, node_id: str, contact: dict[str, Any]):
         self.now = datetime.now(timezone.utc)
         self.journey_key, self.node_id = journey.key, node_id
-        self._names = {"contact": Fields(contact), "journey": {"key": journey.key, "name": journey.name}}
+        # `unsubscribe_url` as a journey's email has it: the sender puts the connector's address there.
+        self._names = {"contact": Fields(contact), "journey": {"key": journey.key, "name": journey.name},
+                       "unsubscribe_url": UNSUBSCRIBE_MARK}
         self.contact = contact
         self.sent: TestMessage | None = None
 

@@ -17,7 +17,7 @@ from switchback.runtime.engagement import record_engagement
 from switchback.runtime.problems import InputError
 from switchback.runtime.scheduler import Scheduler
 from switchback.runtime.store import repository as repo
-from switchback.runtime.store.models import EventRow, OutboxRow
+from switchback.runtime.store.models import Contact, EventRow, OutboxRow
 from switchback.runtime.store.workspace import Store
 from switchback.runtime.trace import timeline
 from tests.connectors.servers import FakeSendGrid, FakeSMTP
@@ -104,3 +104,34 @@ def test_a_hard_bounce_or_a_complaint_stops_email_and_a_soft_bounce_does_not(tmp
                                                                                       ("hard", "first", "mail", message)]
     assert any(re.search(r"first/mail\s+event\s+email_bounced: no more email to this address", x) for x in lines), lines
     assert any(re.search(r"second/mail\s+skipped\s+not sent: unsubscribed from email", x) for x in lines), lines
+
+
+def test_a_complaint_stops_email_and_an_open_or_a_delivery_does_not(tmp_path):
+    store = workspace(tmp_path)
+    send(store, "first")
+    with store.session() as s:
+        [message] = s.scalars(select(OutboxRow.id))
+    for kind in ("email_delivered", "email_opened"):
+        assert record_engagement(store, message, kind, {}, NOW)
+    send(store, "second", NOW.replace(hour=10))
+    with store.session() as s:
+        assert len(list(s.scalars(select(OutboxRow.id)))) == 2            # still subscribed: the second went
+    with store.session() as s:
+        assert s.scalar(select(Contact.fields)).get("consent_email") != "unsubscribed"
+    assert record_engagement(store, message, "email_complained", {}, NOW.replace(hour=11))
+    Scheduler(store, VirtualClock(NOW.replace(hour=11)), connectors.sender_for(store)).run(until_idle=True)
+    with store.session() as s:
+        assert s.scalar(select(Contact.fields))["consent_email"] == "unsubscribed"
+        lines = timeline(s, "ada@shop.test")
+    assert any(re.search(r"first/mail\s+event\s+email_complained: no more email to this address", x) for x in lines), lines
+
+
+def test_a_test_send_carries_the_connectors_unsubscribe_address():
+    from switchback.app.test_send import handoff
+    from switchback.connectors.smtp import SmtpSender, SmtpSettings
+    from switchback.runtime.test_message import render_test
+    j = journey("t", MANUAL, ("mail", "action.email", {"connector": "mail", "subject": "s", "body": "Leave: {{ unsubscribe_url }}"}))
+    test = render_test(j, "mail", {"email": "ada@shop.test"}, "me@shop.test")
+    sender = SmtpSender("mail", SmtpSettings.model_validate({"host": "127.0.0.1", "from": "news@shop.test"}), lambda k: None)
+    built = sender.build(handoff(test.channel, test.connector, "me@shop.test", test.payload))
+    assert built.get_content().strip() == "Leave: mailto:news@shop.test?subject=unsubscribe"
