@@ -1,4 +1,4 @@
--- A workspace as revision 0005 left it: one contact mid-journey, enrolled by an event its enrollment keeps, a journey published with a note, an approval.
+-- A workspace as revision 0005 left it: as 0009, and the contact's enrollment keeps the event that enrolled it.
 INSERT INTO settings (key, value) VALUES ('timezone', '"Europe/Berlin"');
 INSERT INTO contacts (id, email, fields, last_activity, timers, admitted, history, next_due, created_at, updated_at, version)
   VALUES (1, 'ada@old.test', '{"email": "ada@old.test", "first_name": "Ada", "score": 5, "tags": [], "consent_email": "subscribed"}',
@@ -13,3 +13,4 @@ INSERT INTO enrollments (id, contact_id, journey, version, node, state, due, wai
           '{"type": "form_submitted", "at": {"$datetime": "2026-03-01T09:00:00+00:00"}, "properties": {"form": "ebook"}}');
 INSERT INTO steps (contact_id, enrollment_id, journey, node, at, what, detail)
   VALUES (1, 'e1', 'old', 'd', '2026-03-01 09:00:00.000000', 'waiting', 'waiting until 2026-03-02 09:00 UTC');
+INSERT INTO erasures (id, hash, at, by, consent) VALUES (1, 'abababababababababababababababababababababababababababababababab', '2026-02-20 09:00:00.000000', 'dpo', '{"email": "subscribed", "sms": "unknown"}');

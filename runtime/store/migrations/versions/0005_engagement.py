@@ -2,14 +2,14 @@
 wait.event: what its templates and conditions see as `event` (SPEC 11).
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0009
 Create Date: 2026-12-04 19:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
