@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
+from switchback.app.journey_controls_bar import JourneyControls
 from switchback.canvas.diff_view import diff_scene
 from switchback.canvas.marks import MARKS, versions_words
 from switchback.runtime.diff import Diff, diff, node_lines
@@ -16,6 +17,7 @@ from switchback.runtime.problems import InputError
 from switchback.runtime.store.versions import Refused
 
 DRAFT = -1                                   # the draft's row in the list (versions are 1, 2, ...)
+CONTROL = 0                                  # a pause, resume or turn-off: shown, not compared
 
 
 def _name(version: int | None) -> str:
@@ -62,7 +64,9 @@ class HistoryPanel(QWidget):
         self.gone.setObjectName("history-gone")
         self.gone.setWordWrap(True)
 
+        self.controls = JourneyControls(window)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.controls)
         for b in (self.compare_button, self.restore_button, self.approve_button, self.back_button):
             buttons.addWidget(b)
         buttons.addWidget(self.note, 1)
@@ -103,6 +107,8 @@ class HistoryPanel(QWidget):
             rows, draft, older = ws.history(self.key)
         except InputError:                               # not saved to the workspace yet
             rows, draft, older = [], None, {}
+        state, done = ws.controls(self.key)
+        self.controls.refresh(self.key, state, bool(rows))
         if draft is not None and (draft.edited or not rows):
             by = draft.updated_by or "someone"
             review = (f"approved by {draft.approved_by}" if draft.approved_by
@@ -110,18 +116,27 @@ class HistoryPanel(QWidget):
             item = QTreeWidgetItem(["Draft", f"saved {draft.updated_at:%Y-%m-%d %H:%M}", by, "", review])
             item.setData(0, Qt.UserRole, DRAFT)
             self.list.addTopLevelItem(item)
+        lines = []
         for v in rows:
             by = (v.by or "someone") + (f" (approved by {v.approved_by})" if v.approved_by else "")
             item = QTreeWidgetItem([f"v{v.version}", f"{v.published_at:%Y-%m-%d %H:%M}", by, f"{v.contacts:,}",
                                     v.note or ""])
             item.setData(0, Qt.UserRole, v.version)
             item.setTextAlignment(3, Qt.AlignRight | Qt.AlignVCenter)
+            lines.append((v.published_at, item))
+        for c in done:
+            item = QTreeWidgetItem([c.action.capitalize(), f"{c.at:%Y-%m-%d %H:%M}", c.by, "", c.note or ""])
+            item.setData(0, Qt.UserRole, CONTROL)
+            item.setFlags(Qt.ItemIsEnabled)                          # shown, not chosen for a compare
+            lines.append((c.at, item))
+        for _, item in sorted(lines, key=lambda x: x[0], reverse=True):
             self.list.addTopLevelItem(item)
         for i in range(self.list.topLevelItemCount()):                 # the same rows stay chosen
             item = self.list.topLevelItem(i)
             item.setSelected(item.data(0, Qt.UserRole) in chosen)
         if self.diff_scene is None:
-            self.state.setText(self._state_words(rows, draft))
+            self.state.setText(self._state_words(rows, draft) + {"paused": " It is paused: nothing of it runs.",
+                                                                "off": " It is off: nobody is on it."}.get(state, ""))
         user = ws.user
         self.approve_button.setVisible(bool(draft and draft.review and draft.edited and not draft.approved_by))
         self.approve_button.setEnabled(bool(draft and user not in draft.editors))

@@ -89,10 +89,17 @@ def history(args: argparse.Namespace) -> int:
     with store.session() as s:
         rows = _versions().history(s, args.key)
         draft = _versions().draft_info(s, args.key)
+        from switchback.runtime.journey_controls import controls
+        done = controls(s, args.key)
     print(f"{'version':>7}  {'published (UTC)':<16}  {'by':<14}  {'contacts':>8}  note")
+    lines = []
     for v in rows:
         by = (v.by or "someone") + (f", approved by {v.approved_by}" if v.approved_by else "")
-        print(f"{v.version:>7}  {v.published_at:%Y-%m-%d %H:%M}  {by:<14}  {v.contacts:>8}  {v.note or ''}")
+        lines.append((v.published_at, f"{v.version:>7}  {v.published_at:%Y-%m-%d %H:%M}  {by:<14}  {v.contacts:>8}  "
+                                      f"{v.note or ''}"))
+    lines += [(c.at, f"{c.action:>7}  {c.at:%Y-%m-%d %H:%M}  {c.by:<14}  {'':>8}  {c.note or ''}") for c in done]
+    for _, line in sorted(lines, key=lambda x: x[0], reverse=True):
+        print(line.rstrip())
     if not rows:
         print(f"{args.key} has not been published yet")
     if draft.edited:

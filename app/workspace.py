@@ -28,12 +28,14 @@ class JourneyInfo:
     updated_at: datetime
     active: int
     edited: bool = False                  # the draft differs from the latest published version
+    state: str = "live"                   # live, paused or off
 
     @property
     def status(self) -> str:
         if self.published is None:
             return "draft"
-        return f"published v{self.published}" + (", edited since" if self.edited else "")
+        return (f"published v{self.published}" + (", edited since" if self.edited else "")
+                + ("" if self.state == "live" else f" · {self.state}"))
 
 
 class Workspace:
@@ -55,7 +57,7 @@ class Workspace:
             active = dict(s.execute(select(EnrollmentRow.journey, func.count()).where(EnrollmentRow.state == "active")
                                     .group_by(EnrollmentRow.journey)).all())
             return [JourneyInfo(r.key, r.name, r.revision, published.get(r.key), r.updated_at, active.get(r.key, 0),
-                                edited=r.key in latest and latest[r.key] != r.draft)
+                                edited=r.key in latest and latest[r.key] != r.draft, state=r.state)
                     for r in s.scalars(select(JourneyRow).order_by(JourneyRow.name))]
 
     def load(self, key: str) -> Journey:
@@ -105,6 +107,27 @@ class Workspace:
         """The versions newest first, the draft's state, and contacts on older versions by node."""
         with self.store.session() as s:
             return versions.history(s, key), versions.draft_info(s, key), versions.on_older_versions(s, key)
+
+    def controls(self, key: str) -> tuple[str, list]:
+        """The journey's state (live, paused, off) and its pauses, resumes and turn-offs, newest first."""
+        from switchback.runtime import journey_controls as jc
+        with self.store.session() as s:
+            row = s.get(JourneyRow, key)
+            return (row.state if row else jc.LIVE), jc.controls(s, key)
+
+    def control(self, key: str, action: str, note: str | None = None) -> str:
+        """Pause, resume or turn off; returns what happened in words. InputError when it cannot."""
+        from switchback.runtime import journey_controls as jc
+        with self.store.session() as s:
+            if action == "pause":
+                n = jc.pause(s, key, self.user, self.now(), note)
+                return f"Paused: {n:,} contact{'' if n == 1 else 's'} wait where they are; its messages wait too"
+            if action == "resume":
+                n = jc.resume(s, key, self.user, self.now(), note)
+                return f"Running again: {n:,} contact{'' if n == 1 else 's'} go on from where they were"
+            left, dismissed = jc.turn_off(s, key, self.user, self.now(), note)
+            return (f"Turned off: {left:,} contact{'' if left == 1 else 's'} left it; {dismissed:,} queued "
+                    f"message{'' if dismissed == 1 else 's'} will not be sent")
 
     def version(self, key: str, version: int | None) -> Journey:
         """A published version, or the draft (None)."""

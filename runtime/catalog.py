@@ -46,7 +46,10 @@ class Published:
 class Catalog:
     """Every published version; the newest of each key is the one new contacts enter."""
 
-    def __init__(self, versions: list[Published] = ()):
+    def __init__(self, versions: list[Published] = (), stopped: dict[str, str] | None = None):
+        # Journeys paused or off (key -> state): nobody enters them, and a paused one's steps wait.
+        self.stopped: dict[str, str] = dict(stopped or {})
+        self.paused = frozenset(k for k, state in self.stopped.items() if state == "paused")
         self.versions: dict[tuple[str, int], Published] = {}
         self.current: dict[str, Published] = {}
         for p in versions:
@@ -65,7 +68,8 @@ class Catalog:
     def _index(self) -> None:
         # Highest priority first, so a contact that qualifies for several journeys at once enters
         # the one that wins first (and its `suppresses` then applies to the others).
-        ordered = sorted(self.current.values(), key=lambda p: (-p.priority, p.key))
+        ordered = sorted((p for p in self.current.values() if p.key not in self.stopped),
+                         key=lambda p: (-p.priority, p.key))
         self.by_event: dict[str, list[tuple[Published, Node]]] = {}
         self.on_change: list[tuple[Published, Node]] = []
         self.timed: list[tuple[Published, Node]] = []

@@ -121,7 +121,10 @@ class Engine:
         for p, node in self.catalog.timed:
             if node.kind == "trigger.inactive":
                 cs.timers[(p.key, node.id)] = self._timer(cs, p, node, None, now, now)
+        cs.paused = self.catalog.paused
         for e in cs.active():                                 # a goal may count events: check on each one
+            if e.journey in cs.paused:
+                continue
             p = self.catalog.get(e.journey, e.version)
             if p.settings.goal or p.settings.exit_when:
                 self._leaves(cs, e, p, now)
@@ -134,7 +137,7 @@ class Engine:
             entries = self._changed(cs, before, now)
         names_event = {"type": event.type, "at": event.at, "properties": event.properties}
         for e in cs.active():
-            if e.wait_event == event.type and (e.due is None or now < e.due):
+            if e.wait_event == event.type and (e.due is None or now < e.due) and e.journey not in cs.paused:
                 if not e.wait_where and event.type in OWN_EMAIL and event.properties.get("journey", e.journey) != e.journey:
                     continue                        # another journey's email (one from a file names none)
                 p = self.catalog.get(e.journey, e.version)
@@ -159,23 +162,28 @@ class Engine:
         p = self.catalog.current.get(key)
         if p is None:
             return f"not enrolled in {key}: no published journey has that key"
+        if key in self.catalog.stopped:
+            self._note(cs, now, None, None, "skipped", f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}")
+            return f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}"
         outcome = self._enter(cs, p, self._manual_entry(p), now, why)
         self.run_due(cs, now)
         return outcome
 
     def run_due(self, cs: ContactState, now: datetime) -> None:
         """Run everything of this contact that is due at `now`: timers, then enrollments, highest
-        priority first, until nothing more is due."""
+        priority first, until nothing more is due. A paused journey's steps wait."""
+        cs.paused = self.catalog.paused
         for _ in range(MAX_STEPS):
             fired = False
             for (key, node_id), at in list(cs.timers.items()):
                 if at is not None and at <= now:
                     cs.timers[(key, node_id)] = None
                     p = self.catalog.current.get(key)
-                    if p is not None and p.journey.node(node_id) is not None:
+                    if p is not None and key not in self.catalog.stopped and p.journey.node(node_id) is not None:
                         self._enter(cs, p, node_id, now, p.kinds[node_id].title.lower())
                         fired = True
-            due = [e for e in cs.enrollments if e.state == ACTIVE and e.due is not None and e.due <= now]
+            due = [e for e in cs.enrollments if e.state == ACTIVE and e.due is not None and e.due <= now
+                   and e.journey not in cs.paused]
             if not due:
                 if not fired:
                     return
@@ -459,6 +467,8 @@ class _Context:
         p = self.engine.catalog.current.get(journey_key)
         if p is None:
             return f"not enrolled in {journey_key}: no published journey has that key"
+        if journey_key in self.engine.catalog.stopped:
+            return f"not enrolled in {journey_key}: the journey is {self.engine.catalog.stopped[journey_key]}"
         return self.engine._enter(self.cs, p, self.engine._manual_entry(p), self.now, f"enrolled by {self.p.key}")
 
     def exit_journeys(self, keys: list[str] | None) -> int:

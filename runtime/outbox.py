@@ -20,7 +20,7 @@ from typing import Any, Callable, Protocol
 from sqlalchemy import literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from switchback.runtime import claims
+from switchback.runtime import claims, journey_controls
 from switchback.runtime.claims import LEASE, WORKER, Heartbeat, recover, release
 from switchback.runtime.failures import (MAX_ATTEMPTS, NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain, backoff,
                               outcome, unexpected)
@@ -96,9 +96,10 @@ def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 200
     wall = claims.wall()
     recover(store, wall, sender_for)
     with store.session() as s:
+        held = journey_controls.paused(s)                  # a paused journey's messages wait
         q = (select(*[_T.c[n] for n in _RESERVED])
              .where(_T.c.status == "pending", or_(_T.c.next_attempt.is_(None), _T.c.next_attempt <= now),
-                    claims.available(wall))
+                    claims.available(wall), _T.c.journey.not_in(held))
              .order_by(_T.c.id).limit(limit))
         if skip_locked:
             q = q.with_for_update(skip_locked=True)

@@ -83,6 +83,7 @@ class ContactState:
     fields_dirty: bool = False
     events_dirty: bool = False                                    # `events` changed since loaded
     changes: list[dict[str, Any]] = field(default_factory=list)   # fields before each change a step made, to react to
+    paused: frozenset[str] = frozenset()                          # journeys whose steps wait: not due
 
     def active(self, journey: str | None = None) -> list[Enrollment]:
         return [e for e in self.enrollments if e.state == ACTIVE and (journey is None or e.journey == journey)]
@@ -101,6 +102,6 @@ class ContactState:
             self.last_activity = at
 
     def next_due(self) -> datetime | None:
-        times = [e.due for e in self.enrollments if e.state == ACTIVE and e.due is not None]
+        times = [e.due for e in self.enrollments if e.state == ACTIVE and e.due is not None and e.journey not in self.paused]
         times += [t for t in self.timers.values() if t is not None]
         return min(times) if times else None

@@ -107,6 +107,8 @@ class JourneyRow(Base):
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(128))
     editors: Mapped[list[Any] | None] = mapped_column(JSON)                # who changed the draft since its last publish
+    # live, paused (nothing of it runs, its messages wait) or off (everyone left; nobody enters)
+    state: Mapped[str] = mapped_column(String(16), default="live", server_default="live")
 
 
 class JourneyVersion(Base):
@@ -131,6 +133,17 @@ class Approval(Base):
     revision: Mapped[int] = mapped_column(Integer)
     by: Mapped[str] = mapped_column(String(128))
     at: Mapped[datetime]
+
+
+class JourneyControl(Base):
+    """A person paused, resumed or turned off a journey: its history shows each, beside versions."""
+    __tablename__ = "journey_controls"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(ForeignKey("journeys.key"), index=True)
+    action: Mapped[str] = mapped_column(String(16))           # paused, resumed, turned off, turned on
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(128))
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ConnectorRow(Base):

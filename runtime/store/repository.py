@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from switchback.nodes.durations import as_published
-from switchback.runtime import document
+from switchback.runtime import document, journey_controls
 from switchback.runtime.catalog import Catalog, Published
 from switchback.runtime.contacts import Event, identity, with_defaults
 from switchback.runtime.document import Journey
@@ -75,14 +75,16 @@ def publish(s: Session, journey: Journey, now: datetime, by: str | None = None) 
 
 
 def generation(s: Session) -> int:
-    """Grows with every publish; the scheduler reloads its catalog when it changes."""
-    return s.scalar(select(func.count(JourneyVersion.id))) or 0
+    """Grows with every publish, pause, resume and turn-off; the scheduler reloads its catalog when
+    it changes."""
+    return (s.scalar(select(func.count(JourneyVersion.id))) or 0) + journey_controls.count(s)
 
 
 def catalog(s: Session) -> Catalog:
     rows = s.scalars(select(JourneyVersion).order_by(JourneyVersion.key, JourneyVersion.version))
     with as_published():
-        return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows])
+        return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows],
+                       journey_controls.states(s))
 
 
 # --- contacts and events -------------------------------------------------------------------------

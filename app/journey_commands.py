@@ -1,0 +1,56 @@
+"""`switchback pause`, `resume` and `turn-off`: a person's controls over a published journey."""
+from __future__ import annotations
+
+import argparse
+
+from switchback.app.commands import _args, _now, _store, _workspace
+from switchback.app.registry import command
+
+
+def _who(args: argparse.Namespace) -> str:
+    from switchback.runtime.store.versions import person
+    return person(args.db, args.as_)
+
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("--note", metavar="TEXT", help="why, for the journey's history")
+    p.add_argument("--as", dest="as_", metavar="NAME", help="who is acting (default: your login name)")
+
+
+@_workspace
+@command("pause", "pause a published journey: none of its steps run and its messages wait until it is resumed")
+def pause(args: argparse.Namespace) -> int:
+    from switchback.runtime import journey_controls as jc
+    store = _store(args, create=False)
+    with store.session() as s:
+        n = jc.pause(s, args.key, _who(args), _now(store), args.note)
+    print(f"{args.key} is paused: {n:,} contact{'' if n == 1 else 's'} wait where they are; its messages wait too.")
+    return 0
+
+
+@_workspace
+@command("resume", "resume a paused journey (or turn one that is off on again): what fell due runs now, in order")
+def resume(args: argparse.Namespace) -> int:
+    from switchback.runtime import journey_controls as jc
+    store = _store(args, create=False)
+    with store.session() as s:
+        n = jc.resume(s, args.key, _who(args), _now(store), args.note)
+    print(f"{args.key} is running: {n:,} contact{'' if n == 1 else 's'} go on from where they were.")
+    return 0
+
+
+@_workspace
+@command("turn-off", "turn a journey off: everyone on it leaves with the reason, nobody enters, its queued messages are dismissed")
+def turn_off(args: argparse.Namespace) -> int:
+    from switchback.runtime import journey_controls as jc
+    store = _store(args, create=False)
+    with store.session() as s:
+        left, dismissed = jc.turn_off(s, args.key, _who(args), _now(store), args.note)
+    print(f"{args.key} is off: {left:,} contact{'' if left == 1 else 's'} left it, {dismissed:,} queued "
+          f"message{'' if dismissed == 1 else 's'} dismissed.")
+    return 0
+
+
+for _fn in (pause, resume, turn_off):
+    _args(_fn)(_arguments)
