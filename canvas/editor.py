@@ -2,6 +2,7 @@
 undoable command. The window adds the store (autosave, publish) around it."""
 from __future__ import annotations
 
+import copy
 import json
 from typing import Callable
 
@@ -64,9 +65,9 @@ class JourneyEditor(QObject):
     # --- edits -----------------------------------------------------------------------------------
     def add_node(self, kind: str, pos: QPointF, edge: Edge | None = None) -> str:
         spec = nodes.get(kind)
-        node = Node(id=self.model.new_id(kind), kind=kind, config=_starter_config(kind),
+        node = Node(id=self.model.new_id(kind), kind=kind, config=copy.deepcopy(spec.starter),
                     position=[round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID])
-        if edge is None or kind.startswith("trigger.") or not node.ports():
+        if edge is None or spec.is_trigger or not node.ports():
             self.undo.push(cmd.AddNode(self.model, node))
         else:
             self.undo.beginMacro(f"Insert {spec.title}")
@@ -81,7 +82,7 @@ class JourneyEditor(QObject):
 
     def connect_nodes(self, source: str, port: str, target: str) -> None:
         src, dst = self.model.node(source), self.model.node(target)
-        if dst is None or dst.kind.startswith("trigger."):
+        if dst is None or not dst.has_input:
             return
         one_port = len(src.ports()) <= 1
         self.undo.beginMacro(f"Connect {source} to {target}")
@@ -94,7 +95,7 @@ class JourneyEditor(QObject):
     def _splice_existing(self, node_id: str, edge: Edge) -> None:
         node = self.model.node(node_id)
         ports = node.ports()
-        if node.kind.startswith("trigger.") or not ports:
+        if not node.has_input or not ports:
             return
         cmd.splice(self.undo, self.model, node, edge, ports[0] if len(ports) > 1 else None)
 
@@ -165,22 +166,3 @@ class JourneyEditor(QObject):
         moves = {i: (self.model.node(i).position, p) for i, p in positions.items() if self.model.node(i).position != p}
         if moves:
             self.undo.push(cmd.MoveNodes(self.model, moves))
-
-
-def _starter_config(kind: str) -> dict:
-    """A new node's config: the required fields filled with something sensible to edit."""
-    return {
-        "trigger.event": {"event": "form_submitted"}, "trigger.segment": {"when": "contact.score >= 50"},
-        "trigger.field_changed": {"field": "lifecycle_stage"}, "trigger.score": {"threshold": 50},
-        "trigger.date": {"field": "renewal_date", "offset": "-7d"}, "trigger.inactive": {"days": 60},
-        "wait.delay": {"duration": "1d"}, "wait.until": {"time": "09:00"},
-        "wait.event": {"event": "email_clicked", "timeout": "2d"}, "branch.if": {"when": "contact.score >= 50"},
-        "branch.switch": {"cases": [{"port": "case-1", "when": "contact.country == 'US'"}]},
-        "branch.split": {"variants": [{"port": "a", "weight": 50}, {"port": "b", "weight": 50}]},
-        "action.email": {"connector": "smtp", "subject": "Hello {{ contact.first_name }}", "body": "Hi {{ contact.first_name }},\n\n"},
-        "action.sms": {"connector": "twilio", "body": "Hi {{ contact.first_name }}"},
-        "action.webhook": {"url": "https://example.com/hook"}, "action.update": {"add_tags": ["engaged"]},
-        "action.score": {"add": 10}, "action.assign_owner": {"pool": ["owner@example.com"]},
-        "action.notify": {"to": "owner", "connector": "smtp", "subject": "{{ contact.email }} needs you", "body": ""},
-        "action.enroll": {"journey": "onboarding"}, "action.exit_journeys": {"journeys": "all"},
-    }.get(kind, {})

@@ -172,7 +172,7 @@ class NodeCard(QGraphicsObject):
         self.title_text = font("title")[1].elidedText(self.title, Qt.ElideRight, CARD_W - 84)
         self.summary_text = font("body")[1].elidedText(self.summary, Qt.ElideRight, CARD_W - 30)
         names = self.node.ports() if spec else []
-        if spec and not names and self.node.kind != "exit":
+        if spec and not names and not spec.ends:
             names = ["next"]
         for name in list(self.ports):
             if name not in names:
@@ -219,7 +219,7 @@ class NodeCard(QGraphicsObject):
             return
         if self.icon and summarised(painter, option) is None:
             _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
-        if self.node.kind != "exit" and not self.node.kind.startswith("trigger."):
+        if self.node.has_input and not (self.node.spec and self.node.spec.ends):
             painter.setPen(QPen(t.edge, 2))
             painter.setBrush(t.card)
             painter.drawEllipse(QPointF(CARD_W / 2, 0), 4.5, 4.5)

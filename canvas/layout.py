@@ -24,7 +24,7 @@ def layout(journey: Journey) -> dict[str, list[float]]:
             ports = journey.node(e.source).ports()
             port_rank[(e.source, e.target)] = ports.index(e.port) if e.port in ports else 0
     dag = g.copy()
-    roots = [n.id for n in journey.nodes if n.kind.startswith("trigger.")] or [n.id for n in journey.nodes[:1]]
+    roots = [n.id for n in journey.triggers()] or [n.id for n in journey.nodes[:1]]
     for u, v in _back_edges(g, roots):
         dag.remove_edge(u, v)
     layer: dict[str, int] = {}

@@ -40,8 +40,9 @@ def _email(ctx, cfg: EmailConfig):
     return _sent(ctx, "email", cfg.connector, message)
 
 
-register(NodeKind(
+EMAIL = register(NodeKind(
     name="action.email", title="Send email", category="Actions", keywords="mail newsletter message",
+    starter={"connector": "smtp", "subject": "Hello {{ contact.first_name }}", "body": "Hi {{ contact.first_name }},\n\n"},
     help="Sends an email, if the contact is subscribed to email.",
     config=EmailConfig, run=_email, channel="email",
     summary=lambda c: f"Email: {_short(c.subject)}",
@@ -53,8 +54,9 @@ class SmsConfig(Config):
     body: Template = described("Text", "The message, a template.", min_length=1)
 
 
-register(NodeKind(
+SMS = register(NodeKind(
     name="action.sms", title="Send SMS", category="Actions", keywords="text message phone mobile",
+    starter={"connector": "twilio", "body": "Hi {{ contact.first_name }}"},
     help="Sends a text message, if the contact is subscribed to SMS.",
     config=SmsConfig, channel="sms",
     run=lambda ctx, cfg: _sent(ctx, "sms", cfg.connector, {"body": ctx.render(cfg.body)}),
@@ -92,8 +94,9 @@ def _webhook(ctx, cfg: WebhookConfig):
     return _sent(ctx, "webhook", cfg.connector, message)
 
 
-register(NodeKind(
+WEBHOOK = register(NodeKind(
     name="action.webhook", title="Call a webhook", category="Actions", keywords="http api request integration zapier",
+    starter={"url": "https://example.com/hook"},
     help="Sends an HTTP request with a JSON body built from the contact.",
     config=WebhookConfig, run=_webhook, channel="webhook",
     summary=lambda c: f"{c.method} {c.url or c.connector}",
@@ -125,8 +128,9 @@ def _update_summary(c: UpdateConfig) -> str:
     return "Update " + ", ".join(parts)
 
 
-register(NodeKind(
+UPDATE = register(NodeKind(
     name="action.update", title="Update contact", category="Actions", keywords="set field tag property lifecycle",
+    starter={"add_tags": ["engaged"]}, sets_fields=lambda c: list(c["set"]) if isinstance(c.get("set"), dict) else [],
     help="Sets fields and adds or removes tags on the contact.",
     config=UpdateConfig, run=_update, summary=_update_summary,
 ))
@@ -142,8 +146,9 @@ def _score(ctx, cfg: ScoreConfig) -> Go:
     return Go("next")
 
 
-register(NodeKind(
+SCORE = register(NodeKind(
     name="action.score", title="Change lead score", category="Actions",
+    starter={"add": 10},
     help="Adds points to (or takes them from) the contact's lead score.",
     config=ScoreConfig, run=_score, summary=lambda c: f"Score {c.add:+d}" + (f" ({c.reason})" if c.reason else ""),
 ))
@@ -182,8 +187,9 @@ def _assign(ctx, cfg: AssignConfig):
     return Go("next", note="no rule matched; owner unchanged")
 
 
-register(NodeKind(
+ASSIGN_OWNER = register(NodeKind(
     name="action.assign_owner", title="Assign owner", category="Actions",
+    starter={"pool": ["owner@example.com"]},
     help="Gives the contact an owner by rules, else in turn from a pool.",
     config=AssignConfig, run=_assign,
     summary=lambda c: "Assign owner" + (f" by {len(c.rules)} rules" if c.rules else "")
@@ -206,8 +212,9 @@ def _notify(ctx, cfg: NotifyConfig):
                  {"to": to, "subject": ctx.render(cfg.subject), "body": ctx.render(cfg.body)})
 
 
-register(NodeKind(
+NOTIFY = register(NodeKind(
     name="action.notify", title="Notify sales", category="Actions", keywords="alert internal owner team email",
+    starter={"to": "owner", "connector": "smtp", "subject": "{{ contact.email }} needs you", "body": ""},
     help="Tells a person (the contact's owner, or an address) about this contact.",
     config=NotifyConfig, run=_notify, channel="notify",
     summary=lambda c: f"Notify {c.to}: {_short(c.subject)}",
@@ -223,8 +230,10 @@ def _enroll(ctx, cfg: EnrollConfig) -> Go:
     return Go("next", note=ctx.enroll(cfg.journey))
 
 
-register(NodeKind(
+ENROLL = register(NodeKind(
     name="action.enroll", title="Enroll in journey", category="Actions",
+    starter={"journey": "onboarding"},
+    enrolls_in=lambda c: [c["journey"]] if isinstance(c.get("journey"), str) else [],
     help="Starts another journey for this contact (its re-entry rule applies).",
     config=EnrollConfig, run=_enroll, summary=lambda c: f"Enroll in {c.journey}",
 ))
@@ -239,8 +248,10 @@ def _exit_journeys(ctx, cfg: ExitJourneysConfig) -> Go:
     return Go("next", note=f"left {count} journey(s)")
 
 
-register(NodeKind(
+EXIT_JOURNEYS = register(NodeKind(
     name="action.exit_journeys", title="Leave journeys", category="Actions", keywords="stop remove unenroll exit",
+    starter={"journeys": "all"},
+    takes_out_of=lambda c: c["journeys"] if c.get("journeys") == "all" or isinstance(c.get("journeys"), list) else [],
     help="Takes the contact out of other journeys.",
     config=ExitJourneysConfig, run=_exit_journeys,
     summary=lambda c: "Leave " + ("all other journeys" if c.journeys == "all" else ", ".join(c.journeys)),

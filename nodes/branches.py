@@ -12,8 +12,8 @@ class IfConfig(Config):
     when: Condition = described("Condition", "Yes when this is true; a missing field makes it false.", min_length=1)
 
 
-register(NodeKind(
-    name="branch.if", title="If / else", category="Branches", keywords="condition yes no filter check clicked opened",
+IF = register(NodeKind(
+    name="branch.if", title="If / else", category="Branches", chooses=True, starter={"when": "contact.score >= 50"}, keywords="condition yes no filter check clicked opened",
     help="Sends the contact down yes or no.",
     config=IfConfig,
     run=lambda ctx, cfg: Go("yes" if ctx.condition(cfg.when) else "no"),
@@ -50,8 +50,9 @@ def _switch(ctx, cfg: SwitchConfig) -> Go:
     return Go("else")
 
 
-register(NodeKind(
-    name="branch.switch", title="Switch", category="Branches", keywords="condition cases route several",
+SWITCH = register(NodeKind(
+    name="branch.switch", title="Switch", category="Branches", chooses=True,
+    starter={"cases": [{"port": "case-1", "when": "contact.country == 'US'"}]}, keywords="condition cases route several",
     help="Sends the contact down the first case whose condition is true, else down `else`.",
     config=SwitchConfig, run=_switch,
     ports=lambda cfg: [c.port for c in cfg.cases] + ["else"],
@@ -80,8 +81,9 @@ def _split(ctx, cfg: SplitConfig) -> Go:
     return Go(cfg.variants[-1].port)
 
 
-register(NodeKind(
-    name="branch.split", title="A/B split", category="Branches",
+SPLIT = register(NodeKind(
+    name="branch.split", title="A/B split", category="Branches", chooses=True,
+    starter={"variants": [{"port": "a", "weight": 50}, {"port": "b", "weight": 50}]},
     keywords="ab test a/b experiment variant random percent holdout",
     help="Splits contacts by weight; a contact always lands in the same variant.",
     config=SplitConfig, run=_split,

@@ -7,8 +7,8 @@ class ExitConfig(Config):
     pass
 
 
-register(NodeKind(
-    name="exit", title="Exit", category="Flow", keywords="stop end finish done",
+EXIT = register(NodeKind(
+    name="exit", title="Exit", category="Flow", keywords="stop end finish done", ends=True,
     help="Ends the path here; the contact has completed the journey.",
     config=ExitConfig, run=lambda ctx, cfg: End(), ports=lambda cfg: [], summary=lambda c: "End of journey",
 ))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Callable
 
 from pydantic import BaseModel
@@ -24,6 +25,21 @@ class Listens:
     quiet_days: int | None = None
 
 
+class Entry(Enum):
+    """How a trigger enters contacts, so the runtime indexes each trigger once by what starts it."""
+    EVENT = "event"          # an event of the type its `listens` names arrives
+    CHANGE = "change"        # the contact's fields change (`fires` decides)
+    TIME = "time"            # a moment of the contact's own comes (`timer` says when)
+    HAND = "hand"            # a person, the command line, the API or another journey enrolls the contact
+
+
+TRIGGERS, WAITS = "Triggers", "Waits"
+
+
+def _nothing(raw: dict) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class NodeKind:
     """Everything about one kind, in one place (see DESIGN.md, "One node kind, one place")."""
@@ -44,6 +60,24 @@ class NodeKind:
     timer: Callable[[StepContext, Any, Any], Any] | None = None
     listens: Callable[[Any], Listens | None] = lambda cfg: None
     keywords: str = ""                          # other words a marketer may search the palette with
+    starter: dict[str, Any] = field(default_factory=dict)   # a new node's config in the designer
+    chooses: bool = False                       # leaves by one of several named ports (edges name it)
+    ends: bool = False                          # the path ends here: no way out at all
+    # Triggers only: how it enters contacts; a condition a contact already meeting it at the start
+    # enters by (a segment); a timer counted from the contact's last event, so each event restarts it.
+    enters_on: Entry | None = None
+    admits_when: Callable[[Any], str | None] = lambda cfg: None
+    counts_from_activity: bool = False
+    # What the audit reads. These take the raw config (a dict): an audited journey may not validate.
+    # `starts` is (when it starts, who it is for) in plain words; `same_as` what two triggers must
+    # share to be the same trigger and what narrows it (a condition, or with `narrowed_by_value` a
+    # value where None means any); None where a person chooses each time.
+    starts: Callable[[dict], tuple[str, str]] | None = None
+    same_as: Callable[[dict], tuple[tuple, Any]] | None = None
+    narrowed_by_value: bool = False
+    sets_fields: Callable[[dict], list[str]] = _nothing      # contact fields it writes
+    enrolls_in: Callable[[dict], list[str]] = _nothing       # journeys it starts for the contact
+    takes_out_of: Callable[[dict], list[str] | str] = _nothing   # journeys it ends for it ("all")
 
     @property
     def icon(self) -> str:
@@ -52,18 +86,24 @@ class NodeKind:
 
     @property
     def is_trigger(self) -> bool:
-        return self.name.startswith("trigger.")
+        """A trigger has no input: contacts enter the journey there."""
+        return self.category == TRIGGERS
 
     @property
     def is_wait(self) -> bool:
-        return self.name.startswith("wait.")
+        """A wait holds the contact, so a loop through it does not run forever."""
+        return self.category == WAITS
+
+    @property
+    def by_hand(self) -> bool:
+        return self.enters_on is Entry.HAND
 
     def output_ports(self, config: Any) -> list[str]:
         return self.ports(config)
 
 
 _KINDS: dict[str, NodeKind] = {}
-CATEGORIES = ["Triggers", "Waits", "Branches", "Actions", "Flow"]
+CATEGORIES = [TRIGGERS, WAITS, "Branches", "Actions", "Flow"]
 
 
 def register(kind: NodeKind) -> NodeKind:

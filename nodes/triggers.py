@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import Field
 
-from switchback.nodes.durations import Days, Offset, TimeOfDay, parse_duration, parse_time_of_day
+from switchback.nodes.durations import Days, Offset, TimeOfDay, describe, parse_duration, parse_time_of_day
 from switchback.nodes.fields import Condition, described
 from switchback.nodes.localtime import at_local
 from switchback.nodes.outcomes import Go
-from switchback.nodes.registry import Config, Listens, NodeKind, register
+from switchback.nodes.registry import Config, Entry, Listens, NodeKind, register
 
 
 # What can make a trigger fire. The runtime offers each stimulus to every published trigger.
@@ -32,12 +32,16 @@ def _through(ctx, cfg) -> Go:
     return Go("next")
 
 
-def _trigger(name, title, help, config, fires=None, timer=None, summary=lambda c: "", refs=lambda c: [],
-             listens=lambda c: None, keywords=""):
+def _trigger(name, title, help, config, enters_on, starts, fires=None, timer=None, summary=lambda c: "",
+             refs=lambda c: [], listens=lambda c: None, keywords="", **more) -> NodeKind:
     return register(NodeKind(name=name, title=title, category="Triggers", help=help, config=config,
                              run=_through, summary=summary, field_refs=refs,
                              fires=fires or (lambda ctx, cfg, s: False), timer=timer, listens=listens,
-                             keywords=keywords))
+                             keywords=keywords, enters_on=enters_on, starts=starts, **more))
+
+
+def _q(text: Any) -> str:
+    return f"“{text}”"
 
 
 class EventConfig(Config):
@@ -50,8 +54,14 @@ def _event_fires(ctx, cfg: EventConfig, s) -> bool:
     return isinstance(s, EventArrived) and s.type == cfg.event and (not cfg.where or ctx.condition(cfg.where))
 
 
-_trigger("trigger.event", "Event happens", "Enters the contact when an event of this type is recorded.",
-         EventConfig, fires=_event_fires, keywords="form submitted sign up signup visit page purchase order", listens=lambda c: Listens(event=c.event, where=c.where),
+def _event_starts(c: dict) -> tuple[str, str]:
+    where = c.get("where")
+    return f"When the event {_q(c.get('event'))} is recorded", f"Only when: {where}" if where else "Any contact"
+
+
+EVENT = _trigger("trigger.event", "Event happens", "Enters the contact when an event of this type is recorded.",
+         EventConfig, Entry.EVENT, _event_starts, fires=_event_fires, starter={"event": "form_submitted"},
+         same_as=lambda c: ((c.get("event"),), c.get("where")), keywords="form submitted sign up signup visit page purchase order", listens=lambda c: Listens(event=c.event, where=c.where),
          summary=lambda c: f"When {c.event}" + (f" where {c.where}" if c.where else ""))
 
 
@@ -65,8 +75,11 @@ def _segment_fires(ctx, cfg: SegmentConfig, s) -> bool:
     return False
 
 
-_trigger("trigger.segment", "Joins a segment", "Enters the contact when the condition becomes true for it.",
-         SegmentConfig, fires=_segment_fires, keywords="condition list audience filter matches", summary=lambda c: f"When {c.when}")
+SEGMENT = _trigger("trigger.segment", "Joins a segment", "Enters the contact when the condition becomes true for it.",
+         SegmentConfig, Entry.CHANGE,
+         lambda c: ("When a contact comes to match a condition", f"Contacts for whom: {c.get('when')}"),
+         fires=_segment_fires, admits_when=lambda c: c.when, starter={"when": "contact.score >= 50"},
+         same_as=lambda c: ((" ".join(str(c.get("when")).split()),), None), keywords="condition list audience filter matches", summary=lambda c: f"When {c.when}")
 
 
 class FieldChangedConfig(Config):
@@ -82,8 +95,19 @@ def _field_changed_fires(ctx, cfg: FieldChangedConfig, s) -> bool:
     return old != new and (cfg.to is None or new == cfg.to) and (cfg.from_ is None or old == cfg.from_)
 
 
-_trigger("trigger.field_changed", "Field changes", "Enters the contact when one of its fields changes.",
-         FieldChangedConfig, fires=_field_changed_fires, listens=lambda c: Listens(field=c.field, value=c.to),
+def _field_changed_starts(c: dict) -> tuple[str, str]:
+    words = f"When the field {_q(c.get('field'))} changes"
+    if c.get("from") is not None:
+        words += f" from {_q(c['from'])}"
+    if c.get("to") is not None:
+        words += f" to {_q(c['to'])}"
+    return words, f"Contacts whose {c.get('field')} changes"
+
+
+FIELD_CHANGED = _trigger("trigger.field_changed", "Field changes", "Enters the contact when one of its fields changes.",
+         FieldChangedConfig, Entry.CHANGE, _field_changed_starts, fires=_field_changed_fires,
+         starter={"field": "lifecycle_stage"}, narrowed_by_value=True,
+         same_as=lambda c: ((c.get("field"), repr(c.get("from"))), repr(c.get("to")) if c.get("to") is not None else None), listens=lambda c: Listens(field=c.field, value=c.to),
          summary=lambda c: f"When {c.field} changes" + (f" to {c.to}" if c.to is not None else ""),
          refs=lambda c: [c.field])
 
@@ -99,8 +123,10 @@ def _score_fires(ctx, cfg: ScoreConfig, s) -> bool:
     return isinstance(old, (int, float)) and isinstance(new, (int, float)) and old < cfg.threshold <= new
 
 
-_trigger("trigger.score", "Score reached", "Enters the contact when its lead score crosses the threshold upward.",
-         ScoreConfig, fires=_score_fires, keywords="lead score points threshold", summary=lambda c: f"When score reaches {c.threshold}",
+SCORE_REACHED = _trigger("trigger.score", "Score reached", "Enters the contact when its lead score crosses the threshold upward.",
+         ScoreConfig, Entry.CHANGE,
+         lambda c: (f"When the lead score reaches {c.get('threshold')}", f"Contacts scoring {c.get('threshold')} or more"),
+         fires=_score_fires, starter={"threshold": 50}, same_as=lambda c: ((c.get("threshold"),), None), keywords="lead score points threshold", summary=lambda c: f"When score reaches {c.threshold}",
          listens=lambda c: Listens(field="score", value=c.threshold))
 
 
@@ -133,8 +159,20 @@ def _date_timer(ctx, cfg: DateConfig, last_activity: datetime) -> datetime | Non
     return at_local(day, parse_time_of_day(cfg.at), ctx.zone())
 
 
-_trigger("trigger.date", "Date arrives", "Enters the contact on a date from one of its fields, with an optional offset.",
-         DateConfig, timer=_date_timer, keywords="birthday renewal anniversary day", listens=lambda c: Listens(date_field=c.field, offset=c.offset),
+def _date_starts(c: dict) -> tuple[str, str]:
+    offset, at, field = c.get("offset"), c.get("at", "09:00"), _q(c.get("field"))
+    if offset and offset.startswith("-"):
+        when = f"{describe(offset[1:])} before the date in {field}"
+    elif offset:
+        when = f"{describe(offset)} after the date in {field}"
+    else:
+        when = f"On the date in {field}"
+    return f"{when}, at {at}", f"Contacts with a {c.get('field')}"
+
+
+DATE = _trigger("trigger.date", "Date arrives", "Enters the contact on a date from one of its fields, with an optional offset.",
+         DateConfig, Entry.TIME, _date_starts, timer=_date_timer, starter={"field": "renewal_date", "offset": "-7d"},
+         same_as=lambda c: ((c.get("field"), c.get("offset") or "0d"), None), keywords="birthday renewal anniversary day", listens=lambda c: Listens(date_field=c.field, offset=c.offset),
          summary=lambda c: f"On {c.field}" + (f" {c.offset}" if c.offset else "") + f" at {c.at}",
          refs=lambda c: [c.field])
 
@@ -147,8 +185,11 @@ def _inactive_timer(ctx, cfg: InactiveConfig, last_activity: datetime) -> dateti
     return last_activity + timedelta(days=cfg.days)
 
 
-_trigger("trigger.inactive", "Goes quiet", "Enters the contact when it has had no event for that many days.",
-         InactiveConfig, timer=_inactive_timer, keywords="inactive dormant win back re-engage no activity", listens=lambda c: Listens(quiet_days=c.days),
+INACTIVE = _trigger("trigger.inactive", "Goes quiet", "Enters the contact when it has had no event for that many days.",
+         InactiveConfig, Entry.TIME,
+         lambda c: (f"When a contact has had no activity for {c.get('days')} days", f"Contacts quiet for {c.get('days')} days"),
+         timer=_inactive_timer, counts_from_activity=True, starter={"days": 60},
+         same_as=lambda c: ((c.get("days"),), None), keywords="inactive dormant win back re-engage no activity", listens=lambda c: Listens(quiet_days=c.days),
          summary=lambda c: f"After {c.days} days without activity")
 
 
@@ -156,5 +197,7 @@ class ManualConfig(Config):
     pass
 
 
-_trigger("trigger.manual", "Enrolled by hand", "Enters contacts that a person, the command line or the API enrolls.",
-         ManualConfig, summary=lambda c: "Started by a person or the command line")
+MANUAL = _trigger("trigger.manual", "Enrolled by hand", "Enters contacts that a person, the command line or the API enrolls.",
+         ManualConfig, Entry.HAND,
+         lambda c: ("When a person enrolls the contact (by hand, the command line or the API)", "Whoever is enrolled"),
+         summary=lambda c: "Started by a person or the command line")

@@ -18,8 +18,9 @@ class DelayConfig(Config):
     duration: Duration = described("Wait for", "How long to wait, such as 30m, 2d or 1w.")
 
 
-register(NodeKind(
+DELAY = register(NodeKind(
     name="wait.delay", title="Wait", category="Waits", keywords="delay pause hours days later",
+    starter={"duration": "1d"},
     help="Holds the contact for a fixed time, then moves on.",
     config=DelayConfig,
     run=lambda ctx, cfg: Wait(until=ctx.now + parse_duration(cfg.duration)),
@@ -99,8 +100,8 @@ def _until_summary(c: UntilConfig) -> str:
     return f"Wait until {c.time}" + (f" on {', '.join(c.weekdays)}" if c.weekdays else "")
 
 
-register(NodeKind(
-    name="wait.until", title="Wait until", category="Waits",
+UNTIL = register(NodeKind(
+    name="wait.until", title="Wait until", category="Waits", starter={"time": "09:00"},
     help="Holds the contact until a date and time, or a moment taken from one of its date fields.",
     config=UntilConfig, run=_until, summary=_until_summary,
     field_refs=lambda c: [c.field] if c.field else [],
@@ -115,8 +116,9 @@ class EventWaitConfig(Config):
     timeout: Duration = described("Give up after", "If no such event comes within this time, leave by timeout.")
 
 
-register(NodeKind(
-    name="wait.event", title="Wait for an event", category="Waits",
+WAIT_EVENT = register(NodeKind(
+    name="wait.event", title="Wait for an event", category="Waits", chooses=True,
+    starter={"event": "email_clicked", "timeout": "2d"},
     keywords="click clicked open opened reply replied form submitted engagement goal",
     help="Holds the contact until it does something, or until the time runs out.",
     config=EventWaitConfig,

@@ -36,6 +36,7 @@ from jinja2.exceptions import TemplateError
 from jinja2.parser import Parser
 from pydantic import ValidationError
 
+from switchback.nodes import declared
 from switchback.nodes.durations import describe as describe_duration
 from switchback.runtime import document, sandbox, validation
 from switchback.runtime.contacts import STANDARD, Event
@@ -209,39 +210,10 @@ def _q(text: Any) -> str:
 
 def trigger_words(node: Node) -> tuple[str, str]:
     """(when it starts, who it is for) of one trigger node, in plain words."""
-    c = node.config
-    kind = node.kind
-    if kind == "trigger.event":
-        where = c.get("where")
-        return (f"When the event {_q(c.get('event'))} is recorded",
-                f"Only when: {where}" if where else "Any contact")
-    if kind == "trigger.segment":
-        return ("When a contact comes to match a condition", f"Contacts for whom: {c.get('when')}")
-    if kind == "trigger.field_changed":
-        words = f"When the field {_q(c.get('field'))} changes"
-        if c.get("from") is not None:
-            words += f" from {_q(c['from'])}"
-        if c.get("to") is not None:
-            words += f" to {_q(c['to'])}"
-        return words, f"Contacts whose {c.get('field')} changes"
-    if kind == "trigger.score":
-        return f"When the lead score reaches {c.get('threshold')}", f"Contacts scoring {c.get('threshold')} or more"
-    if kind == "trigger.date":
-        offset = c.get("offset")
-        at = c.get("at", "09:00")
-        if offset and offset.startswith("-"):
-            when = f"{_duration(offset[1:])} before the date in {_q(c.get('field'))}"
-        elif offset:
-            when = f"{_duration(offset)} after the date in {_q(c.get('field'))}"
-        else:
-            when = f"On the date in {_q(c.get('field'))}"
-        return f"{when}, at {at}", f"Contacts with a {c.get('field')}"
-    if kind == "trigger.inactive":
-        return (f"When a contact has had no activity for {c.get('days')} days",
-                f"Contacts quiet for {c.get('days')} days")
-    if kind == "trigger.manual":
-        return "When a person enrolls the contact (by hand, the command line or the API)", "Whoever is enrolled"
-    return f"{node.kind} (unknown trigger)", ""
+    kind = node.spec
+    if kind is None or kind.starts is None:
+        return f"{node.kind} (unknown trigger)", ""
+    return kind.starts(node.config)
 
 
 def _cap_words(cap: FrequencyCap | None) -> str | None:
@@ -408,21 +380,11 @@ def overlap(a: str | None, b: str | None) -> str:
 
 def _signature(node: Node) -> tuple | None:
     """What two triggers must share to be "the same trigger", and the condition narrowing it."""
-    c = node.config
-    k = node.kind
-    if k == "trigger.event":
-        return (k, c.get("event")), c.get("where")
-    if k == "trigger.field_changed":
-        return (k, c.get("field"), repr(c.get("from"))), repr(c.get("to")) if c.get("to") is not None else None
-    if k == "trigger.score":
-        return (k, c.get("threshold")), None
-    if k == "trigger.segment":
-        return (k, " ".join(str(c.get("when")).split())), None
-    if k == "trigger.date":
-        return (k, c.get("field"), c.get("offset") or "0d"), None
-    if k == "trigger.inactive":
-        return (k, c.get("days")), None
-    return None                                            # manual: a person chooses each time
+    kind = node.spec
+    if kind is None or kind.same_as is None:
+        return None                                        # manual: a person chooses each time
+    key, narrowing = kind.same_as(node.config)
+    return (node.kind, *key), narrowing
 
 
 def _field_changed_overlap(a: str | None, b: str | None) -> str:
@@ -441,8 +403,8 @@ def _between(a: Journey, b: Journey) -> list[str]:
         if sx.exit_when and _names_journey(sx.exit_when, y.key):
             out.append(f"{x.name} lets contacts go when they are in {y.name} (exit when)")
         for n in x.nodes:
-            if n.kind == "action.exit_journeys":
-                keys = n.config.get("journeys")
+            if n.spec is not None:
+                keys = n.spec.takes_out_of(n.config)
                 if keys == "all" or (isinstance(keys, list) and y.key in keys):
                     out.append(f"{x.name} takes contacts out of {y.name} at {_q(_node_label(n))}")
     if sa and sb and sa.priority != sb.priority:
@@ -471,7 +433,7 @@ def _trigger_findings(journeys: list[Journey]) -> tuple[list[Finding], set[froze
         for jb, tb, sb, cb in sigs[i + 1:]:
             if ja.key == jb.key or sa != sb:
                 continue
-            relation = (_field_changed_overlap(ca, cb) if ta.kind == "trigger.field_changed" else overlap(ca, cb))
+            relation = (_field_changed_overlap(ca, cb) if ta.spec.narrowed_by_value else overlap(ca, cb))
             if relation == "disjoint":
                 continue
             pair = frozenset((ja.key, jb.key))
@@ -522,7 +484,7 @@ def _field_uses(journey: Journey) -> list[tuple[str, str, str]]:
             tree = _expression(code) if role == "condition" else _template(code)
             out += [(n.id, "condition" if role == "condition" else "template", f) for f in contact_fields(tree)]
         for f in n.spec.field_refs(cfg):
-            out.append((n.id, "trigger" if n.kind.startswith("trigger.") else "wait", f))
+            out.append((n.id, "trigger" if n.spec.is_trigger else "wait", f))
     return out
 
 
@@ -543,8 +505,8 @@ def _missing_fields(journeys: list[Journey], contacts: list[dict], events: list[
             known |= set(e.properties)
     for j in journeys:                    # fields a journey sets itself are had by the time it matters
         for n in j.nodes:
-            if n.kind == "action.update" and isinstance(n.config.get("set"), dict):
-                known |= set(n.config["set"])
+            if n.spec is not None:
+                known |= set(n.spec.sets_fields(n.config))
     uses: dict[str, list[tuple[Journey, str, str]]] = defaultdict(list)
     for j in journeys:
         for where, role, f in _field_uses(j):
@@ -610,10 +572,11 @@ def _unknown_journeys(journeys: list[Journey]) -> list[Finding]:
         for k in (s.suppresses if s else []):
             refs.append((k, None, "suppresses"))
         for n in j.nodes:
-            if n.kind == "action.enroll" and isinstance(n.config.get("journey"), str):
-                refs.append((n.config["journey"], n.id, "enrolls contacts in"))
-            if n.kind == "action.exit_journeys" and isinstance(n.config.get("journeys"), list):
-                refs += [(k, n.id, "takes contacts out of") for k in n.config["journeys"]]
+            if n.spec is None:
+                continue
+            refs += [(k, n.id, "enrolls contacts in") for k in n.spec.enrolls_in(n.config)]
+            if isinstance(out_of := n.spec.takes_out_of(n.config), list):
+                refs += [(k, n.id, "takes contacts out of") for k in out_of]
         for key, node_id, verb in refs:
             if key in keys or key == j.key:
                 continue
@@ -783,13 +746,13 @@ def _without_hand_enrollment(journeys: list[Journey]) -> tuple[list[Journey], li
     steps still enter through it."""
     out, names = [], []
     for j in journeys:
-        if not any(t.kind == "trigger.manual" for t in j.triggers()):
+        if not any(t.spec.by_hand for t in j.triggers()):
             out.append(j)
             continue
         copy = document.from_dict(json.loads(j.dumps()), j.key)
-        manual = [n for n in copy.nodes if n.kind == "trigger.manual"]
+        manual = [n for n in copy.nodes if n.spec is not None and n.spec.by_hand]
         for n in manual:
-            n.kind, n.config = "trigger.event", {"event": BY_HAND}
+            n.kind, n.config = declared.EVENT.name, {"event": BY_HAND}
         copy.nodes = manual + [n for n in copy.nodes if n not in manual]
         out.append(copy)
         names.append(j.name)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from switchback.nodes.registry import NodeKind
+from switchback.nodes.registry import Entry, NodeKind
 from switchback.runtime.document import Journey, Node
 from switchback.runtime.settings import Settings
 
@@ -39,8 +39,9 @@ class Published:
     def next_node(self, node: str, port: str) -> str | None:
         return self.routes.get((node, port))
 
-    def triggers(self, *kinds: str) -> list[Node]:
-        return [n for n in self.journey.nodes if n.kind in kinds]
+    def by_hand(self) -> list[Node]:
+        """The triggers a person (or another journey) enrolls contacts through."""
+        return [n for n in self.journey.triggers() if self.kinds[n.id].by_hand]
 
 
 class Catalog:
@@ -75,11 +76,16 @@ class Catalog:
         self.timed: list[tuple[Published, Node]] = []
         self.segments: list[tuple[Published, Node]] = []
         for p in ordered:
-            for n in p.triggers("trigger.event"):
-                self.by_event.setdefault(p.configs[n.id].event, []).append((p, n))
-            self.on_change += [(p, n) for n in p.triggers("trigger.field_changed", "trigger.score", "trigger.segment")]
-            self.segments += [(p, n) for n in p.triggers("trigger.segment")]
-            self.timed += [(p, n) for n in p.triggers("trigger.date", "trigger.inactive")]
+            for n in p.journey.triggers():
+                kind, config = p.kinds[n.id], p.configs[n.id]
+                if kind.enters_on is Entry.EVENT:
+                    self.by_event.setdefault(kind.listens(config).event, []).append((p, n))
+                elif kind.enters_on is Entry.CHANGE:
+                    self.on_change.append((p, n))
+                    if kind.admits_when(config) is not None:
+                        self.segments.append((p, n))
+                elif kind.enters_on is Entry.TIME:
+                    self.timed.append((p, n))
         self.ordered = ordered
 
     def get(self, key: str, version: int) -> Published | None:

@@ -64,7 +64,7 @@ def enrollable(store: Store) -> list[tuple[str, str]]:
     """(key, name) of the published journeys a person may enroll contacts in by hand."""
     with store.session() as s:
         catalog: Catalog = repo.catalog(s)
-    return sorted((p.key, p.journey.name) for p in catalog.current.values() if p.triggers("trigger.manual"))
+    return sorted((p.key, p.journey.name) for p in catalog.current.values() if p.by_hand())
 
 
 def enroll(store: Store, key: str, now: datetime, emails: list[str] | None = None, where: str | None = None) -> int:

@@ -45,6 +45,11 @@ class Node:
         spec = self.spec
         return self.label or (spec.title if spec else self.kind)
 
+    @property
+    def has_input(self) -> bool:
+        """Whether an edge may come into it: not into a trigger, where contacts enter."""
+        return self.spec is None or not self.spec.is_trigger
+
     def parsed(self) -> BaseModel:
         """The config as its kind's pydantic model; raises ValidationError. Cached until the config changes."""
         cache = self.__dict__.get("_parsed")
@@ -127,7 +132,7 @@ class Journey:
         return {n.id: n for n in self.nodes}
 
     def triggers(self) -> list[Node]:
-        return [n for n in self.nodes if n.kind.startswith("trigger.")]
+        return [n for n in self.nodes if n.spec is not None and n.spec.is_trigger]
 
     def next_node(self, node_id: str, port: str) -> str | None:
         """Where leaving `node_id` through `port` leads, or None when the path ends."""

@@ -94,7 +94,7 @@ class Engine:
             cs.last_activity = now
         self._set_timers(cs, now, changed=None)
         entries = [(p, node.id, "joined the segment") for p, node in self.catalog.segments
-                   if self._safe_condition(cs, p.configs[node.id].when, now)]
+                   if self._safe_condition(cs, p.kinds[node.id].admits_when(p.configs[node.id]), now)]
         for key in manual:
             p = self.catalog.current.get(key)
             if p is not None:
@@ -110,7 +110,7 @@ class Engine:
 
     @staticmethod
     def _manual_entry(p: Published) -> str:
-        return (p.triggers("trigger.manual") or p.journey.triggers())[0].id
+        return (p.by_hand() or p.journey.triggers())[0].id
 
     def handle_event(self, cs: ContactState, event: Event) -> None:
         now = event.at
@@ -119,7 +119,7 @@ class Engine:
             return
         cs.record_event(event.type, now)
         for p, node in self.catalog.timed:
-            if node.kind == "trigger.inactive":
+            if p.kinds[node.id].counts_from_activity:
                 cs.timers[(p.key, node.id)] = self._timer(cs, p, node, None, now, now)
         cs.paused = self.catalog.paused
         for e in cs.active():                                 # a goal may count events: check on each one
@@ -336,9 +336,10 @@ class Engine:
     def _set_timers(self, cs: ContactState, now: datetime, changed: set[str] | None) -> None:
         for p, node in self.catalog.timed:
             slot = (p.key, node.id)
-            if node.kind == "trigger.date":
-                field = p.configs[node.id].field
-                if slot in cs.timers and (changed is None or field not in changed):
+            kind = p.kinds[node.id]
+            if not kind.counts_from_activity:                 # a moment read from the contact's fields
+                reads = kind.field_refs(p.configs[node.id])
+                if slot in cs.timers and (changed is None or changed.isdisjoint(reads)):
                     continue
                 ctx = _Context(self, cs, None, p, now, node_id=node.id)
                 at = self._timer(cs, p, node, ctx, cs.last_activity, now)

@@ -29,7 +29,7 @@ def idle_branches(journey: Journey) -> list[IdleBranch]:
         if len(ports) < 2:
             continue
         targets = [journey.node(t) if (t := journey.next_node(node.id, p)) else None for p in ports]
-        if all(t is None or t.kind == "exit" for t in targets):
+        if all(t is None or (t.spec is not None and t.spec.ends) for t in targets):
             out.append(IdleBranch(node, None))
         elif all(t is not None and t.id == targets[0].id for t in targets):
             out.append(IdleBranch(node, targets[0]))

@@ -107,7 +107,7 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
         if ev.type == "contact_updated":
             cs.fields.update(ev.properties)
 
-    manual = tuple(p.key for p in catalog.ordered if p.triggers("trigger.manual"))
+    manual = tuple(p.key for p in catalog.ordered if p.by_hand())
     # Admitting everyone is the first tenth of the progress bar: with many contacts it takes a while.
     admitted = 0
     for cs in states.values():

@@ -103,9 +103,10 @@ def _node_problems(journey: Journey, node) -> list[Problem]:
         return _pydantic_problems(node.id, e, prefix="config.")
     out = [Problem(node.id, f"config: {m}") for m in kind.checks(config)]
     out += _code_problems(node.id, config, prefix="config.")
-    if node.kind == "action.enroll" and config.journey == journey.key:
+    if journey.key in kind.enrolls_in(node.config):
         out.append(Problem(node.id, "a journey cannot enroll contacts in itself"))
-    if node.kind == "action.exit_journeys" and isinstance(config.journeys, list) and journey.key in config.journeys:
+    takes_out_of = kind.takes_out_of(node.config)
+    if isinstance(takes_out_of, list) and journey.key in takes_out_of:
         out.append(Problem(node.id, "use an exit node to leave this journey"))
     return out
 
@@ -121,12 +122,12 @@ def _edge_problems(journey: Journey) -> list[Problem]:
             continue
         if dst is None:
             out.append(Problem(e.source, f"an edge goes to unknown node {e.target!r}"))
-        elif dst.kind.startswith("trigger."):
+        elif dst.spec is not None and dst.spec.is_trigger:
             out.append(Problem(e.target, f"a trigger has no input, but an edge comes from {e.source!r}"))
         if src.spec is None:
             continue
         ports = src.ports()
-        if not ports and src.kind == "exit":
+        if not ports and src.spec.ends:
             out.append(Problem(src.id, "an exit node has no output"))
             continue
         if e.port is None:
@@ -162,7 +163,7 @@ def _graph_problems(journey: Journey) -> list[Problem]:
     for t in triggers:
         reached |= {t.id} | nx.descendants(g, t.id)
     out = [Problem(n.id, "no trigger reaches this node") for n in journey.nodes if n.id not in reached]
-    waits = {n.id for n in journey.nodes if n.kind.startswith("wait.")}
+    waits = {n.id for n in journey.nodes if n.spec is not None and n.spec.is_wait}
     no_waits = g.subgraph(set(g) - waits)
     for component in nx.strongly_connected_components(no_waits):
         if len(component) > 1 or any(no_waits.has_edge(n, n) for n in component):

@@ -11,12 +11,11 @@ from typing import Any
 
 import networkx as nx
 
+from switchback.nodes import declared as K
 from switchback.runtime import sandbox
 from switchback.runtime.document import Edge, Journey, Node
 from switchback.runtime.problems import InputError
 
-# Kinds whose edges must name a port (more than one output); every other kind has `next` only.
-_PORTED = {"wait.event", "branch.if", "branch.switch", "branch.split"}
 PLACEHOLDER_URL = "https://placeholder.invalid/"
 LOOP_GUARD = "1m"
 
@@ -128,7 +127,7 @@ class Builder:
         and the journey validates, labelled so a person finds it."""
         label = f"Not converted: {source_type} {source_id}" + (f" ({name})" if name else "")
         self.warn(source_id, f"{source_type} has no Switchback equivalent; kept as a placeholder")
-        return self.node(id, "action.webhook", {"url": PLACEHOLDER_URL + slug(source_type, "step")},
+        return self.node(id, K.WEBHOOK.name, {"url": PLACEHOLDER_URL + slug(source_type, "step")},
                          label=label, position=position, source=str(source_id))
 
     def get(self, node_id: str) -> Node:
@@ -143,7 +142,7 @@ class Builder:
         self._fix_ports()
         self._drop_unreachable()
         self._guard_loops()
-        if not any(n.kind.startswith("trigger.") for n in self.nodes):
+        if not any(n.spec.is_trigger for n in self.nodes):
             raise InputError(self.place, "nothing to convert: no entry point and no step was found")
         journey = Journey(key=slug(key), name=name or key, nodes=self.nodes, edges=self.edges,
                           description=description or None, settings_raw=settings or None)
@@ -154,9 +153,10 @@ class Builder:
         return journey
 
     def _fix_ports(self) -> None:
-        kinds = {n.id: n.kind for n in self.nodes}
+        """Only a kind that chooses among named ports keeps an edge's port; every other has `next` only."""
+        chooses = {n.id for n in self.nodes if n.spec.chooses}
         for e in self.edges:
-            if kinds.get(e.source) not in _PORTED:
+            if e.source not in chooses:
                 e.port = None
 
     def _graph(self) -> nx.DiGraph:
@@ -169,7 +169,7 @@ class Builder:
         g = self._graph()
         reached: set[str] = set()
         for n in self.nodes:
-            if n.kind.startswith("trigger."):
+            if n.spec.is_trigger:
                 reached |= {n.id} | nx.descendants(g, n.id)
         for n in self.nodes:
             if n.id not in reached:
@@ -181,7 +181,7 @@ class Builder:
         """A loop must pass a wait in Switchback; one that jumps straight back (Mautic's jump to event
         with no interval, a HubSpot go-to) gets a one-minute wait on its jump, and a warning."""
         while True:
-            waits = {n.id for n in self.nodes if n.kind.startswith("wait.")}
+            waits = {n.id for n in self.nodes if n.spec.is_wait}
             g = self._graph().subgraph({n.id for n in self.nodes} - waits)
             loop = next((c for c in nx.strongly_connected_components(g)
                          if len(c) > 1 or any(g.has_edge(x, x) for x in c)), None)
@@ -190,7 +190,7 @@ class Builder:
             inside = [e for e in self.edges if e.source in loop and e.target in loop]
             chosen = next((e for e in inside if (e.source, e.target) in self.back_edges), inside[-1])
             who = self.back_edges.get((chosen.source, chosen.target), self.sources.get(chosen.source, chosen.source))
-            guard = self.node(f"{chosen.target}-loop-guard", "wait.delay", {"duration": LOOP_GUARD},
+            guard = self.node(f"{chosen.target}-loop-guard", K.DELAY.name, {"duration": LOOP_GUARD},
                               label=f"Inserted: wait before going back to {chosen.target}")
             self.edges.append(Edge(source=guard, target=chosen.target))
             chosen.target = guard

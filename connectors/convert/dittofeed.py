@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from switchback.connectors.convert.builder import Builder, duration, guarded, in_segment, slug, text
+from switchback.nodes import declared as K
 from switchback.runtime.document import Journey
 from switchback.runtime.problems import InputError
 
@@ -58,7 +59,7 @@ class _Converter:
         kind = entry.get("type")
         if kind == "EntryNode":
             segment = str(entry.get("segment") or "")
-            start = b.node("df-entry", "trigger.segment", {"when": in_segment(segment)},
+            start = b.node("df-entry", K.SEGMENT.name, {"when": in_segment(segment)},
                            label=f"Dittofeed segment {segment}", source="EntryNode")
             self._segment_told("EntryNode", segment)
             if entry.get("reEnter"):
@@ -67,7 +68,7 @@ class _Converter:
             event = entry.get("event")
             if not isinstance(event, str) or not event:
                 raise InputError(self.place, "the EventEntryNode has no \"event\"")
-            start = b.node("df-entry", "trigger.event", {"event": event}, label=f"Dittofeed event {event}",
+            start = b.node("df-entry", K.EVENT.name, {"event": event}, label=f"Dittofeed event {event}",
                            source="EventEntryNode")
             if entry.get("key"):
                 b.warn("EventEntryNode", f"runs once per {entry['key']!r} of the event in Dittofeed; Switchback "
@@ -92,7 +93,7 @@ class _Converter:
 
     def _exit(self) -> str:
         if self.exit is None:
-            self.exit = self.b.node("df-exit", "exit", {}, label="Exit", source=EXIT)
+            self.exit = self.b.node("df-exit", K.EXIT.name, {}, label="Exit", source=EXIT)
         return self.exit
 
     def _node(self, node_id: str) -> str:
@@ -119,7 +120,7 @@ class _Converter:
         b, v, nid = self.b, n.get("variant") or {}, f"df-{n['id']}"
         vt = v.get("type")
         if vt == "Second" and isinstance(v.get("seconds"), (int, float)) and duration(v["seconds"]):
-            node = b.node(nid, "wait.delay", {"duration": duration(v["seconds"])},
+            node = b.node(nid, K.DELAY.name, {"duration": duration(v["seconds"])},
                           label=text(n.get("name")) or f"Wait {duration(v['seconds'])}", source=n["id"])
         elif vt == "LocalTime" and _clock(v.get("hour"), v.get("minute")):
             config: dict[str, Any] = {"time": _clock(v.get("hour"), v.get("minute"))}
@@ -130,7 +131,7 @@ class _Converter:
                 b.warn(n["id"], f"its default time zone {v['defaultTimezone']} is not carried over; Switchback uses "
                                 "the contact's time zone, else the workspace's")
             default = f"Wait until {config['time']}" + (f" on {', '.join(days)}" if days else "")
-            node = b.node(nid, "wait.until", config, label=text(n.get("name")) or default, source=n["id"])
+            node = b.node(nid, K.UNTIL.name, config, label=text(n.get("name")) or default, source=n["id"])
         elif vt == "UserProperty" and isinstance(v.get("userProperty"), str) and v["userProperty"].strip():
             config = {"field": v["userProperty"]}
             offset = duration(v["offsetSeconds"]) if isinstance(v.get("offsetSeconds"), (int, float)) else None
@@ -139,10 +140,10 @@ class _Converter:
             b.warn(n["id"], f"waits for the date in user property {v['userProperty']}, a separate Dittofeed resource; "
                             "here it is the contact field of that name")
             default = f"Wait until the date in {v['userProperty']}" + (f" {config['offset']}" if "offset" in config else "")
-            node = b.node(nid, "wait.until", config, label=text(n.get("name")) or default, source=n["id"])
+            node = b.node(nid, K.UNTIL.name, config, label=text(n.get("name")) or default, source=n["id"])
         else:
             b.warn(n["id"], f"a DelayNode of variant {vt!r} cannot be read; kept as a placeholder 1m wait")
-            node = b.node(nid, "wait.delay", {"duration": "1m"}, label=f"Not converted: DelayNode {n['id']}",
+            node = b.node(nid, K.DELAY.name, {"duration": "1m"}, label=f"Not converted: DelayNode {n['id']}",
                           source=n["id"])
         self.entry[n["id"]] = node
         self._then(node, n.get("child"))
@@ -157,14 +158,14 @@ class _Converter:
             b.warn(n["id"], f"has no timeout; here it gives up after {MIN_TIMEOUT}")
             timeout = MIN_TIMEOUT
         if not children:
-            node = b.node(nid, "wait.delay", {"duration": timeout}, label=text(n.get("name")), source=n["id"])
+            node = b.node(nid, K.DELAY.name, {"duration": timeout}, label=text(n.get("name")), source=n["id"])
             self.entry[n["id"]] = node
             self._then(node, n.get("timeoutChild"))
             return node
         for c in children:
             self._segment_told(n["id"], str(c["segmentId"]))
         where = " or ".join(in_segment(str(c["segmentId"])) for c in children)
-        node = b.node(nid, "wait.event", {"event": "contact_updated", "where": where, "timeout": timeout},
+        node = b.node(nid, K.WAIT_EVENT.name, {"event": "contact_updated", "where": where, "timeout": timeout},
                       label=text(n.get("name")) or "Wait for segment " + ", ".join(str(c["segmentId"]) for c in children),
                       source=n["id"])
         self.entry[n["id"]] = node
@@ -173,7 +174,7 @@ class _Converter:
         else:
             cases = [{"port": f"segment-{i + 1}", "when": in_segment(str(c["segmentId"]))}
                      for i, c in enumerate(children[:-1])]
-            switch = b.node(f"{nid}-which", "branch.switch", {"cases": cases},
+            switch = b.node(f"{nid}-which", K.SWITCH.name, {"cases": cases},
                             label="Which segment", source=n["id"])
             b.edge(node, switch, "event")
             for case, c in zip(cases, children):
@@ -187,11 +188,11 @@ class _Converter:
         if v.get("type") != "Boolean" or not v.get("segment"):
             b.warn(n["id"], f"a SegmentSplitNode of variant {v.get('type')!r} cannot be read; kept as a placeholder "
                             "condition that always takes the no path until edited")
-            node = b.node(nid, "branch.if", {"when": "false"}, label=f"Not converted: SegmentSplitNode {n['id']}",
+            node = b.node(nid, K.IF.name, {"when": "false"}, label=f"Not converted: SegmentSplitNode {n['id']}",
                           source=n["id"])
         else:
             self._segment_told(n["id"], str(v["segment"]))
-            node = b.node(nid, "branch.if", {"when": in_segment(str(v["segment"]))},
+            node = b.node(nid, K.IF.name, {"when": in_segment(str(v["segment"]))},
                           label=text(n.get("name")) or f"In segment {v['segment']}", source=n["id"])
         self.entry[n["id"]] = node
         self._then(node, v.get("trueChild"), "yes")
@@ -203,13 +204,13 @@ class _Converter:
         template = v.get("templateId")
         channel = v.get("type")
         if channel == "Email" and template:
-            node = b.node(nid, "action.email", {
+            node = b.node(nid, K.EMAIL.name, {
                 "connector": "email",
                 "subject": f"Dittofeed email template {template}",
                 "body": f"Placeholder for the body of Dittofeed email template {template}: copy it from Dittofeed."},
                 label=text(n.get("name")) or f"Email {template}", source=n["id"])
         elif channel == "Sms" and template:
-            node = b.node(nid, "action.sms", {
+            node = b.node(nid, K.SMS.name, {
                 "connector": "sms",
                 "body": f"Placeholder for Dittofeed SMS template {template}: copy its text from Dittofeed."},
                 label=text(n.get("name")) or f"SMS {template}", source=n["id"])
@@ -233,7 +234,7 @@ class _Converter:
                 b.warn(n["id"], f"cohort {text(c.get('name')) or c.get('id')} gets no contacts; left out")
         if len(usable) < 2:
             b.warn(n["id"], "a RandomCohortNode with fewer than two cohorts; everyone takes the one path")
-            node = b.node(nid, "wait.delay", {"duration": "1m"}, label=f"Not converted: RandomCohortNode {n['id']}",
+            node = b.node(nid, K.DELAY.name, {"duration": "1m"}, label=f"Not converted: RandomCohortNode {n['id']}",
                           source=n["id"])
             self.entry[n["id"]] = node
             if usable:
@@ -247,7 +248,7 @@ class _Converter:
                 port, k = f"{base}-{k}", k + 1
             ports.append(port)
             variants.append({"port": port, "weight": c["percent"]})
-        node = b.node(nid, "branch.split", {"variants": variants}, label=text(n.get("name")) or "Random cohorts",
+        node = b.node(nid, K.SPLIT.name, {"variants": variants}, label=text(n.get("name")) or "Random cohorts",
                       source=n["id"])
         self.entry[n["id"]] = node
         for port, c in zip(ports, usable):

@@ -17,6 +17,7 @@ from typing import Any
 
 from switchback.connectors.convert.builder import (Builder, as_seconds, duration, field, guarded, literal,
                                         number_or_text, slug, text, valid_condition)
+from switchback.nodes import declared as K
 from switchback.runtime.document import Journey
 from switchback.runtime.problems import InputError
 
@@ -119,7 +120,7 @@ class _Converter:
                     continue
                 type_id = str(branch.get("eventTypeId") or "")
                 if type_id == PROPERTY_CHANGED and (changed := self._property_changed(branch)) is not None:
-                    out.append(b.node(f"hs-enroll-{i + 1}" if i else "hs-enroll", "trigger.field_changed", changed,
+                    out.append(b.node(f"hs-enroll-{i + 1}" if i else "hs-enroll", K.FIELD_CHANGED.name, changed,
                                       label=f"HubSpot property change ({type_id})", source="enrollmentCriteria"))
                     continue
                 event = EVENTS.get(type_id)
@@ -138,14 +139,14 @@ class _Converter:
                 if branch.get("operator") not in (None, "HAS_COMPLETED"):
                     b.warn("enrollmentCriteria", f"the event filter {branch.get('operator')} is not carried over; "
                                                  "the trigger fires when the event happens")
-                out.append(b.node(f"hs-enroll-{i + 1}" if i else "hs-enroll", "trigger.event", config,
+                out.append(b.node(f"hs-enroll-{i + 1}" if i else "hs-enroll", K.EVENT.name, config,
                                   label=f"HubSpot event {type_id}", source="enrollmentCriteria"))
             if criteria.get("listMembershipFilterBranches"):
                 b.warn("enrollmentCriteria", "its list membership filters are not carried over")
         elif kind == "LIST_BASED":
             when = self._filters(criteria.get("listFilterBranch"), "contact", "enrollmentCriteria")
             if when:
-                out.append(b.node("hs-enroll", "trigger.segment", {"when": when}, label="HubSpot enrollment filters",
+                out.append(b.node("hs-enroll", K.SEGMENT.name, {"when": when}, label="HubSpot enrollment filters",
                                   source="enrollmentCriteria"))
                 if criteria.get("unEnrollObjectsNotMeetingCriteria"):
                     settings["exit_when"] = f"not ({when})"
@@ -156,7 +157,7 @@ class _Converter:
             b.warn("enrollmentCriteria", f"enrollment of type {kind} is not carried over; contacts are enrolled "
                                          "by hand (trigger.manual)")
         if not out:
-            out.append(b.node("hs-enroll", "trigger.manual", {}, label="Enrolled by hand", source="enrollmentCriteria"))
+            out.append(b.node("hs-enroll", K.MANUAL.name, {}, label="Enrolled by hand", source="enrollmentCriteria"))
         return out
 
     def _property_changed(self, branch: dict) -> dict[str, Any] | None:
@@ -293,7 +294,7 @@ class _Converter:
             else:
                 variants = [{"port": f"variant-{chr(97 + i) if i < 26 else i + 1}", "weight": 1}
                             for i in range(len(branches))]
-                self.node[aid] = b.node(nid, "branch.split", {"variants": variants}, label="Random split",
+                self.node[aid] = b.node(nid, K.SPLIT.name, {"variants": variants}, label="Random split",
                                         source=aid)
         elif kind == "WEBHOOK" and str(a.get("webhookUrl") or "").startswith(("http://", "https://")):
             config: dict[str, Any] = {"url": a["webhookUrl"]}
@@ -302,7 +303,7 @@ class _Converter:
             if a.get("authSettings") or a.get("queryParams"):
                 b.warn(aid, "its authentication and query parameters are not carried over; put them in a webhook "
                             "connector")
-            self.node[aid] = b.node(nid, "action.webhook", config, label="Webhook", source=aid)
+            self.node[aid] = b.node(nid, K.WEBHOOK.name, config, label="Webhook", source=aid)
         elif kind == "SINGLE_CONNECTION" or (kind is None and "actionTypeId" in a):
             self.node[aid] = self._single(a, nid)
         else:
@@ -315,14 +316,14 @@ class _Converter:
         if type_id == "0-1":
             seconds = as_seconds(fields.get("delta"), str(fields.get("time_unit") or ""))
             if seconds is not None and duration(seconds):
-                return b.node(nid, "wait.delay", {"duration": duration(seconds)}, label="Delay", source=aid)
+                return b.node(nid, K.DELAY.name, {"duration": duration(seconds)}, label="Delay", source=aid)
         if type_id == "0-35":
             config = self._until(fields, aid)
             if config:
-                return b.node(nid, "wait.until", config, label="Delay until a date", source=aid)
+                return b.node(nid, K.UNTIL.name, config, label="Delay until a date", source=aid)
         if type_id == "0-4" and fields.get("content_id") not in (None, ""):
             content = fields["content_id"]
-            return b.node(nid, "action.email", {
+            return b.node(nid, K.EMAIL.name, {
                 "connector": "email", "subject": f"HubSpot email {content}",
                 "body": f"Placeholder for the body of HubSpot marketing email {content}: copy it from HubSpot."},
                 label=f"Send email {content}", source=aid)
@@ -365,15 +366,15 @@ class _Converter:
             text = str(value["staticValue"])
             if "{" in text:                       # a literal value, not a Switchback template
                 text = "{% raw %}" + text + "{% endraw %}"
-            return b.node(nid, "action.update", {"set": {name: text}}, label=f"Set {prop}", source=aid)
+            return b.node(nid, K.UPDATE.name, {"set": {name: text}}, label=f"Set {prop}", source=aid)
         if kind == "OBJECT_PROPERTY" and value.get("propertyName"):
             other = str(value["propertyName"])
-            return b.node(nid, "action.update", {"set": {name: "{{ " + field(PROPERTIES.get(other, other)) + " }}"}},
+            return b.node(nid, K.UPDATE.name, {"set": {name: "{{ " + field(PROPERTIES.get(other, other)) + " }}"}},
                           label=f"Set {prop}", source=aid)
         if kind == "INCREMENT" and isinstance(value.get("incrementAmount"), (int, float)) and name == "score":
             amount = value["incrementAmount"]
             if amount == int(amount):
-                return b.node(nid, "action.score", {"add": int(amount), "reason": f"HubSpot action {aid}"},
+                return b.node(nid, K.SCORE.name, {"add": int(amount), "reason": f"HubSpot action {aid}"},
                               label=f"Add {int(amount)} to {prop}", source=aid)
         return None
 
@@ -389,7 +390,7 @@ class _Converter:
                 when = "false"
             conditions.append(when)
         if len(branches) == 1:
-            node = b.node(nid, "branch.if", {"when": conditions[0]},
+            node = b.node(nid, K.IF.name, {"when": conditions[0]},
                           label=text(branches[0].get("branchName")) or "If/then branch", source=aid)
             return node
         cases, used = [], set()
@@ -402,7 +403,7 @@ class _Converter:
             cases.append({"port": port, "when": when})
         if not cases:
             return b.placeholder(nid, "LIST_BRANCH without branches", aid)
-        return b.node(nid, "branch.switch", {"cases": cases}, label="If/then branch", source=aid)
+        return b.node(nid, K.SWITCH.name, {"cases": cases}, label="If/then branch", source=aid)
 
     def _static_branch(self, a: dict, nid: str) -> str:
         b, aid = self.b, str(a["actionId"])
@@ -423,7 +424,7 @@ class _Converter:
                 port, k = f"{base}-{k}", k + 1
             used.add(port)
             cases.append({"port": port, "when": f"{ref} == {literal(br.get('branchValue'))}" if ref else "false"})
-        return b.node(nid, "branch.switch", {"cases": cases},
+        return b.node(nid, K.SWITCH.name, {"cases": cases},
                       label=f"Branch on {prop}" if prop else "Value branch", source=aid)
 
     # -- wiring ---------------------------------------------------------------------------------
@@ -432,21 +433,21 @@ class _Converter:
         kind = self.b.kind(node)
         if a.get("type") == "LIST_BRANCH":
             branches = [x for x in a.get("listBranches") or [] if isinstance(x, dict)]
-            if kind == "branch.if":
+            if kind == K.IF.name:
                 self._link(aid, node, branches[0].get("connection"), "yes")
                 self._link(aid, node, a.get("defaultBranch"), "no")
-            elif kind == "branch.switch":
+            elif kind == K.SWITCH.name:
                 cases = self.b.get(node).config["cases"]
                 for case, br in zip(cases, branches):
                     self._link(aid, node, br.get("connection"), case["port"])
                 self._link(aid, node, a.get("defaultBranch"), "else")
-        elif a.get("type") == "STATIC_BRANCH" and kind == "branch.switch":
+        elif a.get("type") == "STATIC_BRANCH" and kind == K.SWITCH.name:
             cases = self.b.get(node).config["cases"]
             branches = [x for x in a.get("staticBranches") or [] if isinstance(x, dict)]
             for case, br in zip(cases, branches):
                 self._link(aid, node, br.get("connection"), case["port"])
             self._link(aid, node, a.get("defaultBranch"), "else")
-        elif a.get("type") == "AB_TEST_BRANCH" and kind == "branch.split":
+        elif a.get("type") == "AB_TEST_BRANCH" and kind == K.SPLIT.name:
             variants = self.b.get(node).config["variants"]
             for variant, connection in zip(variants, [c for c in a.get("testBranches") or [] if isinstance(c, dict)]):
                 self._link(aid, node, connection, variant["port"])

@@ -27,6 +27,7 @@ from typing import Any
 
 from switchback.connectors.convert.builder import (Builder, duration, field, guarded, in_segment, literal,
                                         number_or_text, slug, text, valid_condition, valid_template)
+from switchback.nodes import declared as K
 from switchback.runtime.document import Journey
 from switchback.runtime.problems import InputError
 
@@ -326,20 +327,20 @@ class _Converter:
             placed.add(s.kind)
             if s.kind == "lists":
                 ref = self._segment_ref(s.id)
-                out.append(b.node(f"mautic-segment-{s.id}", "trigger.segment", {"when": in_segment(ref)},
+                out.append(b.node(f"mautic-segment-{s.id}", K.SEGMENT.name, {"when": in_segment(ref)},
                                   label=f"Mautic segment: {s.name} (id {s.id})" if s.name else f"Mautic segment {s.id}", position=position,
                                   source="lists"))
                 b.warn("lists", f"segment {s.id} ({s.name or 'unnamed'}): its filters are not carried over; "
                                 f"contacts enter when their `segments` field lists {literal(ref)}")
             else:
                 where = f"event.properties.form == {literal(s.alias or number_or_text(s.id))}"
-                out.append(b.node(f"mautic-form-{s.id}", "trigger.event", {"event": "form_submitted", "where": where},
+                out.append(b.node(f"mautic-form-{s.id}", K.EVENT.name, {"event": "form_submitted", "where": where},
                                   label=f"Mautic form: {s.name} (id {s.id})" if s.name else f"Mautic form {s.id}", position=position,
                                   source="forms"))
         if not out:
             b.warn("campaign", "no segment or form adds contacts to this campaign; it starts when a person "
                                "enrolls contacts (trigger.manual)")
-            out.append(b.node("mautic-start", "trigger.manual", {}, label="Enrolled by hand", source="campaign"))
+            out.append(b.node("mautic-start", K.MANUAL.name, {}, label="Enrolled by hand", source="campaign"))
         return out
 
     def _segment_ref(self, segment_id: str) -> str:
@@ -425,12 +426,12 @@ class _Converter:
         if e.mode == "date":
             moment = _iso(e.date)
             if moment:
-                out.append(b.node(f"mautic-{e.id}-until", "wait.until", {"at": moment},
+                out.append(b.node(f"mautic-{e.id}-until", K.UNTIL.name, {"at": moment},
                                   label=f"Wait until {moment} (before {e.label})"))
             else:
                 b.warn(e.id, f"runs on a date ({e.date!r}) that cannot be read; no wait was inserted")
         elif seconds and duration(seconds):
-            out.append(b.node(f"mautic-{e.id}-wait", "wait.delay", {"duration": duration(seconds)},
+            out.append(b.node(f"mautic-{e.id}-wait", K.DELAY.name, {"duration": duration(seconds)},
                               label=f"Wait {duration(seconds)} (before {e.label})"))
         hour = _hhmm(e.hour)
         start, stop = _hhmm(e.window_start), _hhmm(e.window_stop)
@@ -443,7 +444,7 @@ class _Converter:
                 b.warn(e.id, "only runs on some days of the week; here it waits for midnight of the next allowed day")
             if start and stop and not hour:
                 b.warn(e.id, f"runs between {start} and {stop}; here it waits for {start}, the end of the window is not carried over")
-            out.append(b.node(f"mautic-{e.id}-time", "wait.until", config,
+            out.append(b.node(f"mautic-{e.id}-time", K.UNTIL.name, config,
                               label=f"Wait until {config['time']}" + (f" on {', '.join(days)}" if days else "")))
         return out
 
@@ -452,42 +453,42 @@ class _Converter:
         b, pos, nid = self.b, self._position(e), f"mautic-{e.id}"
         t = e.type
         if t == "email.send" and e.get("email") is not None:
-            return b.node(nid, "action.email", self._email_config(e, e.get("email")), label=e.label,
+            return b.node(nid, K.EMAIL.name, self._email_config(e, e.get("email")), label=e.label,
                           position=pos, source=e.id)
         if t == "sms.send_text_sms" and e.get("sms") is not None:
             sms = e.get("sms")
-            return b.node(nid, "action.sms", {"connector": "sms",
+            return b.node(nid, K.SMS.name, {"connector": "sms",
                                                "body": f"Placeholder for Mautic text message {sms}: copy its text from Mautic."},
                           label=e.label, position=pos, source=e.id)
         if t == "lead.changepoints":
             points = number_or_text(e.get("points"))
             if isinstance(points, (int, float)) and points == int(points):
-                return b.node(nid, "action.score", {"add": int(points), "reason": e.label},
+                return b.node(nid, K.SCORE.name, {"add": int(points), "reason": e.label},
                               label=e.label, position=pos, source=e.id)
         if t == "lead.changetags":
             add = [str(x) for x in e.get("add_tags") or []]
             remove = [str(x) for x in e.get("remove_tags") or []]
             if add or remove:
                 config = {k: v for k, v in (("add_tags", add), ("remove_tags", remove)) if v}
-                return b.node(nid, "action.update", config, label=e.label, position=pos, source=e.id)
+                return b.node(nid, K.UPDATE.name, config, label=e.label, position=pos, source=e.id)
         if t == "lead.updatelead":
             values = {FIELDS.get(k, k): tokens(", ".join(map(str, v)) if isinstance(v, list) else str(v))
                       for k, v in e.inner.items() if v not in (None, "", []) and isinstance(k, str)}
             values = {k: v for k, v in values.items() if valid_template(v)}
             if values:
-                return b.node(nid, "action.update", {"set": values}, label=e.label, position=pos, source=e.id)
+                return b.node(nid, K.UPDATE.name, {"set": values}, label=e.label, position=pos, source=e.id)
         if t == "campaign.addremovelead":
             remove = [str(x) for x in e.get("removeFrom") or []]
             if "this" in remove and not e.get("addTo"):
-                return b.node(nid, "exit", {}, label=e.label, position=pos, source=e.id)
+                return b.node(nid, K.EXIT.name, {}, label=e.label, position=pos, source=e.id)
         if t == "campaign.sendwebhook":
             config = self._webhook(e)
             if config:
-                return b.node(nid, "action.webhook", config, label=e.label, position=pos, source=e.id)
+                return b.node(nid, K.WEBHOOK.name, config, label=e.label, position=pos, source=e.id)
         if t == "email.send.to.user":
             config = self._notify(e)
             if config:
-                return b.node(nid, "action.notify", config, label=e.label, position=pos, source=e.id)
+                return b.node(nid, K.NOTIFY.name, config, label=e.label, position=pos, source=e.id)
         return b.placeholder(nid, t, e.id, e.name or None, pos)
 
     def _email_config(self, e: Event, email_id: Any) -> dict[str, Any]:
@@ -543,9 +544,9 @@ class _Converter:
         if when is None or not valid_condition(when):
             b.warn(e.id, f"{e.type} has no Switchback equivalent; kept as a placeholder condition that "
                          "always takes the no path until edited")
-            return b.node(nid, "branch.if", {"when": "false"}, label=f"Not converted: {e.type} {e.id}"
+            return b.node(nid, K.IF.name, {"when": "false"}, label=f"Not converted: {e.type} {e.id}"
                           + (f" ({e.name})" if e.name else ""), position=pos, source=e.id)
-        return b.node(nid, "branch.if", {"when": when}, label=e.label, position=pos, source=e.id)
+        return b.node(nid, K.IF.name, {"when": when}, label=e.label, position=pos, source=e.id)
 
     def _when(self, e: Event) -> str | None:
         t = e.type
@@ -589,7 +590,7 @@ class _Converter:
                 e.get("device_type") or e.get("assets") or e.get("urls") or e.get("dwc_slot_name")):
             b.warn(e.id, f"the filters of {e.type} are not carried over; any {config['event']} event counts")
         label = e.label if e.type in DECISION_EVENTS else f"Not converted: {e.type} {e.id}" + (f" ({e.name})" if e.name else "")
-        return b.node(nid, "wait.event", config, label=label, position=pos, source=e.id)
+        return b.node(nid, K.WAIT_EVENT.name, config, label=label, position=pos, source=e.id)
 
     def _where(self, e: Event) -> str | None:
         if e.type == "form.submit" and e.get("forms"):
@@ -609,14 +610,14 @@ class _Converter:
 
     def _outputs(self, e: Event) -> list[tuple[str, list[Event]]]:
         node_kind = self.b.kind(self.main[e.id])
-        if node_kind == "exit":
+        if node_kind == K.EXIT.name:
             if e.children:
                 self.b.warn(e.id, "removes the contact from the campaign, so the steps after it never run; left out")
             return []
-        if node_kind == "wait.event":
+        if node_kind == K.WAIT_EVENT.name:
             return [("event", [k for k in e.children if k.path != "no"]),
                     ("timeout", [k for k in e.children if k.path == "no"])]
-        if node_kind == "branch.if":
+        if node_kind == K.IF.name:
             return [("yes", [k for k in e.children if k.path != "no"]), ("no", [k for k in e.children if k.path == "no"])]
         return [("next", e.children)]
 
@@ -629,7 +630,7 @@ class _Converter:
         for port, kids in self._outputs(e):
             if kids:
                 out += self._open_ports(self._ordered(kids)[-1])
-            elif self.b.kind(self.main[e.id]) != "exit":
+            elif self.b.kind(self.main[e.id]) != K.EXIT.name:
                 out.append((self.main[e.id], port))
         return out
 
