@@ -2,19 +2,21 @@
 wide segmentation tree (the shape where a picture of the whole journey gets large)."""
 from __future__ import annotations
 
+from switchback.nodes import declared as K
+
 
 def narrow(n: int) -> dict:
     """A long nurture, 308 px across: a trigger, then repeating blocks of wait, branch and actions, `n` nodes."""
-    nodes = [{"id": "start", "kind": "trigger.event", "config": {"event": "signed_up"}}]
+    nodes = [{"id": "start", "kind": K.EVENT.name, "config": {"event": "signed_up"}}]
     edges = []
     prev, i = "start", 0
     while len(nodes) < n:
         i += 1
         block = [
-            {"id": f"wait-{i}", "kind": "wait.delay", "config": {"duration": "1d"}},
-            {"id": f"if-{i}", "kind": "branch.if", "config": {"when": f"contact.score >= {i % 90}"}},
-            {"id": f"mail-{i}", "kind": "action.email", "config": {"connector": "smtp", "subject": f"Step {i}, {{{{ contact.first_name }}}}", "body": "..."}},
-            {"id": f"score-{i}", "kind": "action.score", "config": {"add": 5}},
+            {"id": f"wait-{i}", "kind": K.DELAY.name, "config": {"duration": "1d"}},
+            {"id": f"if-{i}", "kind": K.IF.name, "config": {"when": f"contact.score >= {i % 90}"}},
+            {"id": f"mail-{i}", "kind": K.EMAIL.name, "config": {"connector": "smtp", "subject": f"Step {i}, {{{{ contact.first_name }}}}", "body": "..."}},
+            {"id": f"score-{i}", "kind": K.SCORE.name, "config": {"add": 5}},
         ]
         nodes += block
         edges += [{"from": prev, "to": f"wait-{i}"}, {"from": f"wait-{i}", "to": f"if-{i}"},
@@ -39,10 +41,10 @@ def widths(n: int, depth: int = 27, widest: int = 153) -> list[int]:
 def wide(n: int, depth: int = 27) -> dict:
     """A segmentation tree: a trigger, branches fanning out to 153 paths side by side (46,000 px
     across), then most paths end and the rest run on; `depth` levels and `n` nodes in all."""
-    actions = [("action.email", {"connector": "smtp", "subject": "Hello {{ contact.first_name }}", "body": "..."}),
-               ("wait.delay", {"duration": "2d"}), ("action.score", {"add": 5})]
+    actions = [(K.EMAIL.name, {"connector": "smtp", "subject": "Hello {{ contact.first_name }}", "body": "..."}),
+               (K.DELAY.name, {"duration": "2d"}), (K.SCORE.name, {"add": 5})]
     sizes = widths(n, depth) + [0]
-    nodes = [{"id": "start", "kind": "trigger.event", "config": {"event": "signed_up"}}]
+    nodes = [{"id": "start", "kind": K.EVENT.name, "config": {"event": "signed_up"}}]
     edges, frontier = [], ["start"]
     for level in range(1, len(sizes) - 1):
         width, forks = sizes[level], max(0, sizes[level] - len(frontier))
@@ -53,7 +55,7 @@ def wide(n: int, depth: int = 27) -> dict:
                     break
                 node_id = f"n{level}-{len(nxt)}"
                 splits = len(nxt) < max(0, sizes[level + 1] - width)   # forks on the next level
-                kind, config = ("branch.if", {"when": f"contact.score >= {len(nxt) % 90}"}) if splits \
+                kind, config = (K.IF.name, {"when": f"contact.score >= {len(nxt) % 90}"}) if splits \
                     else actions[(level + len(nxt)) % len(actions)]
                 nodes.append({"id": node_id, "kind": kind, "config": config})
                 edges.append({"from": parent, "to": node_id, **({"port": port} if port else {})})

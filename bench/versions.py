@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.shapes import narrow as big_journey                   # noqa: E402
+from switchback.nodes import declared as K                                # noqa: E402
 from switchback.runtime import document                                     # noqa: E402
 from switchback.runtime.diff import diff                                    # noqa: E402
 
@@ -30,9 +31,9 @@ def two_versions(n: int):
     after = document.loads(before.dumps())
     for i, node in enumerate(after.nodes):
         node.position = [node.position[0] + 20, node.position[1]]
-        if node.kind == "action.email" and i % 10 == 3:
+        if node.kind == K.EMAIL.name and i % 10 == 3:
             node.config["subject"] = f"New subject {i}"
-    scores = [x.id for x in after.nodes if x.kind == "action.score"][:20]
+    scores = [x.id for x in after.nodes if x.kind == K.SCORE.name][:20]
     gone = set(scores)
     after.nodes = [x for x in after.nodes if x.id not in gone]
     rewired = []
@@ -40,8 +41,8 @@ def two_versions(n: int):
         if e.target in gone:                      # the branch's "no" goes straight to the mail now
             rewired.append(document.Edge(e.source, e.source.replace("if-", "mail-"), e.port))
     after.edges = [e for e in after.edges if e.source not in gone and e.target not in gone] + rewired
-    for i, mail in enumerate([x.id for x in after.nodes if x.kind == "action.email"][:20]):
-        after.nodes.append(document.Node(id=f"new-{i}", kind="action.score", config={"add": 1},
+    for i, mail in enumerate([x.id for x in after.nodes if x.kind == K.EMAIL.name][:20]):
+        after.nodes.append(document.Node(id=f"new-{i}", kind=K.SCORE.name, config={"add": 1},
                                          position=[600, i * 120]))
         after.edges.append(document.Edge(mail, f"new-{i}"))
     after.settings_raw = {"priority": 5}

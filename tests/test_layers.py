@@ -1,7 +1,9 @@
 """The layers of DESIGN.md, read from every module's imports: nodes -> runtime -> canvas/connectors
 -> app, no import up a layer, Qt only in canvas/ and app/, the store never in canvas/, and no two
 modules that import each other (directly or round a longer circle). Everything of ours is imported as
-switchback.*: a bare `import runtime` would pick up any other package of that name on the path."""
+switchback.*: a bare `import runtime` would pick up any other package of that name on the path.
+And a node kind is whole in nodes/: no module outside it names a kind or tests a kind prefix
+(`"trigger.email"`, `startswith("trigger.")`); it asks the kind's declaration instead."""
 from __future__ import annotations
 
 import ast
@@ -9,6 +11,8 @@ import shutil
 from pathlib import Path
 
 import networkx as nx
+
+from switchback import nodes
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("nodes", "runtime", "connectors", "canvas", "app", "resources")
@@ -26,6 +30,20 @@ ALLOWED = {
 }
 QT = ("PySide6", "shiboken6")
 QT_ALLOWED = {"canvas", "app", "bench"}
+KIND_NAMES = {k.name for k in nodes.kinds()}
+KIND_PREFIXES = {name.split(".")[0] + "." for name in KIND_NAMES if "." in name}
+
+
+def _kind_literals(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, what) for every string literal that is a kind's name or a kind prefix such as `trigger.`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if node.value in KIND_NAMES:
+                found.append((node.lineno, f"names the node kind {node.value!r}"))
+            elif node.value in KIND_PREFIXES:
+                found.append((node.lineno, f"tests the kind prefix {node.value!r}"))
+    return found
 
 
 def _module_name(root: Path, path: Path) -> str:
@@ -66,6 +84,9 @@ def check(root: Path) -> list[str]:
         layer = module.split(".")[0]
         where = path.relative_to(root)
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        if layer != "nodes":
+            problems += [f"{where}:{line}: {what}; ask the kind's declaration in nodes/"
+                         for line, what in _kind_literals(tree)]
         for line, target, names in _imports(tree, module, path.name == "__init__.py"):
             if layer == "bench" and target.split(".")[0] in bench_scripts:
                 target = "bench." + target          # a benchmark script imports its siblings by name
@@ -112,3 +133,20 @@ def test_a_planted_import_up_a_layer_is_caught(tmp_path):
     assert "canvas/planted.py:2: canvas/ touches the store (runtime.store)" in problems
     assert "nodes/planted_a.py:2: imports runtime by its bare name, not as switchback.runtime" in problems
     assert any(p.startswith("import circle:") and "nodes.planted_a" in p for p in problems)
+
+
+def test_a_planted_kind_name_or_prefix_outside_nodes_is_caught(tmp_path):
+    for top in SCANNED:
+        if (ROOT / top).is_dir():
+            shutil.copytree(ROOT / top, tmp_path / top, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "runtime" / "planted.py").write_text(
+        "def starts(node):\n"
+        "    return node.kind.startswith('trigger.')\n"
+        "def mails(node):\n"
+        "    return node.kind == 'action.email'\n")
+    (tmp_path / "nodes" / "planted.py").write_text("NAME = 'action.email'\n")     # nodes/ may name its own
+    problems = check(tmp_path)
+    assert problems == [
+        "runtime/planted.py:2: tests the kind prefix 'trigger.'; ask the kind's declaration in nodes/",
+        "runtime/planted.py:4: names the node kind 'action.email'; ask the kind's declaration in nodes/",
+    ]
