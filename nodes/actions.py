@@ -7,14 +7,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from switchback.nodes.fields import Condition, JsonTemplate, Template, described
-from switchback.nodes.outcomes import Go, Park
+from switchback.nodes.outcomes import Did, Go, Park
 from switchback.nodes.registry import Config, NodeKind, register
 from switchback.nodes.urls import url_problem
 
 
 def _sent(ctx, channel: str, connector: str | None, message: dict[str, Any]) -> Go:
-    skipped = ctx.send(channel, connector, message)
-    return Go("next", note=skipped or "")
+    why_not = ctx.send(channel, connector, message)
+    return Go("next") if why_not is None else Go("next", note=why_not, did=Did.SKIPPED)
 
 
 def _short(text: str, n: int = 40) -> str:
@@ -207,7 +207,7 @@ class NotifyConfig(Config):
 def _notify(ctx, cfg: NotifyConfig):
     to = ctx.field("owner") if cfg.to == "owner" else cfg.to
     if not to:
-        return Go("next", note="not sent: the contact has no owner")
+        return Go("next", note="not sent: the contact has no owner", did=Did.SKIPPED)
     return _sent(ctx, "notify", cfg.connector,
                  {"to": to, "subject": ctx.render(cfg.subject), "body": ctx.render(cfg.body)})
 

@@ -3,13 +3,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+
+
+class Did(StrEnum):
+    """What a step did, as a contact's timeline records it. Each is the word the store has always
+    held (a StrEnum is its own word on disk), so existing workspaces read the same."""
+    ENTERED = "entered"          # the contact arrived at a node
+    LEFT = "left"                # it left a wait: the event came, or the time ran out
+    WAITING = "waiting"          # it waits at a node
+    HELD = "held"                # a message was held back by quiet hours or a cap
+    SENT = "sent"                # a message went to the outbox
+    SKIPPED = "skipped"          # a step passed the contact on without doing its work (not sent: why)
+    DONE = "done"                # a step did its work and says how (owner assigned, journeys left)
+    UPDATED = "updated"          # the contact's fields changed
+    COMPLETED = "completed"      # the enrollment reached the end
+    EXITED = "exited"            # it was taken out (exit_when, suppressed, another journey)
+    CONVERTED = "converted"      # it reached the journey's goal
+    ERROR = "error"              # something failed; the detail says what
 
 
 @dataclass(frozen=True, slots=True)
 class Go:
-    """Leave through this output port now."""
+    """Leave through this output port now; `note` says what the step did, `did` whether it did its
+    work (DONE) or passed the contact on without it (SKIPPED)."""
     port: str = "next"
     note: str = ""
+    did: Did = Did.DONE
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from datetime import datetime, timezone, tzinfo
 from typing import Any, Callable, Protocol
 from zoneinfo import ZoneInfo
 
-from switchback.nodes.outcomes import End, Go, Park, Wait
+from switchback.nodes.outcomes import Did, End, Go, Park, Wait
 from switchback.nodes.triggers import EventArrived, FieldsChanged
 from switchback.runtime import holds, sandbox
 from switchback.runtime.catalog import Catalog, Published
@@ -28,6 +28,7 @@ CONSENT_FIELD = {"email": "consent_email", "sms": "consent_sms"}     # channels 
 ADDRESS_FIELD = {"email": "email", "sms": "phone"}
 ENROLL_EVENT = "switchback.enroll"                                   # how a manual enrollment is queued
 OWN_EMAIL = ("email_opened", "email_clicked")      # a wait for these with no `where` waits for its journey's emails
+_ENDED = {COMPLETED: Did.COMPLETED, EXITED: Did.EXITED, CONVERTED: Did.CONVERTED, ERROR: Did.ERROR}
 
 
 @dataclass
@@ -133,7 +134,7 @@ class Engine:
             before = dict(cs.fields)
             cs.fields.update(event.properties)
             cs.fields_dirty = True
-            self._note(cs, now, None, None, "updated", ", ".join(f"{k} = {v}" for k, v in event.properties.items()))
+            self._note(cs, now, None, None, Did.UPDATED, ", ".join(f"{k} = {v}" for k, v in event.properties.items()))
             entries = self._changed(cs, before, now)
         names_event = {"type": event.type, "at": event.at, "properties": event.properties}
         for e in cs.active():
@@ -148,7 +149,7 @@ class Engine:
                     e.due, e.error = None, str(err)
                     self._end(cs, e, ERROR, now, str(err))
                     continue
-                self._note(cs, now, e, e.node, "left", f"{event.type} came")
+                self._note(cs, now, e, e.node, Did.LEFT, f"{event.type} came")
                 e.event = names_event
                 self._move(cs, e, p, e.on_event, now)
         arrived = EventArrived(event.type, event.at, event.properties)
@@ -163,7 +164,7 @@ class Engine:
         if p is None:
             return f"not enrolled in {key}: no published journey has that key"
         if key in self.catalog.stopped:
-            self._note(cs, now, None, None, "skipped", f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}")
+            self._note(cs, now, None, None, Did.SKIPPED, f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}")
             return f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}"
         outcome = self._enter(cs, p, self._manual_entry(p), now, why)
         self.run_due(cs, now)
@@ -204,7 +205,7 @@ class Engine:
                 return
             if e.waiting:                                   # the wait's time is up
                 port = e.on_time
-                self._note(cs, now, e, e.node, "left", "timeout" if e.wait_event else "wait over")
+                self._note(cs, now, e, e.node, Did.LEFT, "timeout" if e.wait_event else "wait over")
                 self._move(cs, e, p, port, now)
                 continue
             kind, config = p.kinds[e.node], p.configs[e.node]
@@ -213,7 +214,7 @@ class Engine:
                                      p.settings.frequency_cap, self.rules.frequency_cap)
                 if held is not None:
                     e.due, e.held, e.dirty = held[0], True, True
-                    self._note(cs, now, e, e.node, "held", f"held by {held[1]} until {_fmt(held[0])}")
+                    self._note(cs, now, e, e.node, Did.HELD, f"held by {held[1]} until {_fmt(held[0])}")
                     return
             e.held = False
             ctx = _Context(self, cs, e, p, now)
@@ -226,7 +227,7 @@ class Engine:
             e.seq += 1
             if isinstance(outcome, Go):
                 if outcome.note:
-                    self._note(cs, now, e, e.node, "skipped" if outcome.note.startswith("not sent") else "done", outcome.note)
+                    self._note(cs, now, e, e.node, outcome.did, outcome.note)
                 self._move(cs, e, p, outcome.port, now)
             elif isinstance(outcome, Wait):
                 if outcome.until is not None and outcome.until <= now and outcome.event is None:
@@ -235,7 +236,7 @@ class Engine:
                 e.due, e.on_time, e.wait_event = outcome.until, outcome.on_time, outcome.event
                 e.wait_where, e.on_event, e.dirty = outcome.where, outcome.on_event, True
                 what = f"waiting for {outcome.event} until {_fmt(outcome.until)}" if outcome.event else f"waiting until {_fmt(outcome.until)}"
-                self._note(cs, now, e, e.node, "waiting", what)
+                self._note(cs, now, e, e.node, Did.WAITING, what)
             elif isinstance(outcome, End):
                 self._end(cs, e, COMPLETED, now, outcome.note or "reached the end")
             elif isinstance(outcome, Park):
@@ -253,7 +254,7 @@ class Engine:
             self._end(cs, e, COMPLETED, now, "reached the end of the path")
             return
         e.node, e.due = target, now
-        self._note(cs, now, e, target, "entered", "")
+        self._note(cs, now, e, target, Did.ENTERED, "")
 
     def _end(self, cs: ContactState, e: Enrollment, state: str, now: datetime, why: str) -> None:
         e.state, e.ended_at, e.dirty = state, now, True
@@ -262,7 +263,7 @@ class Engine:
         elif e.error is None:                               # the reason travels with the enrollment
             e.error = why
         e.wait_event = e.wait_where = e.on_event = e.on_time = None
-        self._note(cs, now, e, e.node, state, why)
+        self._note(cs, now, e, e.node, _ENDED[state], why)
 
     def _leaves(self, cs: ContactState, e: Enrollment, p: Published, now: datetime) -> bool:
         """exit_when and goal, checked before every step."""
@@ -297,7 +298,7 @@ class Engine:
         for other in cs.active():
             op = self.catalog.get(other.journey, other.version)
             if op is not None and p.key in op.settings.suppresses:
-                self._note(cs, now, None, None, "skipped", f"not entered {p.key}: suppressed by {other.journey}")
+                self._note(cs, now, None, None, Did.SKIPPED, f"not entered {p.key}: suppressed by {other.journey}")
                 return f"not enrolled in {p.key}: suppressed by {other.journey}"
         for other in cs.active():
             if other.journey in p.settings.suppresses:
@@ -305,7 +306,7 @@ class Engine:
         e = Enrollment(id=self.new_id(), journey=p.key, version=p.version, contact=cs.email, node=trigger,
                        entered_at=now, due=now, event=event)
         cs.enrollments.append(e)
-        self._note(cs, now, e, trigger, "entered", why)
+        self._note(cs, now, e, trigger, Did.ENTERED, why)
         return f"enrolled in {p.key}"
 
     def _fires(self, cs, p, node, stimulus, now, event=None) -> bool:
@@ -313,7 +314,7 @@ class Engine:
         try:
             return p.kinds[node.id].fires(ctx, p.configs[node.id], stimulus)
         except RunError as err:
-            self._note(cs, now, None, node.id, "error", f"{p.key}: trigger failed: {err}")
+            self._note(cs, now, None, node.id, Did.ERROR, f"{p.key}: trigger failed: {err}")
             return False
 
     def _changed(self, cs: ContactState, before: dict[str, Any], now: datetime) -> list[tuple[Published, str, str]]:
@@ -353,7 +354,7 @@ class Engine:
         try:
             return p.kinds[node.id].timer(ctx, p.configs[node.id], since)
         except Exception as err:                   # OverflowError, a bad date field, ...
-            cs.log.append(Step(now, cs.email, p.key, node.id, ERROR, f"trigger failed: {type(err).__name__}: {err}", None))
+            cs.log.append(Step(now, cs.email, p.key, node.id, Did.ERROR, f"trigger failed: {type(err).__name__}: {err}", None))
             return None
 
     # --- helpers -------------------------------------------------------------------------------
@@ -437,7 +438,7 @@ class _Context:
         key = f"{e.id}/{e.node}/{e.seq}"
         cs.outbox.append(Message(key=key, contact=cs.email, journey=self.p.key, node=e.node, channel=channel,
                                  connector=connector, to=to, payload=message, at=self.now))
-        self.engine._note(cs, self.now, e, e.node, "sent", f"{channel} to {to}" + (f" via {connector}" if connector else ""))
+        self.engine._note(cs, self.now, e, e.node, Did.SENT, f"{channel} to {to}" + (f" via {connector}" if connector else ""))
         return None
 
     def _change(self, apply: Callable[[], None]) -> None:
@@ -456,12 +457,12 @@ class _Context:
                 self.cs.fields["tags"] = tags
         self._change(apply)
         shown = [f"{k} = {v}" for k, v in values.items()] + [f"+{t}" for t in add_tags] + [f"-{t}" for t in remove_tags]
-        self.engine._note(self.cs, self.now, self.e, self.node_id, "updated", ", ".join(shown))
+        self.engine._note(self.cs, self.now, self.e, self.node_id, Did.UPDATED, ", ".join(shown))
 
     def add_score(self, points: int, reason: str | None) -> None:
         score = self.cs.fields.get("score")
         self._change(lambda: self.cs.fields.__setitem__("score", (score if isinstance(score, (int, float)) else 0) + points))
-        self.engine._note(self.cs, self.now, self.e, self.node_id, "updated",
+        self.engine._note(self.cs, self.now, self.e, self.node_id, Did.UPDATED,
                           f"score {points:+d}" + (f" ({reason})" if reason else "") + f" = {self.cs.fields['score']}")
 
     def enroll(self, journey_key: str) -> str:

@@ -19,6 +19,7 @@ from typing import Callable
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from switchback.nodes.outcomes import Did
 from switchback.runtime.engine import Engine
 from switchback.runtime.state import ERROR, ContactState, Step
 from switchback.runtime.store import repository as repo
@@ -60,15 +61,15 @@ def _park_due(cs: ContactState, now: datetime, reason: str) -> None:
     for e in cs.active():
         if e.due is not None and e.due <= now:
             e.state, e.error, e.ended_at, e.due, e.dirty = ERROR, reason, now, None, True
-            cs.log.append(Step(now, cs.email, e.journey, e.node, ERROR, reason, e.id))
+            cs.log.append(Step(now, cs.email, e.journey, e.node, Did.ERROR, reason, e.id))
             parked = True
     for slot, at in cs.timers.items():
         if at is not None and at <= now:
             cs.timers[slot] = None
-            cs.log.append(Step(now, cs.email, slot[0], slot[1], ERROR, f"trigger {reason}", None))
+            cs.log.append(Step(now, cs.email, slot[0], slot[1], Did.ERROR, f"trigger {reason}", None))
             parked = True
     if not parked:                              # it failed on an event: say so, the event is spent
-        cs.log.append(Step(now, cs.email, None, None, ERROR, f"events not handled: {reason}", None))
+        cs.log.append(Step(now, cs.email, None, None, Did.ERROR, f"events not handled: {reason}", None))
 
 
 def _park_unstorable(cs: ContactState, now: datetime, reason: str) -> None:
@@ -82,9 +83,9 @@ def _park_unstorable(cs: ContactState, now: datetime, reason: str) -> None:
         if e.dirty:
             e.node = made_at.get(e.id, e.node)
             e.state, e.error, e.ended_at, e.due, e.dirty = ERROR, reason, now, None, True
-            cs.log.append(Step(now, cs.email, e.journey, e.node, ERROR, reason, e.id))
+            cs.log.append(Step(now, cs.email, e.journey, e.node, Did.ERROR, reason, e.id))
     if not cs.log:
-        cs.log.append(Step(now, cs.email, None, None, ERROR, reason, None))
+        cs.log.append(Step(now, cs.email, None, None, Did.ERROR, reason, None))
 
 
 def _park_largest(cs: ContactState, now: datetime, reason: str) -> None:
@@ -104,11 +105,11 @@ def _park_largest(cs: ContactState, now: datetime, reason: str) -> None:
             cs.log[:] = [x for x in cs.log if x.enrollment != e.id]
             e.node = nodes[0] if nodes else e.node
             e.state, e.error, e.ended_at, e.due, e.dirty = ERROR, reason, now, None, True
-            cs.log.append(Step(now, cs.email, e.journey, e.node, ERROR, reason, e.id))
+            cs.log.append(Step(now, cs.email, e.journey, e.node, Did.ERROR, reason, e.id))
 
 
 def _counts(batch: list[Loaded]) -> tuple[int, int]:
-    steps = sum(1 for item in batch for x in item.state.log if x.what == "entered")
+    steps = sum(1 for item in batch for x in item.state.log if x.what == Did.ENTERED)
     return steps, sum(len(item.state.outbox) for item in batch)
 
 

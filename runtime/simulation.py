@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
+from switchback.nodes.outcomes import Did
 from switchback.runtime.catalog import Catalog, Published
 from switchback.runtime.clock import iso
 from switchback.runtime.contacts import Event, identity, jsonable, with_defaults
@@ -87,7 +88,7 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
                 messages.append(m)
         cs.outbox.clear()
         for s in cs.log:
-            if s.what == "entered":
+            if s.what == Did.ENTERED:
                 entered[(s.journey, s.node)] += 1
                 steps += 1
         if keep_timeline:

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from switchback.nodes.outcomes import Did
 from switchback.runtime.contacts import Event
 from switchback.runtime.document import Journey
 from switchback.runtime.sample_events import why_nobody_entered
@@ -15,7 +16,7 @@ from switchback.runtime.simulation import SimulationResult
 from switchback.runtime.state import ACTIVE
 
 # Where a contact can be at the end, in the order the designer lists them.
-OUTCOMES = ("waiting", "completed", "converted", "exited", "skipped", "error")
+OUTCOMES = (Did.WAITING, Did.COMPLETED, Did.CONVERTED, Did.EXITED, Did.SKIPPED, Did.ERROR)
 
 
 @dataclass(slots=True)
@@ -53,10 +54,10 @@ def summarise(result: SimulationResult, journey: Journey, events: list[Event]) -
         for s in steps:
             if s.journey != key:
                 continue
-            if s.what == "entered":
+            if s.what == Did.ENTERED:
                 path.append(s.node)
-            elif s.what == "skipped":
-                outcomes.setdefault(s.node, Counter())["skipped"] += 1
+            elif s.what == Did.SKIPPED:
+                outcomes.setdefault(s.node, Counter())[Did.SKIPPED] += 1
         for a, b in zip(path, path[1:]):
             port = port_to.get((a, b))
             if port is not None:
@@ -66,7 +67,7 @@ def summarise(result: SimulationResult, journey: Journey, events: list[Event]) -
     for cs in result.states.values():
         for e in cs.enrollments:
             if e.journey == key:
-                where = "waiting" if e.state == ACTIVE else e.state
+                where = Did.WAITING if e.state == ACTIVE else Did(e.state)
                 outcomes.setdefault(e.node, Counter())[where] += 1
     entered = {node: n for (j, node), n in result.entered.items() if j == key}
     triggers = {n.id for n in journey.triggers()}

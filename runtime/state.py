@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from switchback.nodes.outcomes import Did
+
 ACTIVE, COMPLETED, EXITED, CONVERTED, ERROR = "active", "completed", "exited", "converted", "error"
 ENDED = (COMPLETED, EXITED, CONVERTED, ERROR)
 
@@ -63,7 +65,7 @@ class Step:
     contact: str
     journey: str | None
     node: str | None
-    what: str            # entered, sent, skipped, held, waiting, left, completed, exited, converted, error, event, updated
+    what: Did
     detail: str = ""
     enrollment: str | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from switchback.nodes.outcomes import Did
 from switchback.runtime.store import repository as repo
 from switchback.runtime.store.models import Delivery, OutboxRow, StepRow
 
@@ -25,7 +26,7 @@ def timeline(s: Session, email: str) -> list[str] | None:
     for step in steps:
         where = f"{step.journey}/{step.node}" if step.journey and step.node else (step.journey or step.node or "-")
         what, detail = step.what, step.detail
-        if step.what == "sent":
+        if step.what == Did.SENT:
             m = outbox.get((step.journey, step.node, step.at))
             if m is not None:
                 what = "recorded" if m.key in recorded else STATUS.get(m.status, m.status)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from switchback.nodes.durations import as_published
+from switchback.nodes.outcomes import Did
 from switchback.runtime import document, journey_controls
 from switchback.runtime.catalog import Catalog, Published
 from switchback.runtime.contacts import Event, identity, with_defaults
@@ -478,7 +479,7 @@ def journey_changes(s: Session, after: int, settled: datetime | None = None) -> 
     newest step taken before that time: on PostgreSQL a step with a smaller id can still be
     committing while newer ones are visible, so the last minute or so is looked at again."""
     st = StepRow.__table__.c
-    mine = (st.id > after, st.what == "updated", st.journey.is_not(None))
+    mine = (st.id > after, st.what == Did.UPDATED, st.journey.is_not(None))
     found = s.execute(select(st.contact_id, func.max(st.id)).where(*mine).group_by(st.contact_id)).all()
     if settled is None:
         newest = max((m for _, m in found), default=after)
