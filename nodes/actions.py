@@ -26,8 +26,8 @@ class EmailConfig(Config):
     connector: str = described("Send with", "The email connector (smtp, sendgrid, ...).", picks="connector:email",
                                min_length=1)
     subject: Template = described("Subject", "A template: {{ contact.first_name }} and friends.", min_length=1)
-    body: Template = described("Text body", "The plain-text body, a template.")
-    html: Template | None = described("HTML body", "An optional HTML body, a template.", default=None)
+    body: Template = described("Text body", "The plain-text body, a template.", shows="lines")
+    html: Template | None = described("HTML body", "An optional HTML body, a template.", shows="html", default=None)
     from_: str | None = Field(default=None, alias="from", title="From", description="Overrides the connector's sender.")
 
 
@@ -51,7 +51,7 @@ EMAIL = register(NodeKind(
 
 class SmsConfig(Config):
     connector: str = described("Send with", "The SMS connector (twilio, ...).", picks="connector:sms", min_length=1)
-    body: Template = described("Text", "The message, a template.", min_length=1)
+    body: Template = described("Text", "The message, a template.", shows="lines", min_length=1)
 
 
 SMS = register(NodeKind(
@@ -70,7 +70,7 @@ class WebhookConfig(Config):
     url: str | None = described("URL", "Where to send, if no connector is named: a public address, "
                                 "with no secret in it (a connector can hold one).", default=None)
     method: Literal["POST", "PUT", "PATCH", "GET", "DELETE"] = described("Method", default="POST")
-    body: JsonTemplate | None = described("Body", "JSON, a template.", default=None)
+    body: JsonTemplate | None = described("Body", "JSON, a template.", shows="lines", default=None)
 
     @model_validator(mode="after")
     def _target(self):
@@ -201,7 +201,7 @@ class NotifyConfig(Config):
     to: str = described("To", "`owner` for the contact's owner, or an address.", min_length=1)
     connector: str = described("Send with", picks="connector:notify", min_length=1)
     subject: Template = described("Subject", min_length=1)
-    body: Template = described("Body")
+    body: Template = described("Body", shows="lines")
 
 
 def _notify(ctx, cfg: NotifyConfig):
@@ -240,7 +240,8 @@ ENROLL = register(NodeKind(
 
 
 class ExitJourneysConfig(Config):
-    journeys: list[str] | Literal["all"] = described("Journeys", "Keys, or \"all\" for every other journey.")
+    journeys: list[str] | Literal["all"] = described("Journeys", "Keys, or \"all\" for every other journey.",
+                                                     shows="all:All other journeys")
 
 
 def _exit_journeys(ctx, cfg: ExitJourneysConfig) -> Go:

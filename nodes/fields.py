@@ -55,15 +55,24 @@ def dict_values_role(field: Any) -> str | None:
     return None
 
 
-def described(title: str, description: str = "", picks: str | None = None, **kw: Any) -> Any:
+def described(title: str, description: str = "", picks: str | None = None, shows: str | None = None,
+              **kw: Any) -> Any:
     """A pydantic Field with the title and help the inspector shows. `picks` says what the value
     names — `connector:email` (a connector that sends email), `event`, `journey`, `field` — so
-    the inspector offers the workspace's own."""
-    if picks:
-        kw["json_schema_extra"] = {"picks": picks}
+    the inspector offers the workspace's own. `shows` says how the inspector shows it where the
+    type alone does not: `lines` (a template of several lines), `html` (an HTML template),
+    `weekdays` (a toggle per day), `all:<label>` (a list, or every one: the check box's words)."""
+    extra = {k: v for k, v in (("picks", picks), ("shows", shows)) if v}
+    if extra:
+        kw["json_schema_extra"] = extra
     return Field(title=title, description=description, **kw)
 
 
 def picks_of(field: Any) -> str | None:
     extra = field.json_schema_extra
     return extra.get("picks") if isinstance(extra, dict) else None
+
+
+def shows_of(field: Any) -> str | None:
+    extra = field.json_schema_extra
+    return extra.get("shows") if isinstance(extra, dict) else None

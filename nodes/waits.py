@@ -36,7 +36,7 @@ class UntilConfig(Config):
     offset: Offset | None = described("Offset", "Before (-1d) or after (2d) the field's date.", default=None)
     time: TimeOfDay | None = described("Time of day", "In the contact's time zone, such as 09:00.", default=None)
     weekdays: list[str] | None = described("Weekdays", "Only on these days: mon, tue, wed, thu, fri, sat, sun.",
-                                           default=None)
+                                           shows="weekdays", default=None)
 
     @model_validator(mode="after")
     def _one_anchor(self):

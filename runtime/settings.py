@@ -31,7 +31,8 @@ class FrequencyCap(BaseModel):
 class Settings(BaseModel):
     model_config = {"extra": "forbid"}
     priority: int = Field(0, title="Priority", description="Higher wins when a contact qualifies for several journeys at once.")
-    reentry: str = Field("never", title="Re-entry", description="never, always, or after:<duration> (after:30d).")
+    reentry: str = Field("never", title="Re-entry", description="never, always, or after:<duration> (after:30d).",
+                         json_schema_extra={"shows": "reentry"})
     exit_when: Condition | None = Field(None, title="Exit when", description="Checked before every step.")
     goal: Condition | None = Field(None, title="Goal", description="When true the contact converts and leaves.")
     quiet_hours: QuietHours | None = Field(None, title="Quiet hours")
