@@ -901,7 +901,7 @@ def audit_workspace(store, contacts: list[dict] | None = None, events: list[Even
 
     journeys, sources, broken = [], {}, []
     with store.session() as s:
-        published = repo.catalog(s).current
+        published = repo.published_journeys(s).current
         rules = repo.rules(s)
         connectors = [{"name": c.name, "kind": c.kind} for c in s.scalars(select(ConnectorRow).order_by(ConnectorRow.name))]
         drafts = {row.key: row for row in s.scalars(select(JourneyRow).order_by(JourneyRow.key))}

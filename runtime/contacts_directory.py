@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from switchback.runtime import sandbox
-from switchback.runtime.catalog import Catalog
+from switchback.runtime.published import PublishedJourneys
 from switchback.runtime.contacts import Event, identity
 from switchback.runtime.engine import ENROLL_EVENT
 from switchback.runtime.problems import InputError
@@ -63,8 +63,8 @@ def find(store: Store, text: str = "", limit: int = SHOWN) -> tuple[list[Contact
 def enrollable(store: Store) -> list[tuple[str, str]]:
     """(key, name) of the published journeys a person may enroll contacts in by hand."""
     with store.session() as s:
-        catalog: Catalog = repo.catalog(s)
-    return sorted((p.key, p.journey.name) for p in catalog.current.values() if p.by_hand())
+        published: PublishedJourneys = repo.published_journeys(s)
+    return sorted((p.key, p.journey.name) for p in published.current.values() if p.by_hand())
 
 
 def enroll(store: Store, key: str, now: datetime, emails: list[str] | None = None, where: str | None = None) -> int:
@@ -76,7 +76,7 @@ def enroll(store: Store, key: str, now: datetime, emails: list[str] | None = Non
     if where and (problem := sandbox.check(where, "condition")):
         raise InputError("--where", f"condition {problem}")
     with store.session() as s:
-        if repo.catalog(s).current.get(key) is None:
+        if repo.published_journeys(s).current.get(key) is None:
             raise InputError(key, "no published journey has this key")
         chosen = []
         for email in emails or []:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from switchback.nodes.outcomes import Did, End, Go, Park, Wait
 from switchback.nodes.triggers import EventArrived, FieldsChanged
 from switchback.runtime import holds, sandbox
-from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.published import PublishedJourneys, Published
 from switchback.runtime.contacts import Event
 from switchback.runtime.limits import MAX_STEPS
 from switchback.runtime.sandbox import Fields, RunError
@@ -76,9 +76,9 @@ def zone_of(fields: dict[str, Any], default: tzinfo) -> tzinfo:
 
 
 class Engine:
-    def __init__(self, catalog: Catalog, rules: WorkspaceRules | None = None, pools: Pools | None = None,
+    def __init__(self, published: PublishedJourneys, rules: WorkspaceRules | None = None, pools: Pools | None = None,
                  seed: int = 0, new_id: Callable[[], str] | None = None):
-        self.catalog = catalog
+        self.published = published
         self.rules = rules or WorkspaceRules()
         self.pools = pools or MemoryPools()
         self.seed = seed
@@ -94,10 +94,10 @@ class Engine:
         if cs.last_activity is None:
             cs.last_activity = now
         self._set_timers(cs, now, changed=None)
-        entries = [(p, node.id, "joined the segment") for p, node in self.catalog.segments
+        entries = [(p, node.id, "joined the segment") for p, node in self.published.segments
                    if self._safe_condition(cs, p.kinds[node.id].admits_when(p.configs[node.id]), now)]
         for key in manual:
-            p = self.catalog.current.get(key)
+            p = self.published.current.get(key)
             if p is not None:
                 entries.append((p, self._manual_entry(p), "enrolled at the start"))
         self._enter_all(cs, entries, now)
@@ -119,14 +119,14 @@ class Engine:
             self.enroll(cs, event.properties.get("journey", ""), now)
             return
         cs.record_event(event.type, now)
-        for p, node in self.catalog.timed:
+        for p, node in self.published.timed:
             if p.kinds[node.id].counts_from_activity:
                 cs.timers[(p.key, node.id)] = self._timer(cs, p, node, None, now, now)
-        cs.paused = self.catalog.paused
+        cs.paused = self.published.paused
         for e in cs.active():                                 # a goal may count events: check on each one
             if e.journey in cs.paused:
                 continue
-            p = self.catalog.get(e.journey, e.version)
+            p = self.published.get(e.journey, e.version)
             if p.settings.goal or p.settings.exit_when:
                 self._leaves(cs, e, p, now)
         entries = []
@@ -141,7 +141,7 @@ class Engine:
             if e.wait_event == event.type and (e.due is None or now < e.due) and e.journey not in cs.paused:
                 if not e.wait_where and event.type in OWN_EMAIL and event.properties.get("journey", e.journey) != e.journey:
                     continue                        # another journey's email (one from a file names none)
-                p = self.catalog.get(e.journey, e.version)
+                p = self.published.get(e.journey, e.version)
                 try:
                     if e.wait_where and not self._condition(cs, e, p, e.wait_where, now, names_event):
                         continue
@@ -153,19 +153,19 @@ class Engine:
                 e.event = names_event
                 self._move(cs, e, p, e.on_event, now)
         arrived = EventArrived(event.type, event.at, event.properties)
-        entries += [(p, node.id, event.type) for p, node in self.catalog.by_event.get(event.type, ())
+        entries += [(p, node.id, event.type) for p, node in self.published.by_event.get(event.type, ())
                     if self._fires(cs, p, node, arrived, now, names_event)]
         self._enter_all(cs, entries, now, names_event)
         self.run_due(cs, now)
 
     def enroll(self, cs: ContactState, key: str, now: datetime, why: str = "enrolled by hand") -> str:
         """Enroll through the journey's manual trigger; returns what happened, for the trace."""
-        p = self.catalog.current.get(key)
+        p = self.published.current.get(key)
         if p is None:
             return f"not enrolled in {key}: no published journey has that key"
-        if key in self.catalog.stopped:
-            self._note(cs, now, None, None, Did.SKIPPED, f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}")
-            return f"not enrolled in {key}: the journey is {self.catalog.stopped[key]}"
+        if key in self.published.stopped:
+            self._note(cs, now, None, None, Did.SKIPPED, f"not enrolled in {key}: the journey is {self.published.stopped[key]}")
+            return f"not enrolled in {key}: the journey is {self.published.stopped[key]}"
         outcome = self._enter(cs, p, self._manual_entry(p), now, why)
         self.run_due(cs, now)
         return outcome
@@ -173,14 +173,14 @@ class Engine:
     def run_due(self, cs: ContactState, now: datetime) -> None:
         """Run everything of this contact that is due at `now`: timers, then enrollments, highest
         priority first, until nothing more is due. A paused journey's steps wait."""
-        cs.paused = self.catalog.paused
+        cs.paused = self.published.paused
         for _ in range(MAX_STEPS):
             fired = False
             for (key, node_id), at in list(cs.timers.items()):
                 if at is not None and at <= now:
                     cs.timers[(key, node_id)] = None
-                    p = self.catalog.current.get(key)
-                    if p is not None and key not in self.catalog.stopped and p.journey.node(node_id) is not None:
+                    p = self.published.current.get(key)
+                    if p is not None and key not in self.published.stopped and p.journey.node(node_id) is not None:
                         self._enter(cs, p, node_id, now, p.kinds[node_id].title.lower())
                         fired = True
             due = [e for e in cs.enrollments if e.state == ACTIVE and e.due is not None and e.due <= now
@@ -189,7 +189,7 @@ class Engine:
                 if not fired:
                     return
                 continue
-            due.sort(key=lambda e: (-self.catalog.get(e.journey, e.version).priority, e.due, e.journey))
+            due.sort(key=lambda e: (-self.published.get(e.journey, e.version).priority, e.due, e.journey))
             for e in due:
                 if e.state == ACTIVE and e.due is not None and e.due <= now:
                     self._run(cs, e, now)
@@ -197,7 +197,7 @@ class Engine:
     # --- one enrollment ------------------------------------------------------------------------
 
     def _run(self, cs: ContactState, e: Enrollment, now: datetime) -> None:
-        p = self.catalog.get(e.journey, e.version)
+        p = self.published.get(e.journey, e.version)
         for _ in range(MAX_STEPS):
             if e.state != ACTIVE or e.due is None or e.due > now:
                 return
@@ -296,7 +296,7 @@ class Engine:
             if after is not None and now < last + after:
                 return f"not enrolled in {p.key}: re-entry allowed from {_fmt(last + after)}"
         for other in cs.active():
-            op = self.catalog.get(other.journey, other.version)
+            op = self.published.get(other.journey, other.version)
             if op is not None and p.key in op.settings.suppresses:
                 self._note(cs, now, None, None, Did.SKIPPED, f"not entered {p.key}: suppressed by {other.journey}")
                 return f"not enrolled in {p.key}: suppressed by {other.journey}"
@@ -321,11 +321,11 @@ class Engine:
         """The contact's fields changed: leave on exit/goal, move date timers; returns the journeys
         whose change triggers fire, for the caller to enter with any others in priority order."""
         for e in cs.active():
-            p = self.catalog.get(e.journey, e.version)
+            p = self.published.get(e.journey, e.version)
             if p.settings.goal or p.settings.exit_when:
                 self._leaves(cs, e, p, now)
         stimulus = FieldsChanged(before, dict(cs.fields))
-        entries = [(p, node.id, p.kinds[node.id].title.lower()) for p, node in self.catalog.on_change
+        entries = [(p, node.id, p.kinds[node.id].title.lower()) for p, node in self.published.on_change
                    if self._fires(cs, p, node, stimulus, now)]
         self._set_timers(cs, now, changed={k for k in set(before) | set(cs.fields) if before.get(k) != cs.fields.get(k)})
         return entries
@@ -335,7 +335,7 @@ class Engine:
             self._enter_all(cs, self._changed(cs, cs.changes.pop(0), now), now)
 
     def _set_timers(self, cs: ContactState, now: datetime, changed: set[str] | None) -> None:
-        for p, node in self.catalog.timed:
+        for p, node in self.published.timed:
             slot = (p.key, node.id)
             kind = p.kinds[node.id]
             if not kind.counts_from_activity:                 # a moment read from the contact's fields
@@ -466,11 +466,11 @@ class _Context:
                           f"score {points:+d}" + (f" ({reason})" if reason else "") + f" = {self.cs.fields['score']}")
 
     def enroll(self, journey_key: str) -> str:
-        p = self.engine.catalog.current.get(journey_key)
+        p = self.engine.published.current.get(journey_key)
         if p is None:
             return f"not enrolled in {journey_key}: no published journey has that key"
-        if journey_key in self.engine.catalog.stopped:
-            return f"not enrolled in {journey_key}: the journey is {self.engine.catalog.stopped[journey_key]}"
+        if journey_key in self.engine.published.stopped:
+            return f"not enrolled in {journey_key}: the journey is {self.engine.published.stopped[journey_key]}"
         return self.engine._enter(self.cs, p, self.engine._manual_entry(p), self.now, f"enrolled by {self.p.key}")
 
     def exit_journeys(self, keys: list[str] | None) -> int:

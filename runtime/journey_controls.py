@@ -111,5 +111,5 @@ def controls(s: Session, key: str) -> list[Control]:
 
 
 def count(s: Session) -> int:
-    """Grows with every control: the scheduler reloads its catalog when it does."""
+    """Grows with every control: the scheduler reloads its published journeys when it does."""
     return s.scalar(select(func.count(JourneyControl.id))) or 0

@@ -48,7 +48,7 @@ class Scheduler:
         self.sender_for = sender_for or (lambda channel, connector: recorder)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self._generation = -1
-        self._catalog = None
+        self._published = None
         # Enrollment ids: this scheduler's random half, then a count. Unique across workers and
         # restarts like a UUID, but in creation order, so the indexes that hold them grow at one end.
         self._id_prefix = uuid.uuid4().hex[:16]
@@ -63,10 +63,10 @@ class Scheduler:
     def _engine(self, s) -> tuple[Engine, int]:
         generation = repo.generation(s)
         if generation != self._generation:
-            self._catalog, self._generation = repo.catalog(s), generation
+            self._published, self._generation = repo.published_journeys(s), generation
             self._rules = repo.rules(s)
-            self._window = repo.cap_window(self._catalog, self._rules)
-        engine = Engine(self._catalog, self._rules, StorePools(s), new_id=self._new_id)
+            self._window = repo.cap_window(self._published, self._rules)
+        engine = Engine(self._published, self._rules, StorePools(s), new_id=self._new_id)
         return engine, generation
 
     def step_batch(self) -> Tick:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from switchback.nodes.outcomes import Did
-from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.published import PublishedJourneys, Published
 from switchback.runtime.clock import iso
 from switchback.runtime.contacts import Event, identity, jsonable, with_defaults
 from switchback.runtime.document import Journey
@@ -61,8 +61,8 @@ def simulate(journeys: list[Journey], contacts: list[dict[str, Any]], events: li
 
 def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress, responses,
               cancelled) -> SimulationResult:
-    catalog = Catalog([Published(j, 1) for j in journeys])
-    engine = Engine(catalog, rules, seed=seed)
+    published = PublishedJourneys([Published(j, 1) for j in journeys])
+    engine = Engine(published, rules, seed=seed)
     end = start + timedelta(days=days)
     states: dict[str, ContactState] = {}
     for fields in contacts:
@@ -108,7 +108,7 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
         if ev.type == "contact_updated":
             cs.fields.update(ev.properties)
 
-    manual = tuple(p.key for p in catalog.ordered if p.by_hand())
+    manual = tuple(p.key for p in published.ordered if p.by_hand())
     # Admitting everyone is the first tenth of the progress bar: with many contacts it takes a while.
     admitted = 0
     for cs in states.values():

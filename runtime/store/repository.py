@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from switchback.nodes.durations import as_published
 from switchback.nodes.outcomes import Did
 from switchback.runtime import document, journey_controls
-from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.published import PublishedJourneys, Published
 from switchback.runtime.contacts import Event, identity, with_defaults
 from switchback.runtime.document import Journey
 from switchback.runtime.engine import WorkspaceRules
@@ -76,15 +76,15 @@ def publish(s: Session, journey: Journey, now: datetime, by: str | None = None) 
 
 
 def generation(s: Session) -> int:
-    """Grows with every publish, pause, resume and turn-off; the scheduler reloads its catalog when
+    """Grows with every publish, pause, resume and turn-off; the scheduler reloads its published journeys when
     it changes."""
     return (s.scalar(select(func.count(JourneyVersion.id))) or 0) + journey_controls.count(s)
 
 
-def catalog(s: Session) -> Catalog:
+def published_journeys(s: Session) -> PublishedJourneys:
     rows = s.scalars(select(JourneyVersion).order_by(JourneyVersion.key, JourneyVersion.version))
     with as_published():
-        return Catalog([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows],
+        return PublishedJourneys([Published(document.loads(r.document, f"{r.key} v{r.version}"), r.version) for r in rows],
                        journey_controls.states(s))
 
 
@@ -328,8 +328,8 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
         s.execute(update(EventRow.__table__).where(bulk.among(s, EventRow.__table__.c.id, processed)).values(processed=True))
 
 
-def cap_window(catalog: Catalog, rules: WorkspaceRules) -> timedelta | None:
-    windows = [p.settings.frequency_cap.window for p in catalog.versions.values() if p.settings.frequency_cap]
+def cap_window(published: PublishedJourneys, rules: WorkspaceRules) -> timedelta | None:
+    windows = [p.settings.frequency_cap.window for p in published.versions.values() if p.settings.frequency_cap]
     if rules.frequency_cap:
         windows.append(rules.frequency_cap.window)
     return max(windows) if windows else None

@@ -7,7 +7,7 @@ import pytest
 
 from switchback.app.cli import main
 from switchback.runtime import document
-from switchback.runtime.catalog import Catalog, Published
+from switchback.runtime.published import PublishedJourneys, Published
 from switchback.runtime.engine import Engine
 from switchback.runtime.limits import MAX_STEPS
 from switchback.runtime.state import ContactState
@@ -71,7 +71,7 @@ def test_a_path_of_exactly_the_limit_completes_and_one_over_it_errs_with_the_rea
     # one over, as a workspace may hold from before validation refused it: the reason is kept
     p = Published(document.loads(json.dumps(chain(MAX_STEPS + 1)), "chain"), 1)
     cs = ContactState(email="ada@x.test", fields={})
-    Engine(Catalog([p])).enroll(cs, "chain", datetime(2026, 12, 4, tzinfo=timezone.utc))
+    Engine(PublishedJourneys([p])).enroll(cs, "chain", datetime(2026, 12, 4, tzinfo=timezone.utc))
     [e] = cs.enrollments
     assert e.state == "error" and e.error == f"more than {MAX_STEPS} steps at once without a wait"
 

@@ -1,4 +1,5 @@
-"""The published journeys the engine runs, indexed by what can start them."""
+"""The published journeys the engine runs, indexed by what can start them (not to be confused with
+the node catalogue in nodes/, which holds the kinds of node)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ class Published:
         return [n for n in self.journey.triggers() if self.kinds[n.id].by_hand]
 
 
-class Catalog:
+class PublishedJourneys:
     """Every published version; the newest of each key is the one new contacts enter."""
 
     def __init__(self, versions: list[Published] = (), stopped: dict[str, str] | None = None):
