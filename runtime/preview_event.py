@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from switchback.nodes.registry import Entry
 from switchback.runtime.document import Journey
 from switchback.runtime.sample_events import properties_meeting
 from switchback.runtime.store.models import EventRow
@@ -17,12 +18,12 @@ def preview_event(store: Store, journey: Journey) -> dict[str, Any] | None:
     """`{"type", "at", "properties"}`, or None when no event enrolls contacts in this journey."""
     listens: dict[str, str | None] = {}
     for node in journey.triggers():
-        if node.kind == "trigger.event":
+        if node.spec.enters_on is Entry.EVENT:
             try:
-                config = node.parsed()
+                heard = node.spec.listens(node.parsed())
             except ValueError:                      # a trigger still being written
                 continue
-            listens.setdefault(config.event, config.where)
+            listens.setdefault(heard.event, heard.where)
     if not listens:
         return None
     with store.session() as s:
