@@ -933,13 +933,13 @@ def audit_workspace(store, contacts: list[dict] | None = None, events: list[Even
     workspace's connectors and rules (time zone, quiet hours, cap across journeys)."""
     from sqlalchemy import select
 
-    from switchback.runtime.store import repository as repo
+    from switchback.runtime import published as publishing
     from switchback.runtime.store.models import ConnectorRow, JourneyRow
 
     journeys, sources, broken = [], {}, []
     with store.session() as s:
-        published = repo.catalog(s).current
-        rules = repo.rules(s)
+        published = publishing.catalog(s).current
+        rules = publishing.rules(s)
         connectors = [{"name": c.name, "kind": c.kind} for c in s.scalars(select(ConnectorRow).order_by(ConnectorRow.name))]
         drafts = {row.key: row for row in s.scalars(select(JourneyRow).order_by(JourneyRow.key))}
     for key in sorted(set(drafts) | set(published)):

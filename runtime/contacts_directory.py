@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from switchback.runtime import sandbox
+from switchback.runtime import published, sandbox
 from switchback.runtime.catalog import Catalog
 from switchback.runtime.contacts import Event, identity
 from switchback.runtime.engine import ENROLL_EVENT
@@ -63,7 +63,7 @@ def find(store: Store, text: str = "", limit: int = SHOWN) -> tuple[list[Contact
 def enrollable(store: Store) -> list[tuple[str, str]]:
     """(key, name) of the published journeys a person may enroll contacts in by hand."""
     with store.session() as s:
-        catalog: Catalog = repo.catalog(s)
+        catalog: Catalog = published.catalog(s)
     return sorted((p.key, p.journey.name) for p in catalog.current.values() if p.triggers("trigger.manual"))
 
 
@@ -76,7 +76,7 @@ def enroll(store: Store, key: str, now: datetime, emails: list[str] | None = Non
     if where and (problem := sandbox.check(where, "condition")):
         raise InputError("--where", f"condition {problem}")
     with store.session() as s:
-        if repo.catalog(s).current.get(key) is None:
+        if published.catalog(s).current.get(key) is None:
             raise InputError(key, "no published journey has this key")
         chosen = []
         for email in emails or []:

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from switchback.runtime import isolation, queue
+from switchback.runtime import isolation, published, queue
 from switchback.runtime.clock import Clock
 from switchback.runtime.engine import Engine
 from switchback.runtime.gc_pause import paused_gc
@@ -57,9 +57,9 @@ class Scheduler:
     def _engine(self, s) -> tuple[Engine, int]:
         generation = repo.generation(s)
         if generation != self._generation:
-            self._catalog, self._generation = repo.catalog(s), generation
-            self._rules = repo.rules(s)
-            self._window = repo.cap_window(self._catalog, self._rules)
+            self._catalog, self._generation = published.catalog(s), generation
+            self._rules = published.rules(s)
+            self._window = published.cap_window(self._catalog, self._rules)
         engine = Engine(self._catalog, self._rules, StorePools(s), new_id=self._new_id)
         return engine, generation
 
