@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 ACTIVE, COMPLETED, EXITED, CONVERTED, ERROR = "active", "completed", "exited", "converted", "error"
-ENDED = (COMPLETED, EXITED, CONVERTED, ERROR)
 
 
 @dataclass(slots=True)
