@@ -498,11 +498,10 @@ def sync(args: argparse.Namespace) -> int:
     from switchback.connectors.crm_http import CrmError
     from switchback.connectors.secrets import SecretsUnavailable, get_secret
     from switchback.runtime import sync as crm
-    from switchback.runtime.store.models import ConnectorRow
+    from switchback.runtime import workspace_connectors
     store = _store(args, create=False)
-    with store.session() as s:
-        row = s.get(ConnectorRow, args.name)
-        kind, settings = (row.kind, dict(row.settings)) if row else (None, None)
+    row = workspace_connectors.find(store, args.name)
+    kind, settings = (row.kind, row.settings) if row else (None, None)
     if kind is None:
         raise InputError(args.name, "no connector of that name in the workspace (switchback connector add ...)")
     spec = registry.get(kind)
