@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel,
                                QListWidget, QListWidgetItem, QVBoxLayout)
 from switchback.connectors import registry
-from switchback.connectors.secrets import SecretsUnavailable, get_secret
+from switchback.connectors.secrets import has_secret
 from switchback.runtime import bundles, workspace_connectors
 from switchback.runtime.problems import InputError
 
@@ -104,11 +104,6 @@ class ImportBundleDialog(QDialog):
                           if missing else "Ready to import. Journeys arrive as drafts.")
 
     def finish(self) -> None:
-        def has_secret(connector: str, key: str) -> bool:
-            try:
-                return get_secret(connector, key) is not None
-            except SecretsUnavailable:
-                return False
         try:
             plan = bundles.plan_import(self.workspace.store, self.path, self.mapping(),
                                        secrets_of=lambda k: registry.get(k).required_secrets if registry.get(k) else (),

@@ -77,14 +77,7 @@ def bundle(args: argparse.Namespace) -> int:
             raise InputError(f"--map {pair}", "use NAME=TARGET")
         mapping[name] = target
     from switchback.connectors import registry
-    from switchback.connectors.secrets import SecretsUnavailable, get_secret
-
-    def has_secret(connector: str, key: str) -> bool:
-        try:
-            return get_secret(connector, key) is not None
-        except SecretsUnavailable:
-            return False
-
+    from switchback.connectors.secrets import has_secret
     try:
         plan = bundles.plan_import(store, args.items[0], mapping,
                                    secrets_of=lambda kind: registry.get(kind).required_secrets if registry.get(kind) else (),
