@@ -8,13 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QLabel,
                                QListWidget, QListWidgetItem, QVBoxLayout)
-from sqlalchemy import select
-
 from switchback.connectors import registry
-from switchback.connectors.secrets import SecretsUnavailable, get_secret
-from switchback.runtime import bundles
+from switchback.connectors.secrets import has_secret
+from switchback.runtime import bundles, workspace_connectors
 from switchback.runtime.problems import InputError
-from switchback.runtime.store.models import ConnectorRow
 
 
 class ExportBundleDialog(QDialog):
@@ -68,8 +65,7 @@ class ImportBundleDialog(QDialog):
         self.setWindowTitle(f"Import {Path(path).name}")
         self.workspace, self.path = workspace, path
         manifest, _ = bundles.read_bundle(path)          # InputError for a damaged bundle: the caller shows it
-        with workspace.store.session() as s:
-            targets = [(r.name, r.kind) for r in s.scalars(select(ConnectorRow).order_by(ConnectorRow.name))]
+        targets = [(c.name, c.kind) for c in workspace_connectors.listed(workspace.store)]
         form = QFormLayout()
         self.choices: dict[str, QComboBox] = {}
         for c in manifest.get("connectors", []):
@@ -108,11 +104,6 @@ class ImportBundleDialog(QDialog):
                           if missing else "Ready to import. Journeys arrive as drafts.")
 
     def finish(self) -> None:
-        def has_secret(connector: str, key: str) -> bool:
-            try:
-                return get_secret(connector, key) is not None
-            except SecretsUnavailable:
-                return False
         try:
             plan = bundles.plan_import(self.workspace.store, self.path, self.mapping(),
                                        secrets_of=lambda k: registry.get(k).required_secrets if registry.get(k) else (),

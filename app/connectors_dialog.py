@@ -7,15 +7,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QVBoxLayout)
-from sqlalchemy import delete, select
-
 from switchback.app.test_send import TestSend, handoff
 from switchback.canvas.config_form import ConfigForm
 from switchback.connectors import registry
 from switchback.connectors import workspace as connectors
 from switchback.connectors.secrets import SecretsUnavailable, delete_secret, get_secret
+from switchback.runtime import workspace_connectors
 from switchback.runtime.problems import InputError
-from switchback.runtime.store.models import ConnectorRow
 
 
 class ConnectorsDialog(QDialog):
@@ -81,11 +79,10 @@ class ConnectorsDialog(QDialog):
 
     def refresh(self) -> None:
         self.list.clear()
-        with self.workspace.store.session() as s:
-            for row in s.scalars(select(ConnectorRow).order_by(ConnectorRow.name)):
-                item = QListWidgetItem(f"{row.name} — {row.kind}")
-                item.setData(Qt.UserRole, row.name)
-                self.list.addItem(item)
+        for row in workspace_connectors.listed(self.workspace.store):
+            item = QListWidgetItem(f"{row.name} — {row.kind}")
+            item.setData(Qt.UserRole, row.name)
+            self.list.addItem(item)
         if not self.list.count():
             hint = QListWidgetItem("No connectors yet.\nUntil you add one, messages\nare recorded, not sent.")
             hint.setFlags(Qt.NoItemFlags)
@@ -94,9 +91,8 @@ class ConnectorsDialog(QDialog):
     def show_connector(self, name: str | None) -> None:
         settings, kind = {}, None
         if name:
-            with self.workspace.store.session() as s:
-                row = s.get(ConnectorRow, name)
-                settings, kind = dict(row.settings), row.kind
+            row = workspace_connectors.find(self.workspace.store, name)
+            settings, kind = row.settings, row.kind
         self.name.setText(name or "")
         self.name.setReadOnly(bool(name))
         if kind:
@@ -182,9 +178,7 @@ class ConnectorsDialog(QDialog):
         self.confirm.open()
 
     def _remove(self, name: str) -> None:
-        with self.workspace.store.session() as s:
-            kind = s.get(ConnectorRow, name).kind
-            s.execute(delete(ConnectorRow).where(ConnectorRow.name == name))
+        kind = workspace_connectors.remove(self.workspace.store, name).kind
         for key in registry.get(kind).secrets if registry.get(kind) else ():
             delete_secret(name, key)
         self.refresh()

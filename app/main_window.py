@@ -331,14 +331,11 @@ class MainWindow(QMainWindow):
 
     def sync_contacts(self, name: str | None = None):
         """Pull contacts from one of the workspace's CRM connectors, off the GUI thread."""
-        from sqlalchemy import select
-
         from switchback.app.sync_dialog import start_sync
         from switchback.connectors import registry
-        from switchback.runtime.store.models import ConnectorRow
-        with self.workspace.store.session() as s:
-            crms = [(r.name, r.kind, dict(r.settings)) for r in s.scalars(select(ConnectorRow))
-                    if registry.get(r.kind) and registry.get(r.kind).source]
+        from switchback.runtime.workspace_connectors import listed
+        crms = [(c.name, c.kind, c.settings) for c in listed(self.workspace.store)
+                if registry.get(c.kind) and registry.get(c.kind).source]
         if not crms:
             self.status.setText("No CRM connector in this workspace: add one under Workspace › Connectors…")
             return None

@@ -33,8 +33,8 @@ def publish(args: argparse.Namespace) -> int:
     store = _store(args)
     if not Path(args.file).exists() and not args.file.endswith(".json"):
         with store.session() as s:
-            from switchback.runtime.store.models import JourneyRow
-            if s.get(JourneyRow, args.file) is None:
+            from switchback.runtime.journey_list import revision
+            if revision(s, args.file) is None:
                 raise InputError(args.file, "no such file, and no journey with this key in the workspace")
             journey = _versions().document_at(s, args.file, None)
         problems = validation.validate(journey)

@@ -1,41 +1,19 @@
 """The designer's view of a workspace: journeys, drafts, publishing and contacts for previews."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select, tuple_
-
 from switchback.resources import ROOT as RESOURCES
-from switchback.runtime import document, references, validation
+from switchback.runtime import document, journey_list, references, validation
 from switchback.runtime.contacts import read_contacts_csv
 from switchback.runtime.document import Journey
+from switchback.runtime.journey_list import JourneyInfo
 from switchback.runtime.store import repository as repo
 from switchback.runtime.store import versions
-from switchback.runtime.store.models import Contact, EnrollmentRow, JourneyRow, JourneyVersion
 from switchback.runtime.store.workspace import Store
 
 SAMPLE_JOURNEY = "welcome-series"
-
-
-@dataclass
-class JourneyInfo:
-    key: str
-    name: str
-    revision: int
-    published: int | None
-    updated_at: datetime
-    active: int
-    edited: bool = False                  # the draft differs from the latest published version
-    state: str = "live"                   # live, paused or off
-
-    @property
-    def status(self) -> str:
-        if self.published is None:
-            return "draft"
-        return (f"published v{self.published}" + (", edited since" if self.edited else "")
-                + ("" if self.state == "live" else f" · {self.state}"))
 
 
 class Workspace:
@@ -48,23 +26,10 @@ class Workspace:
         return datetime.now(timezone.utc)
 
     def journeys(self) -> list[JourneyInfo]:
-        with self.store.session() as s:
-            published = dict(s.execute(select(JourneyVersion.key, func.max(JourneyVersion.version))
-                                        .group_by(JourneyVersion.key)).all())
-            latest = {key: doc for key, doc in s.execute(
-                select(JourneyVersion.key, JourneyVersion.document)
-                .where(tuple_(JourneyVersion.key, JourneyVersion.version).in_(list(published.items()))))} if published else {}
-            active = dict(s.execute(select(EnrollmentRow.journey, func.count()).where(EnrollmentRow.state == "active")
-                                    .group_by(EnrollmentRow.journey)).all())
-            return [JourneyInfo(r.key, r.name, r.revision, published.get(r.key), r.updated_at, active.get(r.key, 0),
-                                edited=r.key in latest and latest[r.key] != r.draft, state=r.state)
-                    for r in s.scalars(select(JourneyRow).order_by(JourneyRow.name))]
+        return journey_list.journeys(self.store)
 
     def load(self, key: str) -> Journey:
-        with self.store.session() as s:
-            row = s.get(JourneyRow, key)
-            journey = document.loads(row.draft, key)
-        self.revisions[key] = row.revision
+        journey, self.revisions[key] = journey_list.draft(self.store, key)
         return journey
 
     def save_draft(self, journey: Journey) -> int:
@@ -97,7 +62,7 @@ class Workspace:
         self.save_draft(journey)                  # refused if someone else changed it meanwhile
         with self.store.session() as s:
             outcome = versions.publish(s, journey, self.now(), by=self.user, note=note)
-            self.revisions[journey.key] = s.get(JourneyRow, journey.key).revision   # publishing saved the draft too
+            self.revisions[journey.key] = journey_list.revision(s, journey.key)   # publishing saved the draft too
         if outcome.version is None:
             raise versions.Refused(outcome.missing)
         return outcome.version, []
@@ -112,8 +77,7 @@ class Workspace:
         """The journey's state (live, paused, off) and its pauses, resumes and turn-offs, newest first."""
         from switchback.runtime import journey_controls as jc
         with self.store.session() as s:
-            row = s.get(JourneyRow, key)
-            return (row.state if row else jc.LIVE), jc.controls(s, key)
+            return journey_list.state(s, key) or jc.LIVE, jc.controls(s, key)
 
     def control(self, key: str, action: str, note: str | None = None) -> str:
         """Pause, resume or turn off; returns what happened in words. InputError when it cannot."""
@@ -151,17 +115,13 @@ class Workspace:
         return {"key": journey.key, "name": journey.name, "event": preview_event(self.store, journey)}
 
     def contacts(self, limit: int | None = None) -> list[dict]:
-        with self.store.session() as s:
-            q = select(Contact.fields).order_by(Contact.id)
-            if limit:
-                q = q.limit(limit)
-            return list(s.scalars(q))
+        return journey_list.contact_fields(self.store, limit)
 
     def seed_if_empty(self) -> str | None:
         """A new workspace starts with sample contacts and a template journey, so there is something
         to look at and simulate. Returns the key of the journey to open."""
         with self.store.session() as s:
-            if s.scalar(select(func.count(JourneyRow.key))):
+            if journey_list.any_journey(s):
                 return None
             repo.import_contacts(s, read_contacts_csv(RESOURCES / "samples" / "contacts.csv"), self.now())
             template = templates_dir() / f"{SAMPLE_JOURNEY}.journey.json"

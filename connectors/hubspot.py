@@ -87,10 +87,6 @@ def iana(value: str) -> str | None:
     return _zones().get(value.strip().lower())
 
 
-def hubspot_zone(value: str) -> str:
-    return value.lower().replace("/", "_slash_").replace("-", "_")
-
-
 def _instant(value: str) -> datetime | None:
     """A HubSpot time: ISO 8601 (`2019-12-07T16:50:06.678Z`) or milliseconds since the epoch."""
     value = value.strip()

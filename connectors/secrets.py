@@ -60,3 +60,11 @@ def workspace_secret(workspace: str, key: str) -> str:
         value = secrets.token_urlsafe(32)
         set_secret(account, key, value)
     return value
+
+
+def has_secret(connector: str, key: str) -> bool:
+    """Whether the keyring holds this secret; False, not an error, when there is no keyring."""
+    try:
+        return get_secret(connector, key) is not None
+    except SecretsUnavailable:
+        return False

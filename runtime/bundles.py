@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from switchback.nodes.urls import query_secrets
@@ -253,7 +253,3 @@ def apply_import(store: Store, plan: ImportPlan, now: datetime | None = None) ->
         raise InputError(store.url.removeprefix("sqlite:///"), "cannot save the drafts ("
                          + " ".join(str(getattr(e, "orig", e)).split()) + "); nothing was imported") from None
 
-
-def published_count(store: Store) -> int:
-    with store.session() as s:
-        return s.scalar(select(func.count(JourneyVersion.id))) or 0

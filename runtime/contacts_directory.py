@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from switchback.runtime import sandbox
+from switchback.runtime import engine_inputs, sandbox
 from switchback.runtime.published import PublishedJourneys
 from switchback.runtime.contacts import Event, identity
 from switchback.runtime.engine import ENROLL_EVENT
@@ -63,7 +63,7 @@ def find(store: Store, text: str = "", limit: int = SHOWN) -> tuple[list[Contact
 def enrollable(store: Store) -> list[tuple[str, str]]:
     """(key, name) of the published journeys a person may enroll contacts in by hand."""
     with store.session() as s:
-        published: PublishedJourneys = repo.published_journeys(s)
+        published: PublishedJourneys = engine_inputs.published_journeys(s)
     return sorted((p.key, p.journey.name) for p in published.current.values() if p.by_hand())
 
 
@@ -76,7 +76,7 @@ def enroll(store: Store, key: str, now: datetime, emails: list[str] | None = Non
     if where and (problem := sandbox.check(where, "condition")):
         raise InputError("--where", f"condition {problem}")
     with store.session() as s:
-        if repo.published_journeys(s).current.get(key) is None:
+        if engine_inputs.published_journeys(s).current.get(key) is None:
             raise InputError(key, "no published journey has this key")
         chosen = []
         for email in emails or []:

@@ -1,11 +1,11 @@
 """Handing messages from the outbox to connectors, once: the outbox is a ledger.
 
 A message is in the outbox (status `pending`, shown as "queued") before any connector sees it. A
-worker reserves a few due ones (runtime/claims.py); each stays `pending` until the moment it is
+worker reserves a few due ones (runtime/queue.py); each stays `pending` until the moment it is
 handed over, is marked `sending` in a transaction of its own just before (synced to disk on SQLite),
 and its outcome is written right after, in the transaction that marks the next one `sending`: one
 commit per message that leaves the workspace. So a crash leaves at most the one message in flight
-`sending`, and `claims.recover` resolves it. A message the workspace keeps (the recorder's) needs
+`sending`, and `queue.recover` resolves it. A message the workspace keeps (the recorder's) needs
 none of this: it is recorded, and marked `sent`, with its whole batch in one transaction.
 
 Statuses: pending, sending, sent, failed, uncertain (a person resends or dismisses those:
@@ -13,17 +13,16 @@ runtime/outbox_review.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
-from sqlalchemy import literal, or_, select, update
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from switchback.runtime import claims, journey_controls
-from switchback.runtime.claims import LEASE, WORKER, Heartbeat, recover, release
+from switchback.runtime import queue
 from switchback.runtime.failures import (MAX_ATTEMPTS, NeedsSetup, PermanentFailure, TemporaryFailure, Uncertain, backoff,
                               outcome, unexpected)
+from switchback.runtime.queue import LEASE, Handoff, recover
 from switchback.runtime.store import bulk
 from switchback.runtime.store.models import UTC, Delivery, OutboxRow
 from switchback.runtime.store.workspace import Store
@@ -69,97 +68,61 @@ class RecordingSender:
 SenderFor = Callable[[str, str | None], Sender]
 
 
-@dataclass(slots=True)
-class Handoff:
-    """One outbox message as a sender gets it."""
-    id: int
-    key: str
-    contact_id: int
-    journey: str
-    node: str
-    channel: str
-    connector: str | None
-    to: str | None
-    at: datetime
-    attempts: int                     # including this one
-    next_attempt: datetime | None
-    payload: dict[str, Any] | None = None     # read only for what leaves the workspace
-
-
-_RESERVED = ("id", "key", "contact_id", "journey", "node", "channel", "connector", "to", "at", "attempts", "next_attempt")
+Group = tuple[Sender, list[Handoff]]
 
 
 def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 2000, skip_locked: bool = False,
             stop: Callable[[], bool] = lambda: False) -> int:
     """Hand due messages to their senders; returns how many were handled. `stop` is asked before
     each message that leaves the workspace: once it says so, the rest go back to the queue."""
-    wall = claims.wall()
-    recover(store, wall, sender_for)
-    with store.session() as s:
-        held = journey_controls.paused(s)                  # a paused journey's messages wait
-        q = (select(*[_T.c[n] for n in _RESERVED])
-             .where(_T.c.status == "pending", or_(_T.c.next_attempt.is_(None), _T.c.next_attempt <= now),
-                    claims.available(wall), _T.c.journey.not_in(held))
-             .order_by(_T.c.id).limit(limit))
-        if skip_locked:
-            q = q.with_for_update(skip_locked=True)
-        batch = [Handoff(*r[:9], r.attempts + 1, r.next_attempt) for r in s.execute(q).all()]
-        if batch:
-            s.execute(update(_T).where(bulk.among(s, _T.c.id, [h.id for h in batch]))
-                      .values(claimed_until=wall + LEASE, claimed_by=WORKER))
-    inside: list[tuple[Sender, list[Handoff]]] = []
-    outgoing: list[tuple[Sender, Handoff]] = []
-    groups: dict[int, tuple[Sender, list[Handoff]]] = {}
+    queue.recover(store, queue.wall(), sender_for)
+    batch = queue.claim_messages(store, now, limit, skip_locked)
+    inside, outgoing = _by_destination(batch, sender_for)
+    if inside:
+        _keep(store, inside, now)
+    queue.release(store, [h.id for _, h in outgoing[CHUNK:]])
+    handed = _hand_over(store, outgoing[:CHUNK], now, stop)
+    return sum(len(handoffs) for _, handoffs in inside) + handed
+
+
+def _by_destination(batch: list[Handoff], sender_for: SenderFor) -> tuple[list[Group], list[tuple[Sender, Handoff]]]:
+    """The messages the workspace keeps, by sender; and those that leave it, one by one in queue order."""
+    groups: dict[int, Group] = {}
     for h in batch:
         sender = sender_for(h.channel, h.connector)
         groups.setdefault(id(sender), (sender, []))[1].append(h)
-    for sender, handoffs in groups.values():
-        if getattr(sender, "external", True):
-            outgoing += [(sender, h) for h in handoffs]
-        else:
-            inside.append((sender, handoffs))
-    if inside:
-        _keep(store, inside, now)
-    outgoing.sort(key=lambda pair: pair[1].id)
-    release(store, [h.id for _, h in outgoing[CHUNK:]])
-    handled = _hand_over(store, outgoing[:CHUNK], now, stop)
-    return sum(len(handoffs) for _, handoffs in inside) + handled
+    inside = [g for g in groups.values() if not getattr(g[0], "external", True)]
+    outgoing = sorted(((sender, h) for sender, handoffs in groups.values() if getattr(sender, "external", True)
+                       for h in handoffs), key=lambda pair: pair[1].id)
+    return inside, outgoing
 
 
-def _keep(store: Store, inside: list[tuple[Sender, list[Handoff]]], now: datetime) -> None:
+def _keep(store: Store, inside: list[Group], now: datetime) -> None:
     """Messages that do not leave the workspace: handed over and marked in one transaction (the
     recorder's inside it; no sync needed, since a repeat could not reach anyone)."""
     failures: list[tuple[Sender, Handoff, Exception]] = []
     for sender, handoffs in inside:
-        if isinstance(sender, RecordingSender):
-            continue
-        for h in handoffs:
-            try:
-                sender.send(h)
-            except Exception as e:
-                failures.append((sender, h, e if isinstance(e, (TemporaryFailure, PermanentFailure)) else unexpected(e)))
+        if not isinstance(sender, RecordingSender):
+            failures += [(sender, h, e) for h in handoffs if (e := _send(sender, h)) is not None]
     failed = {h.id for _, h, _ in failures}
     with store.session() as s:
         for sender, handoffs in inside:
             if isinstance(sender, RecordingSender):
                 sender.record(s, [h.id for h in handoffs])
-        done = [h.id for _, handoffs in inside for h in handoffs if h.id not in failed]
-        if done:
-            s.execute(update(_T).where(bulk.among(s, _T.c.id, done), _T.c.status == "pending", _T.c.claimed_by == WORKER)
-                      .values(status="sent", attempts=_T.c.attempts + 1, sent_at=datetime.now(timezone.utc),
-                              claimed_until=None, claimed_by=None, error=None))
+        queue.finish_kept(s, [h.id for _, handoffs in inside for h in handoffs if h.id not in failed])
         for sender, h, e in failures:
-            _write(s, h, {"attempts": h.attempts} | outcome(e, h.attempts, sender.idempotent, now), "pending")
+            queue.finish(s, h, {"attempts": h.attempts} | outcome(e, h.attempts, sender.idempotent, now), "pending")
 
 
-def _write(s: Session, h: Handoff, values: dict[str, Any], status: str) -> bool:
-    """A message's new row values, if this worker still holds it in `status`."""
-    return s.execute(update(_T).where(_T.c.id == h.id, _T.c.status == status, _T.c.claimed_by == WORKER)
-                     .values(**values)).rowcount == 1
-
-
-def _sent() -> dict[str, Any]:
-    return dict(status="sent", sent_at=datetime.now(timezone.utc), claimed_until=None, claimed_by=None, error=None)
+def _send(sender: Sender, h: Handoff) -> Exception | None:
+    """Hand one message over; the failure it met, if any, as one of ours."""
+    try:
+        sender.send(h)
+    except (TemporaryFailure, PermanentFailure) as e:
+        return e
+    except Exception as e:
+        return unexpected(e)
+    return None
 
 
 class Interrupted(Uncertain):
@@ -171,61 +134,70 @@ def _hand_over(store: Store, items: list[tuple[Sender, Handoff]], now: datetime,
     with the next one's mark. Returns how many were handed over."""
     if not items:
         return 0
-    durable = store.is_sqlite
-    done: tuple[Sender, Handoff, Exception | None] | None = None     # handed over, outcome not yet written
-    waiting: list[tuple[Handoff, NeedsSetup]] = []                   # not tried: their connector needs setting up
-    setup: dict[int, NeedsSetup] = {}
-    marked: tuple[Sender, Handoff] | None = None                     # `sending`, on its way or about to be
-    leaving = False
-    handed = 0
-    with Heartbeat(store, [h.id for _, h in items]):
+    run = _HandOver(store, now)
+    with queue.Heartbeat(store, [h.id for _, h in items]):
         try:
             for sender, h in items:
                 if stop():
                     break
-                if id(sender) in setup:
-                    waiting.append((h, setup[id(sender)]))
-                    continue
-                marked = (sender, h)
-                with store.session(durable=durable) as s:
-                    if done is not None:
-                        _finish(s, *done, now)
-                    mine = _write(s, h, dict(status="sending", attempts=_T.c.attempts + 1,
-                                             claimed_until=claims.wall() + LEASE), "pending")
-                    h.payload = s.scalar(select(_T.c.payload).where(_T.c.id == h.id)) if mine else None
-                done = None
-                if not mine:                  # another worker took it over: it answers for it now
-                    marked = None
-                    continue
-                leaving = True
-                try:
-                    sender.send(h)
-                    failure = None
-                except (TemporaryFailure, PermanentFailure) as e:
-                    failure = e
-                except Exception as e:
-                    failure = unexpected(e)
-                marked, leaving, done = None, False, (sender, h, failure)
-                handed += 1
-                if isinstance(failure, NeedsSetup):
-                    setup[id(sender)] = failure
+                run.one(sender, h)
         except BaseException:
-            if marked is not None and leaving:      # stopped mid-hand-off: it may or may not have arrived
-                done = (*marked, Interrupted("stopped while handing this over"))
+            run.interrupted()
             raise
         finally:
-            with store.session() as s:
-                if done is not None:
-                    _finish(s, *done, now)
-                if marked is not None and not leaving:     # marked, but stopped before it left
-                    _write(s, marked[1], dict(status="pending", attempts=_T.c.attempts - 1), "sending")
-                for h, failure in waiting:
-                    _write(s, h, outcome(failure, h.attempts, True, now), "pending")
-            release(store, [h.id for _, h in items])
-    return handed
+            run.settle()
+            queue.release(store, [h.id for _, h in items])
+    return run.handed
 
 
-def _finish(s: Session, sender: Sender, h: Handoff, failure: Exception | None, now: datetime) -> None:
-    """Write what became of a message this worker handed over (unless its claim was lost since)."""
-    _write(s, h, _sent() if failure is None else outcome(failure, h.attempts, sender.idempotent, now), "sending")
+class _HandOver:
+    """Where one worker's run of hand-offs stands, so that whatever stops it is written down right."""
 
+    def __init__(self, store: Store, now: datetime):
+        self.store, self.now = store, now
+        self.done: tuple[Sender, Handoff, Exception | None] | None = None   # handed over, outcome not yet written
+        self.marked: tuple[Sender, Handoff] | None = None                   # `sending`, on its way or about to be
+        self.leaving = False
+        self.waiting: list[tuple[Handoff, NeedsSetup]] = []                 # not tried: their connector needs setting up
+        self.setup: dict[int, NeedsSetup] = {}
+        self.handed = 0
+
+    def one(self, sender: Sender, h: Handoff) -> None:
+        if id(sender) in self.setup:
+            self.waiting.append((h, self.setup[id(sender)]))
+            return
+        self.marked = (sender, h)
+        with self.store.session(durable=self.store.is_sqlite) as s:
+            self._write_done(s)
+            mine = queue.start(s, h)
+        self.done = None              # written, now that it is committed
+        if not mine:                  # another worker took it over: it answers for it now
+            self.marked = None
+            return
+        self.leaving = True
+        failure = _send(sender, h)
+        self.marked, self.leaving, self.done = None, False, (sender, h, failure)
+        self.handed += 1
+        if isinstance(failure, NeedsSetup):
+            self.setup[id(sender)] = failure
+
+    def interrupted(self) -> None:
+        """Stopped mid-hand-off: the message may or may not have arrived."""
+        if self.marked is not None and self.leaving:
+            self.done = (*self.marked, Interrupted("stopped while handing this over"))
+
+    def settle(self) -> None:
+        """Write what is still unwritten: the last outcome, a mark that never left, the waiting."""
+        with self.store.session() as s:
+            self._write_done(s)
+            if self.marked is not None and not self.leaving:     # marked, but stopped before it left
+                queue.unstart(s, self.marked[1])
+            for h, failure in self.waiting:
+                queue.finish(s, h, outcome(failure, h.attempts, True, self.now), "pending")
+
+    def _write_done(self, s: Session) -> None:
+        """What became of the message handed over last (unless its claim was lost since)."""
+        if self.done is not None:
+            sender, h, failure = self.done
+            values = queue.sent() if failure is None else outcome(failure, h.attempts, sender.idempotent, self.now)
+            queue.finish(s, h, values, "sending")

@@ -1,9 +1,6 @@
 """The scheduler: claim the contacts that have something due, run the engine on them, commit
-their state, step log and outbox together; then hand the outbox to the senders.
-
-On PostgreSQL due contacts are claimed with FOR UPDATE SKIP LOCKED, so any number of workers share
-one database: a row is locked for the length of its batch's transaction and a dead worker's locks
-go with its connection. On SQLite every transaction begins IMMEDIATE, which serialises workers.
+their state, step log and outbox together (a step batch); then, apart, hand the outbox to the
+senders (a delivery). How work is claimed, leased and recovered is runtime/queue.py.
 """
 from __future__ import annotations
 
@@ -16,16 +13,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import func, select
-
-from switchback.runtime import isolation
+from switchback.runtime import engine_inputs, isolation, queue
 from switchback.runtime.clock import Clock
 from switchback.runtime.engine import Engine
 from switchback.runtime.gc_pause import paused_gc
 from switchback.runtime.outbox import RecordingSender, SenderFor, deliver
 from switchback.runtime.store import repository as repo
 from switchback.runtime.store.counters import StorePools
-from switchback.runtime.store.models import Contact
 from switchback.runtime.store.state_cache import StateCache
 from switchback.runtime.store.workspace import Store
 
@@ -63,14 +57,14 @@ class Scheduler:
     def _engine(self, s) -> tuple[Engine, int]:
         generation = repo.generation(s)
         if generation != self._generation:
-            self._published, self._generation = repo.published_journeys(s), generation
-            self._rules = repo.rules(s)
-            self._window = repo.cap_window(self._published, self._rules)
+            self._published, self._generation = engine_inputs.published_journeys(s), generation
+            self._rules = engine_inputs.rules(s)
+            self._window = engine_inputs.cap_window(self._published, self._rules)
         engine = Engine(self._published, self._rules, StorePools(s), new_id=self._new_id)
         return engine, generation
 
     def step_batch(self) -> Tick:
-        """One claim-step-commit round, then the hand-off. Returns what it did."""
+        """One claim-step-commit round; nothing is delivered. Returns what it did."""
         with paused_gc():
             return self._step_batch()
 
@@ -82,11 +76,7 @@ class Scheduler:
         tick = Tick()
         batch = []
         with self.store.session() as s:
-            q = (select(Contact.id, Contact.version).where(Contact.next_due <= now).order_by(Contact.next_due)
-                 .limit(self.batch))
-            if not self.store.is_sqlite:
-                q = q.with_for_update(skip_locked=True)
-            claimed = [tuple(r) for r in s.execute(q)]
+            claimed = queue.claim_contacts(s, now, self.batch)
             if claimed:
                 engine, generation = self._engine(s)
                 batch = repo.load(s, claimed, now, self._window, self._kept)
@@ -96,13 +86,22 @@ class Scheduler:
                 batch, tick.steps, tick.messages = isolation.run_batch(s, engine, batch, now, generation, fresh)
                 tick.contacts = len(claimed)
         self._kept.keep(batch)                             # committed: these copies are the store's state
-        tick.delivered = deliver(self.store, self.sender_for, now, skip_locked=not self.store.is_sqlite,
-                                 stop=self._stop)
+        return tick
+
+    def deliver(self) -> int:
+        """Hand the due outbox to the senders; returns how many messages were handled."""
+        return deliver(self.store, self.sender_for, self.clock.now(), skip_locked=not self.store.is_sqlite,
+                       stop=self._stop)
+
+    def round(self) -> Tick:
+        """A step batch, then a delivery: one turn of `run`."""
+        tick = self.step_batch()
+        tick.delivered = self.deliver()
         return tick
 
     def next_due(self):
         with self.store.session() as s:
-            return s.scalar(select(func.min(Contact.next_due)))
+            return queue.next_due(s)
 
     def run(self, until_idle: bool = False, fast_forward: bool = False, stop: Callable[[], bool] = lambda: False,
             idle_sleep: float = 1.0, on_tick: Callable[[Tick], None] | None = None,
@@ -119,7 +118,7 @@ class Scheduler:
         try:
             while not stop():
                 settled = beside is None or beside.rounds > 0      # read before the batch it covers
-                tick = self.step_batch()
+                tick = self.round()
                 for f in ("contacts", "steps", "messages", "delivered"):
                     setattr(total, f, getattr(total, f) + getattr(tick, f))
                 if on_tick:

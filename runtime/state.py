@@ -14,7 +14,6 @@ from typing import Any
 from switchback.nodes.outcomes import Did
 
 ACTIVE, COMPLETED, EXITED, CONVERTED, ERROR = "active", "completed", "exited", "converted", "error"
-ENDED = (COMPLETED, EXITED, CONVERTED, ERROR)
 
 
 @dataclass(slots=True)

@@ -187,8 +187,4 @@ def _long_paths(g: nx.DiGraph, waits: set[str]) -> list[Problem]:
                                      f"takes at most {MAX_STEPS} at once: put a wait before this node")]
 
 
-def describe_settings_error(error: ValidationError) -> str:
-    return "; ".join(p.message for p in _pydantic_problems("settings", error))
-
-
 __all__ = ["validate", "graph", "code_fields", "Settings"]

@@ -44,6 +44,8 @@ def _kind_literals(tree: ast.AST) -> list[tuple[int, str]]:
             elif node.value in KIND_PREFIXES:
                 found.append((node.lineno, f"tests the kind prefix {node.value!r}"))
     return found
+# The store keeps plain rows and values; what the engine makes of them is built above it.
+ENGINE_TYPES = ("runtime.engine", "runtime.published", "runtime.settings")
 
 
 def _module_name(root: Path, path: Path) -> str:
@@ -102,6 +104,10 @@ def check(root: Path) -> list[str]:
                 problems.append(f"{where}:{line}: {layer}/ imports {target}, which runs up a layer")
             if layer == "canvas" and (target + ".").startswith("runtime.store."):
                 problems.append(f"{where}:{line}: canvas/ touches the store ({target})")
+            if layer == "app" and target == "runtime.store.models":
+                problems.append(f"{where}:{line}: app/ reads store rows ({target}); call a runtime service")
+            if module.startswith("runtime.store.") and target.startswith(ENGINE_TYPES):
+                problems.append(f"{where}:{line}: the store imports the engine's types ({target})")
             # `from pkg import sub` names a module when sub is one; else it names pkg itself.
             targets = [f"{target}.{n}" for n in names if f"{target}.{n}" in modules] or [target]
             for t in targets:
@@ -127,11 +133,15 @@ def test_a_planted_import_up_a_layer_is_caught(tmp_path):
     (tmp_path / "canvas" / "planted.py").write_text("def f():\n    from switchback.runtime.store import models\n")
     (tmp_path / "nodes" / "planted_a.py").write_text("from switchback.nodes import planted_b\nimport runtime\n")
     (tmp_path / "nodes" / "planted_b.py").write_text("from switchback.nodes import planted_a\n")
+    (tmp_path / "app" / "planted.py").write_text("from switchback.runtime.store.models import ConnectorRow\n")
+    (tmp_path / "runtime" / "store" / "planted.py").write_text("from switchback.runtime.engine import WorkspaceRules\n")
     problems = check(tmp_path)
     assert "runtime/planted.py:1: runtime/ imports app, which runs up a layer" in problems
     assert "runtime/planted.py:2: Qt (PySide6.QtCore) imported below canvas/" in problems
     assert "canvas/planted.py:2: canvas/ touches the store (runtime.store)" in problems
     assert "nodes/planted_a.py:2: imports runtime by its bare name, not as switchback.runtime" in problems
+    assert "app/planted.py:1: app/ reads store rows (runtime.store.models); call a runtime service" in problems
+    assert "runtime/store/planted.py:1: the store imports the engine's types (runtime.engine)" in problems
     assert any(p.startswith("import circle:") and "nodes.planted_a" in p for p in problems)
 
 

@@ -4,7 +4,7 @@ Values are converted here exactly as the models' column types store them."""
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from sqlalchemy import ARRAY, JSON, ColumnElement, Table, any_, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
@@ -66,3 +66,11 @@ def among(s: Session, column, ids: list) -> ColumnElement[bool]:
     if s.bind.dialect.name == "sqlite":
         return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(ids)))))
     return column == any_(bindparam(None, list(ids), type_=ARRAY(column.type)))
+
+
+CHUNK = 500          # ids in one IN (...) list: well within every driver's parameter limit
+
+
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

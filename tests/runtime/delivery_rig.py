@@ -59,8 +59,8 @@ def worker(where: list[str], lease: float | None = None) -> subprocess.Popen:
     """`switchback run --until-idle`; with `lease`, its claims last that many seconds instead of minutes."""
     cmd = [sys.executable, "-m", "switchback.app", "run", "--until-idle", *where]
     if lease is not None:
-        cmd = [sys.executable, "-c", "import sys; from datetime import timedelta; import runtime.claims as c; "
-               f"c.LEASE = timedelta(seconds={lease}); from app.cli import main; sys.exit(main(sys.argv[1:]))",
+        cmd = [sys.executable, "-c", "import sys; from datetime import timedelta; import switchback.runtime.queue as q; "
+               f"q.LEASE = timedelta(seconds={lease}); from switchback.app.cli import main; sys.exit(main(sys.argv[1:]))",
                *cmd[3:]]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

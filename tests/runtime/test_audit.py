@@ -351,7 +351,7 @@ def test_the_pdf_has_the_same_sections(audit, tmp_path):
 
 
 def test_a_pdf_without_chromium_is_one_clear_line(audit, tmp_path, monkeypatch):
-    monkeypatch.setattr(report.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(InputError) as e:
         write_report(audit, tmp_path / "audit.pdf")
     assert "apt-get install chromium" in str(e.value) and "\n" not in str(e.value)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select, update
 
-from switchback.runtime import claims, outbox, outbox_review
+from switchback.runtime import outbox, outbox_review, queue
 from switchback.runtime.failures import NeedsSetup
 from switchback.runtime.store.models import Contact, OutboxRow
 from switchback.runtime.store.workspace import Store
@@ -77,7 +77,7 @@ def test_a_worker_that_lost_its_claim_never_hands_that_message_over(tmp_path):
         if n == 1:                       # meanwhile its lease ran out and another worker took message 2
             with store.session() as s:
                 s.execute(update(OutboxRow).where(OutboxRow.key == "k1")
-                          .values(claimed_by="elsewhere:1", claimed_until=datetime.now(timezone.utc) + claims.LEASE))
+                          .values(claimed_by="elsewhere:1", claimed_until=datetime.now(timezone.utc) + queue.LEASE))
     sender = Mail(store, taken_over)
     outbox.deliver(store, lambda channel, connector: sender, NOW)
     assert sender.handed == ["k0", "k2"]
@@ -85,7 +85,7 @@ def test_a_worker_that_lost_its_claim_never_hands_that_message_over(tmp_path):
 
 
 def test_the_heartbeat_keeps_the_lease_through_a_hand_off_longer_than_it(tmp_path, monkeypatch):
-    monkeypatch.setattr(claims, "LEASE", timedelta(seconds=0.6))
+    monkeypatch.setattr(queue, "LEASE", timedelta(seconds=0.6))
     store = with_messages(tmp_path, 3)
     leases = []
 

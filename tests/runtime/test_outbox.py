@@ -4,12 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event, select
 
-from switchback.runtime import claims, outbox
+from switchback.runtime import outbox, queue
 from switchback.runtime.store.models import Contact, OutboxRow
 from switchback.runtime.store.workspace import Store
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
-DEAD = f"{claims.HOST}:999999999"          # no such process
+DEAD = f"{queue.HOST}:999999999"          # no such process
 
 
 class Idempotent:
@@ -65,7 +65,7 @@ def row(store: Store) -> OutboxRow:
 
 def test_a_dead_workers_message_goes_back_to_pending_for_an_idempotent_sender(tmp_path):
     store = left_by_a_dead_worker(tmp_path)
-    claims.recover(store, datetime.now(timezone.utc), lambda channel, connector: Idempotent())
+    queue.recover(store, datetime.now(timezone.utc), lambda channel, connector: Idempotent())
     assert (row(store).status, row(store).claimed_by) == ("pending", None)
 
 
@@ -82,6 +82,6 @@ def test_a_claim_made_while_recovering_is_not_undone(tmp_path):
         another_worker_recovers_and_claims_it()
         return Idempotent()
 
-    claims.recover(store, datetime.now(timezone.utc), sender_for)
+    queue.recover(store, datetime.now(timezone.utc), sender_for)
     r = row(store)
     assert (r.status, r.claimed_by) == ("sending", "elsewhere:1")

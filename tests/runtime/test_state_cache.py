@@ -12,7 +12,7 @@ from switchback.runtime.contacts import Event
 from switchback.runtime.engine import ENROLL_EVENT
 from switchback.runtime.scheduler import Scheduler
 from switchback.runtime.store import repository as repo
-from switchback.runtime.store.models import Delivery, EnrollmentRow
+from switchback.runtime.store.models import Delivery, EnrollmentRow, OutboxRow
 from switchback.runtime.store.state_cache import StateCache
 from switchback.runtime.store.workspace import Store
 
@@ -58,7 +58,7 @@ def test_two_workers_taking_turns_send_each_message_once(tmp_path, kept):
     visits = 0
     while (upcoming := workers[0].next_due()) is not None:
         clock.advance_to(max(upcoming, clock.now()))
-        visits += workers[visits % 2].step_batch().contacts > 0      # each visit by the other worker
+        visits += workers[visits % 2].round().contacts > 0           # each visit by the other worker
     assert visits == 3
     everyone_got_each_part_once(store)
 
@@ -96,3 +96,14 @@ def test_a_copy_of_another_version_is_not_used_and_the_least_recently_visited_go
     cache.keep([Copy(1, 4), Copy(3, 1)])                                # 2 is the least recently visited
     assert len(cache) == 2 and cache.take(2, 1) is None
     assert cache.take(3, 1).version == 1 and cache.take(1, 4).version == 4
+
+
+def test_a_step_batch_queues_its_messages_and_only_a_delivery_hands_them_over(tmp_path):
+    store = drip_workspace(tmp_path)
+    worker = Scheduler(store, VirtualClock(START))
+    assert worker.step_batch().contacts == len(PEOPLE)
+    with store.session() as s:
+        assert {o.status for o in s.scalars(select(OutboxRow))} == {"pending"}     # queued, nothing recorded
+    assert delivered(store) == []
+    assert worker.deliver() == len(PEOPLE)
+    assert delivered(store) == sorted((p["email"], f"Part 1 for {p['first_name']}") for p in PEOPLE)
