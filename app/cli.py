@@ -20,8 +20,9 @@ def _workspace_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="switchback", description="Design and run marketing-automation journeys.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from switchback.app import (commands, exchange_commands, forget_commands, journey_commands,  # noqa: F401
-                                outbox_commands, version_commands)                          # (they register)
+    from switchback.app import (commands, exchange_commands, forget_commands,  # noqa: F401  (they register)
+                                intake_commands, journey_commands, outbox_commands,
+                                report_commands, service_commands, version_commands)
     for name, fn in COMMANDS.items():
         p = sub.add_parser(name, help=fn.help, description=fn.help)
         fn.arguments(p) if hasattr(fn, "arguments") else None

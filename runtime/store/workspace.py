@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from switchback.runtime.problems import InputError
 from switchback.runtime.store import codec
+from switchback.runtime.store import tables  # noqa: F401  (every table joins the metadata before a workspace opens)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000             # how long a write waits for another process's to finish
