@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QListWidget, QListWidgetItem,
                                QMainWindow, QMessageBox, QTabWidget, QWidget)
 
 from switchback import nodes
 from switchback.app.history_panel import HistoryPanel
+from switchback.app.menus import build_menus
 from switchback.app.palette import Palette
 from switchback.app.problems import ProblemsPanel, place
 from switchback.app.simulation_panel import SimulationPanel, Simulated
@@ -81,7 +82,7 @@ class MainWindow(QMainWindow):
         self.settings_inspector.settings_changed.connect(lambda s: self.editor and self.editor.set_settings(settings=s))
         self.settings_inspector.name_changed.connect(lambda n: self.editor and self.editor.set_settings(name=n))
         self.settings_inspector.description_changed.connect(lambda d: self.editor and self.editor.set_settings(description=d))
-        self._build_actions()
+        build_menus(self)
         self.refresh_journeys()
         self._title()
 
@@ -93,73 +94,6 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable | QDockWidget.DockWidgetClosable)
         self.addDockWidget(area, dock)
         return dock
-
-    def _action(self, menu, text: str, slot, shortcut=None, name: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        action.setObjectName(name or text.lower().replace(" ", "-").replace(".", "").replace("…", ""))
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        bar = self.menuBar()
-        f = bar.addMenu("&File")
-        self._action(f, "New journey…", self.new_from_template, QKeySequence.New)
-        self._action(f, "Open journey file…", self.open_file_dialog, QKeySequence.Open)
-        self._action(f, "Export journey file…", self.export_file_dialog, "Ctrl+Shift+E")
-        self._action(f, "Export image…", self.export_image_dialog)
-        f.addSeparator()
-        self._action(f, "Export bundle…", self.export_bundle_dialog)
-        self._action(f, "Import bundle…", self.import_bundle_dialog)
-        f.addSeparator()
-        self.publish_action = self._action(f, "Publish", self.publish, "Ctrl+Shift+P")
-        f.addSeparator()
-        self._action(f, "Quit", self.close, QKeySequence.Quit)
-        e = bar.addMenu("&Edit")
-        self.undo_action = self._action(e, "Undo", lambda: self.editor and self.editor.undo.undo(), QKeySequence.Undo)
-        self.redo_action = self._action(e, "Redo", lambda: self.editor and self.editor.undo.redo(), QKeySequence.Redo)
-        e.addSeparator()
-        self._action(e, "Copy", lambda: self.editor and self.editor.copy(), QKeySequence.Copy)
-        self._action(e, "Paste", lambda: self.editor and self.editor.paste(), QKeySequence.Paste)
-        self._action(e, "Duplicate", lambda: self.editor and self.editor.duplicate(), "Ctrl+D")
-        self._action(e, "Delete", lambda: self.editor and self.editor.delete_selection(), QKeySequence.Delete)
-        self._action(e, "Select all", lambda: self.editor and self.editor.select_all(), QKeySequence.SelectAll)
-        self._action(e, "Find node kind", lambda: self.palette.search.setFocus(), "Ctrl+K")
-        v = bar.addMenu("&View")
-        self._action(v, "Zoom in", lambda: self.view.zoom_by(1.2), QKeySequence.ZoomIn)
-        self._action(v, "Zoom out", lambda: self.view.zoom_by(1 / 1.2), QKeySequence.ZoomOut)
-        self._action(v, "Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
-        self._action(v, "Fit journey", self.view.fit, "Ctrl+1")
-        self._action(v, "Auto-layout", lambda: self.editor and (self.editor.auto_layout(), self.view.fit()), "Ctrl+L")
-        w = bar.addMenu("&Workspace")
-        self._action(w, "Open workspace file…", self.open_workspace_file)
-        self._action(w, "Open team workspace (PostgreSQL)…", self.open_team_workspace)
-        w.addSeparator()
-        self._action(w, "Contacts…", self.contacts_view, "Ctrl+Shift+C")
-        self._action(w, "Settings…", self.workspace_settings_dialog)
-        self._action(w, "Connectors…", self.connectors_dialog)
-        self._action(w, "Sync contacts…", self.sync_contacts)
-        self._action(w, "Messages not gone out…", self.outbox_dialog)
-        t = bar.addMenu("&Tools")
-        self._action(t, "Audit workspace…", self.audit_workspace)
-        s = bar.addMenu("&Simulate")
-        simulate = self._action(s, "Simulate…", self.simulate_dialog, "Ctrl+R")
-        self._action(s, "Clear simulation", self.clear_simulation, "Ctrl+Shift+R")
-        tools = self.addToolBar("Main")
-        tools.setObjectName("toolbar-main")
-        tools.setToolButtonStyle(Qt.ToolButtonTextOnly)
-        tools.setMovable(False)
-        for action in (self.undo_action, self.redo_action):
-            tools.addAction(action)
-        tools.addSeparator()
-        for name in ("auto-layout", "fit-journey"):
-            tools.addAction(self.findChild(QAction, name))
-        tools.addSeparator()
-        tools.addAction(simulate)
-        tools.addAction(self.publish_action)
 
     # --- journeys ------------------------------------------------------------------------------
     def refresh_journeys(self) -> None:
