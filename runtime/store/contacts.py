@@ -56,8 +56,9 @@ def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -
     return result
 
 
-def record_events(s: Session, events: list[Event], now: datetime) -> int:
-    """Record events for the scheduler; a contact not known yet is added with just its email."""
+def record_events(s: Session, events: list[Event], now: datetime, processed: bool = False) -> int:
+    """Record events for the scheduler; a contact not known yet is added with just its email.
+    `processed`: history only (what a CRM's first sync reads), no journey reacts to it."""
     by_email: dict[str, int] = {}
     emails = sorted({e.contact for e in events})
     for part in chunks(emails):
@@ -77,8 +78,9 @@ def record_events(s: Session, events: list[Event], now: datetime) -> int:
     rows, due = [], {}
     for e in events:
         cid = by_email[e.contact]
-        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=e.properties, processed=False))
-        due[cid] = min(due.get(cid, e.at), e.at)
+        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=e.properties, processed=processed))
+        if not processed:
+            due[cid] = min(due.get(cid, e.at), e.at)
     for part in chunks(rows):
         s.execute(EventRow.__table__.insert(), part)
     current = {}
