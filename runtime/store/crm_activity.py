@@ -85,6 +85,7 @@ def _deals(s: Session, connector: str, id_field: str, deals: list, live: bool, k
     events, direct = [], {}
     for d in deals:
         before = old.get(d.id)
+        was = (before.stage, before.amount) if before is not None else None
         if before is None:
             s.add(CrmDeal(connector=connector, deal=d.id, pipeline=d.pipeline, stage=d.stage, amount=d.amount,
                           contacts=d.contacts, updated_at=now))
@@ -104,14 +105,13 @@ def _deals(s: Session, connector: str, id_field: str, deals: list, live: bool, k
             for cid in ours:
                 direct.setdefault(cid, {}).update(values)
             continue
-        moved = before is None or before.stage != d.stage
-        changed = {k: v for k, v in values.items()
-                   if before is None or v != (before.stage if k == "deal_stage" else before.amount)}
+        moved = was is None or was[0] != d.stage
+        changed = {k: v for k, v in values.items() if was is None or v != (was[0] if k == "deal_stage" else was[1])}
         for cid in ours:
             if moved:
                 events.append(dict(contact_id=cid, type=STAGE_CHANGED, at=now, processed=False, properties={
                     "deal": d.id, "deal_name": d.name, "pipeline": d.pipeline, "stage": d.stage,
-                    "from_stage": before.stage if before else None, "stage_label": d.stage_label,
+                    "from_stage": was[0] if was else None, "stage_label": d.stage_label,
                     "amount": d.amount, "close_date": d.close_date}))
             if changed:
                 events.append(dict(contact_id=cid, type=UPDATED, at=now, processed=False, properties=changed))

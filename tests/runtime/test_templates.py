@@ -305,3 +305,13 @@ def test_a_won_deal_takes_a_lead_out_of_nurture_and_into_onboarding():
     welcome = [m for m in result.messages if m.journey == "onboarding" and m.node == "welcome"]
     assert len(welcome) == 1 and welcome[0].payload["body"].startswith("Hi Zed,")
     assert result.states["zed@t.test"].fields["lifecycle_stage"] == "customer"
+
+
+@pytest.mark.parametrize("key", ["deal-won-onboarding", "form-nurture"])
+def test_the_crm_templates_simulate_to_messages_with_their_sample_events(key):
+    from switchback.runtime.sample_events import generate, suggest
+    journey = document.load(TEMPLATES / f"{key}.journey.json")
+    contacts = [person(f"p{i}@t.test", f"P{i}") for i in range(20)]
+    events = generate(suggest([journey], contacts), contacts, START)
+    assert events
+    assert len(simulate([journey], contacts, events, START, 14).messages) > 0
