@@ -166,7 +166,7 @@ class HubSpotActivity:
                 params = {"limit": 50, **({"after": after} if after else {})}
                 body = self.source.http.request("GET", SUBMISSIONS + guid, params=params) or {}
                 results = self.source._results_any(body, f"GET {SUBMISSIONS}{guid}")
-                page = ActivityPage(None, read=len(results))
+                page = ActivityPage(None)
                 older = False
                 for r in results:
                     at = r.get("submittedAt")
@@ -178,6 +178,7 @@ class HubSpotActivity:
                         older = True
                         break
                     top = max(top, at)
+                    page.read += 1
                     x = self._submission(r, guid, name, at, page.lines)
                     if x:
                         page.submissions.append(x)

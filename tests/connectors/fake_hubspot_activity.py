@@ -24,6 +24,9 @@ PIPELINES = {"default": ("Sales Pipeline", ["appointmentscheduled", "qualifiedto
              "renewals": ("Renewals", ["renewal_open", "renewal_signed", "closedwon", "closedlost"])}
 
 
+BASE = 1704067200000                 # 2024-01-01, as the contacts' (fake_hubspot.py)
+
+
 def _token(n: int) -> str:
     return base64.urlsafe_b64encode(str(n).encode()).decode()
 
@@ -42,14 +45,14 @@ class Activity:
     # --- data ------------------------------------------------------------------------------------
 
     def add_deals(self, n: int, contacts: int, stage: str = "appointmentscheduled") -> None:
-        """n deals, alternating between the two pipelines, each with two consecutive contacts
+        """n deals, modified a minute apart through 2024 (long before any sync runs), alternating between the two pipelines, each with two consecutive contacts
         (deal k: contacts 2k-1 and 2k, wrapping round `contacts`)."""
         with self.lock:
             start = (self.deal_ids[-1] if self.deal_ids else 0) + 1
             for k in range(start, start + n):
                 pipeline = "default" if k % 2 else "renewals"
                 first = (2 * k - 2) % contacts + 1
-                self.deals[k] = {"id": k, "modified": self.tick(), "contacts": [first, first % contacts + 1],
+                self.deals[k] = {"id": k, "modified": BASE + 500 + k * 60_000, "contacts": [first, first % contacts + 1],
                                  "props": {"dealname": f"Deal {k}", "pipeline": pipeline,
                                            "dealstage": stage if stage in self.pipelines[pipeline][1]
                                            else self.pipelines[pipeline][1][0],

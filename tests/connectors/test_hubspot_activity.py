@@ -107,10 +107,12 @@ def test_5000_deals_and_20000_submissions_then_only_what_changed(store):
         again = sync_activity(store, "hs", src.activity())
         took, calls = time.perf_counter() - started, requests(hs) - before
         print(f"deals+forms second sync: 1 deal and 1 submission changed, {calls} requests in {took:.2f} s")
-        assert again.read == {"merges": 0, "deleted": 0, "deals": 1, "forms": 1}
-        # pipelines 1, deal search 1, associations 1, merges search 1, archived list 1, property list 1,
-        # forms list 1, one page of each form
-        assert calls <= 9
+        # the deal moved, and those modified in the 2 minutes before the last one seen (read again in
+        # case a change was still committing in HubSpot): stage unchanged, so no event from them
+        assert again.read["deals"] <= 4 and again.read["forms"] == 1 and again.read["merges"] == 0
+        # merges search, archived list, pipelines, deal search, associations, forms list, contact
+        # properties, one page of each form; and a contacts search of the contact sync before
+        assert calls <= 11
         assert events(store, "deal_stage_changed") == 2 and events(store, "form_submitted", processed=False) == 1
         src.close()
 
