@@ -188,3 +188,38 @@ def test_deleted_in_crm_leaves_every_journey_and_merged_continues_as_one(store):
             kinds = s.scalars(select(EventRow.type).where(EventRow.contact_id == four)).all()
             assert "form_submitted" in kinds
             assert any(w == "merged" for w, _ in s.execute(select(StepRow.what, StepRow.detail).where(StepRow.contact_id == four)))
+
+
+def test_bad_records_are_lines_in_the_sync_log_and_the_sync_goes_on(store):
+    with FakeHubSpot(contacts=10) as hs:
+        hs.add_deals(4, contacts=10, stage="contractsent")
+        guid = hs.add_form("Contact us")
+        both(store, hs)
+        with hs.lock:
+            hs.deals[2]["contacts"] = []                         # a deal with no contact
+        hs.move_deal(2, "closedwon")
+        hs.move_deal(3, "closedwon")
+        hs.pipelines.pop("renewals")                             # deal 4's pipeline removed in the CRM
+        hs.move_deal(4, "closedwon")
+        hs.submit(guid, "person5@example.com", favourite_animal="okapi")      # a field HubSpot does not know
+        hs.submit(guid, "", firstname="Nobody")                               # no address
+        src = source(hs)
+        sync(store, "hs", src)
+        hs.script.extend([(500, None)] * 5)                      # the merges search fails five times: given up
+        hs.malformed.append("/crm/v3/objects/contacts")          # the archived list, out of shape once
+        result = sync_activity(store, "hs", src.activity())
+        src.close()
+        lines = "\n".join(result.lines)
+        assert "deal 2 (Deal 2): no associated contact; kept, no event" in lines
+        assert "deal 4 (Deal 4): pipeline renewals is not in HubSpot any more; stage closedwon kept without its label" in lines
+        assert "favourite_animal not HubSpot contact properties; kept in the event" in lines
+        assert "no email address; skipped" in lines
+        assert "merges: hs (hubspot): POST /crm/v3/objects/contacts/search answered 500 five times" in lines
+        assert "deleted: hs (hubspot): GET /crm/v3/objects/contacts?archived=true answered with" in lines
+        assert events(store, "deal_stage_changed") == 4           # deals 3 and 4, two contacts each
+        with store.session() as s:
+            assert s.scalar(select(CrmDeal.stage).where(CrmDeal.deal == "2")) == "closedwon"      # nothing lost
+            props = s.scalars(select(EventRow.properties).where(EventRow.type == "form_submitted")).all()
+        assert [p["favourite_animal"] for p in props] == ["okapi"]
+        again = both(store, hs)                                   # the failed streams resume and go through
+        assert not [l for l in again.lines if "merges" in l or "deleted" in l]
