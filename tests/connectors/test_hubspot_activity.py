@@ -223,3 +223,34 @@ def test_bad_records_are_lines_in_the_sync_log_and_the_sync_goes_on(store):
         assert [p["favourite_animal"] for p in props] == ["okapi"]
         again = both(store, hs)                                   # the failed streams resume and go through
         assert not [l for l in again.lines if "merges" in l or "deleted" in l]
+
+
+def test_a_forgotten_person_comes_back_from_hubspot_only_with_new_consent(tmp_path, test_keyring):
+    from pathlib import Path
+
+    from switchback.runtime.erasure import erase
+    path = tmp_path / "forget.sqlite"
+    store = Store(f"sqlite:///{path}")
+
+    def files() -> bytes:
+        return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal"), Path(f"{path}-journal")) if p.exists())
+    try:
+        with FakeHubSpot(contacts=3) as hs:
+            hs.change([2], firstname="Zebulonia", email="zebulonia.quist@example.com")
+            guid = hs.add_form("Contact us")
+            both(store, hs)
+            hs.submit(guid, "zebulonia.quist@example.com", message="QUOKKA7731 please call")
+            both(store, hs)
+            assert b"QUOKKA7731" in files() and b"zebulonia.quist" in files()
+            assert erase(store, ["zebulonia.quist@example.com"], "dpo", datetime.now(timezone.utc)) == 1
+            hs.change([2], lastname="Quist")                          # changed in HubSpot: synced again
+            hs.submit(guid, "zebulonia.quist@example.com", message="again")        # a form without consent
+            both(store, hs)
+            store.checkpoint()
+            assert cid(store, "zebulonia.quist@example.com") is None
+            assert [t for t in (b"zebulonia.quist", b"Zebulonia", b"QUOKKA7731") if t in files()] == []
+            hs.submit(guid, "zebulonia.quist@example.com", gdpr_consent="true")     # consent box ticked
+            both(store, hs)
+            assert cid(store, "zebulonia.quist@example.com") is not None
+    finally:
+        store.close()
