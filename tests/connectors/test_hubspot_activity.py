@@ -254,3 +254,28 @@ def test_a_forgotten_person_comes_back_from_hubspot_only_with_new_consent(tmp_pa
             assert cid(store, "zebulonia.quist@example.com") is not None
     finally:
         store.close()
+
+
+def test_switchback_sync_prints_the_activity_and_its_log(tmp_path, test_keyring, capsys):
+    import io
+    import sys
+
+    from switchback.app.cli import main
+    ws = str(tmp_path / "w.sqlite")
+    with FakeHubSpot(contacts=10) as hs:
+        hs.add_deals(2, contacts=10)
+        with hs.lock:
+            hs.deals[1]["contacts"] = []
+        sys.stdin = io.StringIO(hs.token + "\n")
+        try:
+            assert main(["connector", "add", "crm", "--kind", "hubspot", "--set", f"base_url={hs.url}",
+                         "--secret", "access_token", "--workspace", ws]) == 0
+        finally:
+            sys.stdin = sys.__stdin__
+        capsys.readouterr()
+        assert main(["sync", "crm", "--no-push", "--workspace", ws]) == 0
+        out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("crm: 10 added")
+    assert out[1] == ("activity: read 0 merges, 0 deleted, 2 deals, 0 forms; 0 event(s) for journeys, 0 kept as "
+                      "history; 0 contact(s) left journeys (deleted in CRM), 0 merged")
+    assert out[2:] == ["log: deal 1 (Deal 1): no associated contact; kept, no event"]
