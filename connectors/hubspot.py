@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from switchback.connectors.crm_http import CrmError, CrmHttp
 from switchback.connectors.egress import BaseUrl, over_http
+from switchback.connectors.hubspot_times import CONTACTS, _instant, _next, iso, ms  # noqa: F401
 from switchback.connectors.registry import ConnectorKind, register
 from switchback.runtime.sync import Page, Progress
 
@@ -33,7 +34,6 @@ DEFAULT_PROPERTIES = {
     "hubspot_owner_id": "owner",
 }
 TEXT = {"email", "first_name", "last_name", "phone", "company", "job_title", "country", "lifecycle_stage", "owner"}
-CONTACTS = "/crm/v3/objects/contacts"
 
 
 def parse_mapping(value: Any) -> Any:
@@ -87,24 +87,10 @@ def iana(value: str) -> str | None:
     return _zones().get(value.strip().lower())
 
 
-def _instant(value: str) -> datetime | None:
-    """A HubSpot time: ISO 8601 (`2019-12-07T16:50:06.678Z`) or milliseconds since the epoch."""
-    value = value.strip()
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value) / 1000, timezone.utc)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
 
 
-def ms(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
 
 
-def iso(millis: int) -> str:
-    return datetime.fromtimestamp(millis / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HubSpotSource:
@@ -391,11 +377,6 @@ class HubSpotSource:
         return failed
 
 
-def _next(body: Any) -> str | None:
-    paging = body.get("paging") if isinstance(body, dict) else None
-    after = paging.get("next") if isinstance(paging, dict) else None
-    after = after.get("after") if isinstance(after, dict) else None
-    return str(after) if after not in (None, "") else None
 
 
 def _int(value: Any, default: int | None) -> int | None:

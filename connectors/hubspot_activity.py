@@ -18,7 +18,7 @@ import json
 from typing import Any, Callable, Iterator
 
 from switchback.connectors.crm_http import CrmError
-from switchback.connectors.hubspot import CONTACTS, _instant, _next, iso, ms
+from switchback.connectors.hubspot_times import CONTACTS, _instant, _next, iso, ms
 from switchback.runtime.crm_activity import ActivityPage, Deal, Submission
 
 DEALS = "/crm/v3/objects/deals"

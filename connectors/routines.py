@@ -22,8 +22,17 @@ def crm_sync(store: Store, name: str, kind: str, settings: dict) -> str:
     spec = registry.get(kind)
     source = spec.source(name, spec.settings.model_validate(settings), lambda key: get_secret(name, key))
     result = crm.sync(store, name, source)
+    activity = None
+    if hasattr(source, "activity"):               # deals, forms, deletions, merges: what journeys start on
+        from switchback.runtime.crm_activity import sync_activity
+        activity = sync_activity(store, name, source.activity())
     pushed = crm.push_changes(store, name, source)
-    return f"{name}: {result.added} added, {result.updated} updated; {pushed.sent} pushed back"
+    said = f"{name}: {result.added} added, {result.updated} updated; {pushed.sent} pushed back"
+    if activity is not None:
+        said += f"; {activity.events} CRM event(s)" + (f"; sync log: {'; '.join(activity.lines[:3])}"
+                                                       + (f" (+{len(activity.lines) - 3} more)" if len(activity.lines) > 3 else "")
+                                                       if activity.lines else "")
+    return said
 
 
 def suppressions(store: Store, name: str, kind: str, settings: dict) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy import JSON, Boolean, Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from switchback.runtime.store.models import Base
@@ -30,6 +30,6 @@ class CrmDeal(Base):
     deal: Mapped[str] = mapped_column(String(64), primary_key=True)
     pipeline: Mapped[str | None] = mapped_column(String(128))
     stage: Mapped[str | None] = mapped_column(String(128))
-    amount: Mapped[float | None]
+    amount: Mapped[float | None] = mapped_column(Float)
     contacts: Mapped[list[Any]] = mapped_column(JSON, default=list)       # the CRM's contact ids
     updated_at: Mapped[datetime]

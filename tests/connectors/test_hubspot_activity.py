@@ -89,9 +89,11 @@ def test_5000_deals_and_20000_submissions_then_only_what_changed(store):
         search = hs.answered["POST /crm/v3/objects/deals/search"] + hs.answered[
             "POST /crm/v3/objects/contacts/search"] - searched
         floor = max(search / SEARCH_PER_SECOND, calls / CALLS_PER_SECOND)
+        import resource
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"\ndeals+forms first sync: 5,000 deals, 20,000 submissions in {took:.1f} s, {calls} requests "
               f"({search} searches); HubSpot's own limits allow it in no less than {floor:.1f} s "
-              f"(ours/floor {took / floor:.2f})")
+              f"(ours/floor {took / floor:.2f}); peak memory of the test process {peak:.0f} MB")
         assert result.read["deals"] == 5_000 and result.read["forms"] == 20_000, result
         assert events(store, "form_submitted", processed=True) == 20_000       # history: the first sync starts nothing
         assert events(store, "form_submitted", processed=False) == 0
