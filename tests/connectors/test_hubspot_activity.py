@@ -149,6 +149,8 @@ def test_a_sync_killed_half_way_resumes_without_losing_or_repeating(store):
         hs.submit_many(guid, 1_000, contacts=200)
         src = source(hs)
         sync(store, "hs", src)
+        hs.rate_limit_every, hs.retry_after, hs.error_every = 7, "0", 11      # 429s and 500s all along
+
         def killed() -> bool:                       # the sync is stopped once 200 deals are kept
             with store.session() as s:
                 return s.scalar(select(func.count()).select_from(CrmDeal)) >= 200
@@ -162,6 +164,7 @@ def test_a_sync_killed_half_way_resumes_without_losing_or_repeating(store):
         with store.session() as s:
             assert s.scalar(select(func.count()).select_from(CrmDeal)) == 600
         assert events(store, "form_submitted") == 1_000
+        assert hs.faulted[429] and hs.faulted[500]
         src.close()
 
 
@@ -281,3 +284,17 @@ def test_switchback_sync_prints_the_activity_and_its_log(tmp_path, test_keyring,
     assert out[1] == ("activity: read 0 merges, 0 deleted, 2 deals, 0 forms; 0 event(s) for journeys, 0 kept as "
                       "history; 0 contact(s) left journeys (deleted in CRM), 0 merged")
     assert out[2:] == ["log: deal 1 (Deal 1): no associated contact; kept, no event"]
+
+
+def test_a_lifecycle_stage_moved_backwards_in_hubspot_moves_back_here(store):
+    with FakeHubSpot(contacts=4) as hs:
+        both(store, hs)
+        with store.session() as s:
+            assert s.scalar(select(Contact.fields).where(Contact.email == "person3@example.com"))[
+                "lifecycle_stage"] == "customer"
+        hs.change([3], lifecyclestage="lead")                    # customer -> lead, as HubSpot allows once cleared
+        both(store, hs)
+        run(store)
+        with store.session() as s:
+            fields = s.scalar(select(Contact.fields).where(Contact.email == "person3@example.com"))
+        assert fields["lifecycle_stage"] == "lead"
