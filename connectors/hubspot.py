@@ -401,4 +401,5 @@ register(ConnectorKind(
     required_secrets=("access_token",), review=over_http("access_token"),
     source=lambda name, settings, secret: HubSpotSource(name, settings, secret("access_token")),
     help="Syncs contacts from HubSpot (a private app's access token with crm.objects.contacts.read and "
-         ".write, and crm.objects.owners.read for owners) and writes score, lifecycle stage and owner back."))
+         ".write, and crm.objects.owners.read for owners) and writes score, lifecycle stage and owner back; "
+         "with crm.objects.deals.read and forms, also deals, form submissions, deletions and merges."))
