@@ -35,6 +35,7 @@ class Enrollment:
     error: str | None = None
     seq: int = 0                          # steps taken; part of every message's idempotency key
     event: dict[str, Any] | None = None   # what templates see as `event`: the enrolling event, or the one a wait.event took
+    marks: dict[str, Any] | None = None   # its variants, whether held out, what its results counted (runtime/tally.py)
     dirty: bool = True                    # changed since the store last saw it
     stored: bool = False                  # the store has a row for it
 
