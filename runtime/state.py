@@ -86,6 +86,7 @@ class ContactState:
     events_dirty: bool = False                                    # `events` changed since loaded
     changes: list[dict[str, Any]] = field(default_factory=list)   # fields before each change a step made, to react to
     paused: frozenset[str] = frozenset()                          # journeys whose steps wait: not due
+    counted: list[tuple] = field(default_factory=list)            # results beyond the log (runtime/experiments.py)
 
     def active(self, journey: str | None = None) -> list[Enrollment]:
         return [e for e in self.enrollments if e.state == ACTIVE and (journey is None or e.journey == journey)]

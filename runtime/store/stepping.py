@@ -2,6 +2,7 @@
 scheduler's hot path, in plain column queries."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from sys import intern
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event
 from switchback.runtime.state import ContactState, Enrollment
-from switchback.runtime.store import bulk
+from switchback.runtime import tally
+from switchback.runtime.store import bulk, result_counts
 from switchback.runtime.store.models import Contact, EnrollmentRow, EventRow, OutboxRow, StepRow
 from switchback.runtime.store.state_cache import StateCache
 
@@ -124,8 +126,10 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
     changed: most visits move an enrollment along and touch nothing else of the contact."""
     contacts: dict[tuple[str, ...], list[tuple]] = {}
     new_enrollments, changed, steps, outbox, processed = [], [], [], [], []
+    counts = Counter()
     for item in batch:
         cs = item.state
+        tally.take(cs, counts)                          # the results' counts, in this same transaction
         due = cs.next_due()
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
@@ -169,5 +173,6 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
     bulk.update_by_id(s, EnrollmentRow.__table__, changed, _ENROLLMENT_MOVES)
     bulk.insert(s, StepRow.__table__, steps, _STEP_WRITE)
     bulk.insert(s, OutboxRow.__table__, outbox, _OUTBOX_WRITE)
+    result_counts.add(s, counts)
     if processed:
         s.execute(update(EventRow.__table__).where(bulk.among(s, EventRow.__table__.c.id, processed)).values(processed=True))
