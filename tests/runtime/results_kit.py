@@ -11,14 +11,14 @@ from switchback.runtime.document import Journey, from_dict
 START = datetime(2026, 3, 2, tzinfo=timezone.utc)
 
 
-def split_journey(optimize: dict | None = None) -> Journey:
+def split_journey(optimize: dict | None = None, **settings) -> Journey:
     split = {"variants": [{"port": "a", "weight": 50}, {"port": "b", "weight": 50}]}
     if optimize:
         split["optimize"] = optimize
     email = lambda subject: {"connector": "smtp", "subject": subject, "body": "Hi"}   # noqa: E731
     return from_dict({
         "format": "switchback.journey/1", "key": "ab", "name": "A/B",
-        "settings": {"goal": "events('email_clicked') >= 1"},
+        "settings": {"goal": "events('email_clicked') >= 1", **settings},
         "nodes": [{"id": "start", "kind": "trigger.event", "config": {"event": "signed_up"}},
                   {"id": "split", "kind": "branch.split", "config": split},
                   {"id": "mail_a", "kind": "action.email", "config": email("A")},

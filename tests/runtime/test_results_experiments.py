@@ -31,8 +31,7 @@ def test_an_optimized_split_gives_the_better_variant_most_contacts_once_both_hav
     n = 20_000
     again = [Event(f"c{i:05d}@example.test", "signed_up", START + timedelta(days=25, minutes=i // 10), {})
              for i in range(0, n, 10)]                                # a tenth sign up again, long after
-    journey = split_journey({"metric": "email_clicked", "min": 100})
-    journey.settings.reentry = "always"
+    journey = split_journey({"metric": "email_clicked", "min": 100}, reentry="always")
     result = _run(journey, n, Clicks(RATES), extra=again)
     given = sorted(((e.entered_at, e.id, e.marks["v"]["split"], cs.email) for cs in result.states.values()
                     for e in cs.enrollments if e.marks and "v" in e.marks))
