@@ -172,6 +172,7 @@ class EnrollmentRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON)              # `event` in its templates (SPEC 11)
+    marks: Mapped[dict[str, Any] | None] = mapped_column(JSON)              # what its results counted (runtime/tally.py)
 
 
 class StepRow(Base):
