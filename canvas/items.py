@@ -148,6 +148,7 @@ class NodeCard(QGraphicsObject):
         self.node, self.theme = node, theme
         self.problems: list[str] = []
         self.count: int | None = None
+        self.live: tuple[str, str] | None = None       # a published journey's results: headline, detail
         self.on_path = False
         self.mark: str | None = None                   # added, removed or changed, in a diff
         self.older: dict[int, int] | None = None       # version -> contacts here still on it
@@ -227,20 +228,34 @@ class NodeCard(QGraphicsObject):
         lod = summarised(painter, option)
         if lod is not None:                             # the title alone, in the lines that fit, large enough
             big, metrics = _title_font(lod)
-            lines = _lines(self.title, metrics, CARD_W - 22, max(1, int((CARD_H - 8) // metrics.lineSpacing())))
+            most = max(1, int((CARD_H - 8) // metrics.lineSpacing()))
+            lines = _lines(self.title, metrics, CARD_W - 22, most - 1 if self.live and most > 1 else most)
+            if self.live:                               # the live headline stays readable with the title
+                lines.append(metrics.elidedText(self.live[0], Qt.ElideRight, CARD_W - 22))
             painter.setFont(big)
-            painter.setPen(t.text)
             top = (CARD_H - len(lines) * metrics.lineSpacing()) / 2
             for i, line in enumerate(lines):
+                painter.setPen(t.count if self.live and i == len(lines) - 1 else t.text)
                 painter.drawText(QRectF(14, top + i * metrics.lineSpacing(), CARD_W - 22, metrics.lineSpacing()),
                                  Qt.AlignVCenter | Qt.AlignLeft, line)
         else:
             painter.setFont(title_font)
             painter.setPen(t.text)
             painter.drawText(QRectF(48, 12, CARD_W - 84, 24), Qt.AlignVCenter | Qt.AlignLeft, self.title_text)
-            painter.setFont(font("body")[0])
-            painter.setPen(t.muted)
-            painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
+            body, body_metrics = font("body")
+            painter.setFont(body)
+            if self.live:                               # results in place of the configuration's summary
+                painter.setFont(font("badge")[0])
+                painter.setPen(t.count)
+                painter.drawText(QRectF(18, 37, CARD_W - 30, 18), Qt.AlignVCenter | Qt.AlignLeft,
+                                 font("badge")[1].elidedText(self.live[0], Qt.ElideRight, CARD_W - 30))
+                painter.setFont(body)
+                painter.setPen(t.muted)
+                painter.drawText(QRectF(18, 54, CARD_W - 30, 18), Qt.AlignVCenter | Qt.AlignLeft,
+                                 body_metrics.elidedText(self.live[1], Qt.ElideRight, CARD_W - 30))
+            else:
+                painter.setPen(t.muted)
+                painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
         if self.problems:
             painter.setPen(Qt.NoPen)
             painter.setBrush(t.problem)
