@@ -49,7 +49,8 @@ def card_lines(journey: Journey, r: dict[str, Any]) -> dict[str, tuple[str, str]
         c = r["nodes"].get(n.id)
         if c is None:
             continue
-        head = f"{c['now']:,} here now · {c['entered']:,} entered"
+        here, entered = f"{c['now']:,} here now", f"{c['entered']:,} entered"
+        head = f"{here} · {entered}" if c["now"] else f"{entered} · {here}"   # fitted, a card keeps the first
         if n.id in r["variants"]:
             detail = " · ".join(f"{port} {_pct(v['rate'])}, best {v['p_best']:.0%}"
                                 for port, v in r["variants"][n.id].items())

@@ -169,6 +169,7 @@ class JourneyScene(QGraphicsScene):
             card.update()
         for item in self.edges.values():
             key = (item.edge.source, item.edge.port or "next")
+            item.prepareGeometryChange()
             item.count = None if edges is None else edges.get(key, 0)
             item.update()
 
@@ -184,6 +185,7 @@ class JourneyScene(QGraphicsScene):
             key = (item.edge.source, item.edge.port or "next", item.edge.target)
             count = None if edges is None else edges.get(key)
             if count != item.count:
+                item.prepareGeometryChange()
                 item.count = count
                 item.update()
 
