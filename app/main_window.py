@@ -370,17 +370,17 @@ class MainWindow(QMainWindow):
         if self.editor is None:
             return
         node = self.editor.model.node(node_id) if node_id else None
-        if node is None or node.spec is None:
+        if node is None or node.declaration is None:
             self._inspected = None
             self.node_inspector.clear()
             if not refresh:
                 self.inspector_tabs.setCurrentWidget(self.settings_inspector)
             return
         if refresh and node_id == self._inspected:
-            self.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+            self.node_inspector.show_node(node.id, node.declaration, node.config, node.label)
             return
         self._inspected = node_id
-        self.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+        self.node_inspector.show_node(node.id, node.declaration, node.config, node.label)
         self.inspector_tabs.setCurrentWidget(self.node_inspector)
 
     def add_at_centre(self, kind: str) -> None:

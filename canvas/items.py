@@ -89,7 +89,7 @@ def _icon(name: str) -> QSvgRenderer:
 
 
 def summary_of(node: Node) -> str:
-    spec = node.spec
+    spec = node.declaration
     if spec is None:
         return f"Unknown kind {node.kind}"
     try:
@@ -174,7 +174,7 @@ class NodeCard(QGraphicsObject):
 
     def refresh(self) -> None:
         """Re-read the node (its config changed): title, summary, ports."""
-        spec = self.node.spec
+        spec = self.node.declaration
         self.title = self.node.title
         self.summary = summary_of(self.node)
         self.colour = QColor(CATEGORY.get(spec.category if spec else "", "#718096"))
@@ -229,7 +229,7 @@ class NodeCard(QGraphicsObject):
             return
         if self.icon and summarised(painter, option) is None:
             _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
-        if self.node.has_input and not (self.node.spec and self.node.spec.ends):
+        if self.node.has_input and not (self.node.declaration and self.node.declaration.ends):
             painter.setPen(QPen(t.edge, 2))
             painter.setBrush(t.card)
             painter.drawEllipse(QPointF(CARD_W / 2, 0), 4.5, 4.5)

@@ -17,7 +17,7 @@ from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, Sende
                              json_or_none, timeout_field, utc)
 from switchback.connectors.egress import BaseUrl, over_http
 from switchback.connectors.registry import ConnectorKind, register
-from switchback.connectors.smtp import Address, compose
+from switchback.connectors.smtp import Address, UnsubscribeLink, compose, unsubscribe_field
 from switchback.runtime.outbox import PermanentFailure
 from switchback.runtime.tracking import Tracking
 
@@ -29,10 +29,7 @@ class SendGridSettings(SenderSettings):
                            description="The sender, `Name <address>`; it must be a verified sender identity.")
     base_url: BaseUrl = Field("https://api.sendgrid.com", title="API address",
                           description="SendGrid's API; https://api.eu.sendgrid.com for EU subusers, or a proxy.")
-    unsubscribe: str | None = Field(
-        None, title="Unsubscribe link",
-        description="A mailto: or https: URL for the List-Unsubscribe header; {email} becomes the recipient. "
-                    "Default: mailto:{from}?subject=unsubscribe.")
+    unsubscribe: UnsubscribeLink = unsubscribe_field()
     timeout: float = timeout_field()
 
 
