@@ -90,9 +90,11 @@ class SendGridSender:
             "subject": " ".join(str(payload.get("subject", "")).split()),
             "content": content,
             # our ids come back on every Event Webhook event, which matches them to the message
-            "custom_args": {"switchback_key": message.key, "switchback_message": str(message.id),
-                            "switchback_journey": str(message.journey), "switchback_node": str(message.node)},
+            "custom_args": {"switchback_key": message.key, "switchback_journey": str(message.journey),
+                            "switchback_node": str(message.node)},
         }
+        if message.id is not None:
+            body["custom_args"]["switchback_message"] = str(message.id)
         if headers:
             body["headers"] = headers
         return body
