@@ -9,7 +9,7 @@ means accepted; errors carry `{"message"}`."""
 from __future__ import annotations
 
 from email.utils import parseaddr
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from pydantic import Field
 
@@ -84,8 +84,8 @@ class MailgunSender:
         if message.channel not in self.channels:
             raise PermanentFailure(f"connector {self.name!r} (mailgun) cannot send {message.channel} messages")
         key = self.secrets.need("api_key")
-        response = self.http.request("POST", api(self.settings, "messages"), "Mailgun",
-                                     data=self.form(message), auth=("api", key))
+        response = self.http.request("POST", api(self.settings, "messages"), "Mailgun", content=urlencode(self.form(message)),
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"}, auth=("api", key))
         failure = failure_for(response, "Mailgun", reason)
         if failure:
             raise failure
