@@ -1,6 +1,6 @@
 """What the embedded scheduler does for connectors on a schedule: sync each CRM connector (pull,
-then push back score, stage and owner) and pull SendGrid's bounces and unsubscribes as consent
-changes. A dead provider is one line on standard error; the scheduler carries on."""
+then push back score, stage and owner), pull SendGrid's bounces and unsubscribes as consent
+changes, and pull Mailgun's events as engagement. A dead provider is one line on standard error; the scheduler carries on."""
 from __future__ import annotations
 
 import sys
@@ -56,8 +56,17 @@ def suppressions(store: Store, name: str, kind: str, settings: dict) -> str:
     return f"{name}: {len(found)} bounce(s) and unsubscribe(s) pulled back"
 
 
+def mailgun_events(store: Store, name: str, kind: str, settings: dict) -> str:
+    """Mailgun's events since the last round (opens, clicks, deliveries, bounces, complaints,
+    unsubscribes) become engagement events on the messages they name."""
+    from switchback.connectors.mailgun_events import pull
+    spec = registry.get(kind)
+    recorded, seen = pull(store, name, spec.settings.model_validate(settings), lambda k: get_secret(name, k))
+    return f"{name}: {recorded} new event(s) recorded of {seen} pulled"
+
+
 ROUTINES: dict[str, Callable[[Store, str, str, dict], str]] = {"hubspot": crm_sync, "pipedrive": crm_sync,
-                                                                "sendgrid": suppressions}
+                                                                "sendgrid": suppressions, "mailgun": mailgun_events}
 
 
 def scheduled(store: Store, every: timedelta) -> Callable[[], None]:

@@ -86,8 +86,12 @@ class SendGridSender:
             "from": _person(payload.get("from") or s.from_),
             "subject": " ".join(str(payload.get("subject", "")).split()),
             "content": content,
-            "custom_args": {"switchback_key": message.key},
+            # our ids come back on every Event Webhook event, which matches them to the message
+            "custom_args": {"switchback_key": message.key, "switchback_journey": str(message.journey),
+                            "switchback_node": str(message.node)},
         }
+        if message.id is not None:
+            body["custom_args"]["switchback_message"] = str(message.id)
         if headers:
             body["headers"] = headers
         return body
@@ -139,7 +143,8 @@ def pull_suppressions(name: str, settings: SendGridSettings, secret: SecretGette
 
 register(ConnectorKind(
     name="sendgrid", title="SendGrid", settings=SendGridSettings,
-    secrets=("api_key",), required_secrets=("api_key",), review=over_http("api_key"),
+    # event_public_key: the Event Webhook's verification key, which its callbacks are checked with
+    secrets=("api_key", "event_public_key"), required_secrets=("api_key",), review=over_http("api_key"),
     channels=SendGridSender.channels,
     sender=lambda name, settings, secret: SendGridSender(name, settings, secret),
     help="Sends email with SendGrid's v3 API; bounces and unsubscribes can be pulled back as consent changes.",

@@ -9,8 +9,8 @@ from switchback.runtime.store import repository as repo
 from switchback.runtime.store.models import Delivery, OutboxRow, StepRow
 
 # A message's line says exactly what became of it: `recorded` when nothing left this machine (no
-# connector), `sent` once a provider or server took it (delivery to the inbox is theirs to report).
-STATUS = {"pending": "queued", "sending": "sending", "sent": "sent", "failed": "failed", "uncertain": "uncertain",
+# connector), `sent` once a provider or server took it, `delivered` once the provider reported delivery.
+STATUS = {"pending": "queued", "sending": "sending", "sent": "sent", "delivered": "delivered", "failed": "failed", "uncertain": "uncertain",
           "dismissed": "dismissed"}
 
 
@@ -30,7 +30,7 @@ def timeline(s: Session, email: str) -> list[str] | None:
             m = outbox.get((step.journey, step.node, step.at))
             if m is not None:
                 what = "recorded" if m.key in recorded else STATUS.get(m.status, m.status)
-                if m.status == "sent" and m.sent_at:
+                if m.status in ("sent", "delivered") and m.sent_at:
                     detail += f" at {m.sent_at:%Y-%m-%d %H:%M:%S}"
                 if what == "recorded":
                     detail += " (no connector: nothing left this machine)"
