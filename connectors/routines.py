@@ -51,8 +51,14 @@ ROUTINES: dict[str, Callable[[Store, str, str, dict], str]] = {"hubspot": crm_sy
                                                                 "sendgrid": suppressions}
 
 
-def scheduled(store: Store, every: timedelta) -> Callable[[], None]:
-    """A callable for the scheduler's loop that runs each connector's routine at most every `every`."""
+def _to_stderr(name: str, line: str, failed: bool) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def scheduled(store: Store, every: timedelta,
+              report: Callable[[str, str, bool], None] = _to_stderr) -> Callable[[], None]:
+    """A callable for the scheduler's loop that runs each connector's routine at most every `every`.
+    `report(name, line, failed)` hears each round's outcome (the designer shows a failing one)."""
     last: dict[str, datetime] = {}
 
     def tick() -> None:
@@ -65,8 +71,8 @@ def scheduled(store: Store, every: timedelta) -> Callable[[], None]:
                 continue
             last[name] = now
             try:
-                print(routine(store, name, kind, settings), file=sys.stderr, flush=True)
+                report(name, routine(store, name, kind, settings), False)
             except Exception as e:                  # a dead CRM or provider never stops the scheduler
-                print(f"{name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr, flush=True)
+                report(name, f"{name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}", True)
 
     return tick
