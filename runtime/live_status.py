@@ -56,7 +56,8 @@ def _when(moment: datetime, now: datetime) -> str:
         return f"in {max(1, int(ahead.total_seconds() // 60))} min"
     if ahead < timedelta(days=1):
         return f"in {ahead.total_seconds() / 3600:.0f} h"
-    return f"in {ahead.days} days"
+    days = round(ahead / timedelta(days=1))
+    return f"in {days} day{'s' if days != 1 else ''}"
 
 
 def words(status: LiveStatus, now: datetime, running: bool = True) -> str:
