@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMenu, QSystemTrayIcon
 
 from switchback.runtime import live_status, workspace_settings
 from switchback.runtime.clock import Clock, WallClock
@@ -128,6 +128,9 @@ class LiveBar:
         self.label = QLabel("Starting the scheduler…")
         self.label.setObjectName("live-status")
         self.label.setAccessibleName("What the workspace is running")
+        self.label.setContentsMargins(6, 0, 6, 0)
+        rule = QFrame(frameShape=QFrame.VLine, frameShadow=QFrame.Sunken)     # apart from the window's own news
+        window.statusBar().addPermanentWidget(rule)
         window.statusBar().addPermanentWidget(self.label)
         live.said.connect(self.label.setText, Qt.QueuedConnection)
         self.keep = QAction("Keep running in the background", window, checkable=True)
