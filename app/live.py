@@ -1,10 +1,14 @@
-"""The designer runs the workspace while it is open (SPEC 9): the scheduler, the same code as
-`switchback run`, on a worker thread, and the intake server once a source or `public_url` exists.
-The status bar's words are read on a worker thread too; the GUI thread only sets the label.
-File › Keep running in the background leaves both running when the window closes, with a tray icon
-that brings the window back or quits."""
+"""The designer runs the workspace while it is open (SPEC 9): `switchback run` (the scheduler, and the
+intake server once a source or `public_url` exists) in a child process of the designer, so neither
+its work nor its garbage collections ever hold the GUI thread (they share no interpreter lock). The
+status bar's words are read on a worker thread; the GUI thread only sets the label. File › Keep
+running in the background leaves it running when the window closes, with a tray icon that brings the
+window back or quits."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
 import threading
 from datetime import datetime, timezone
 
@@ -13,15 +17,13 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMenu, QSystemTrayIcon
 
 from switchback.runtime import live_status, workspace_settings
-from switchback.runtime.clock import Clock, WallClock
-from switchback.runtime.scheduler import Scheduler
 from switchback.runtime.store.workspace import Store
 
 REFRESH_MS = 2000
-SYNC_EVERY_MINUTES = 15
+STOP_WAIT = 15.0         # seconds a stopping scheduler has to finish the hand-off in progress
 
 
-def _wants_server(store: Store) -> bool:
+def wants_server(store: Store) -> bool:
     """A source of events or a public address: only then is there anyone to serve."""
     try:
         from switchback.runtime.sources import list_sources
@@ -30,69 +32,60 @@ def _wants_server(store: Store) -> bool:
     return bool(list_sources(store)) or workspace_settings.read(store).public_url is not None
 
 
+def command(store: Store, serve: bool) -> list[str]:
+    """`switchback run` on this workspace, as this installation starts itself."""
+    from switchback.app.service import program
+    where = ["--workspace", store.place] if store.is_sqlite else ["--db", store.url]
+    return [*program(), "run", *(["--serve"] if serve else []), *where]
+
+
 class Live(QObject):
-    """The scheduler and the intake server of one workspace, and the words saying what they do."""
+    """`switchback run` on one workspace beside the window, and the words saying what it does."""
     said = Signal(str)
 
-    def __init__(self, store: Store, clock: Clock | None = None, sender_for=None, idle_sleep: float = 1.0,
-                 serve: bool = True, host: str = "127.0.0.1", port: int = 8411):
+    def __init__(self, store: Store, serve: bool | None = None):
         super().__init__()
-        self.store, self.clock = store, clock or WallClock()
-        self._sender_for, self.idle_sleep = sender_for, idle_sleep
-        self._serve, self.host, self.port = serve, host, port
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.store, self._serve = store, serve
+        self.process: subprocess.Popen | None = None
+        self._log = None
         self._reading = threading.Lock()
-        self.server = None
         self.error: str | None = None
-        self.routine_failures: dict[str, str] = {}
-        self.rounds = 0
 
     # --- running ---------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
         if self.running:
             return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="switchback-scheduler", daemon=True)
-        self._thread.start()
+        serve = wants_server(self.store) if self._serve is None else self._serve
+        self._log = tempfile.TemporaryFile(mode="w+", prefix="switchback-run-")
+        flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
+        self.process = subprocess.Popen(command(self.store, serve), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=self._log, creationflags=flags)
+        self.error = None
 
-    def _report(self, name: str, line: str, failed: bool) -> None:
-        if failed:
-            self.routine_failures[name] = line.partition(": ")[2] or line
-        else:
-            self.routine_failures.pop(name, None)
+    def stop(self, wait: float = STOP_WAIT) -> None:
+        """Asks `run` to stop (SIGTERM: the hand-off in progress finishes), and waits for it."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(wait)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
 
-    def _run(self) -> None:
-        try:
-            from datetime import timedelta
-
-            from switchback.connectors.routines import scheduled
-            from switchback.connectors.workspace import sender_for
-            if self._serve and _wants_server(self.store):
-                from switchback.connectors.intake.server import IntakeServer
-                self.server = IntakeServer(self.store, self.host, self.port)
-                self.server.start()
-            scheduler = Scheduler(self.store, self.clock, self._sender_for or sender_for(self.store))
-
-            def tick(_):
-                self.rounds += 1
-            scheduler.run(stop=self._stopping.is_set, idle_sleep=self.idle_sleep, on_tick=tick,
-                          routines=scheduled(self.store, timedelta(minutes=SYNC_EVERY_MINUTES), self._report))
-        except Exception as e:             # said in the status bar; the window keeps working
-            self.error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
-
-    def stop(self, wait: float = 10.0) -> None:
-        """Stops the loop between rounds (a hand-off in progress finishes) and the server."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(wait)
-        if self.server is not None:
-            self.server.stop()
-            self.server = None
+    def _exited(self) -> str | None:
+        """Why the child stopped on its own, in its own last line."""
+        if self.process is None or self.process.poll() is None:
+            return None
+        self._log.seek(0)
+        lines = [line.strip() for line in self._log.read().splitlines() if line.strip()]
+        return lines[-1] if lines else f"it exited with code {self.process.returncode}"
 
     # --- what it says ----------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -103,15 +96,11 @@ class Live(QObject):
 
     def _read(self) -> None:
         try:
-            now = datetime.now(timezone.utc) if isinstance(self.clock, WallClock) else self.clock.now()
-            status = live_status.read(self.store, now)
-            for name, why in self.routine_failures.items():
-                status.failing.setdefault(name, f"sync failing ({why})")
-            text = live_status.words(status, now, self.running)
-            if self.error:
-                text = f"Stopped: {self.error}"
-            elif self.server is not None and getattr(self.server, "url", None):
-                text += f" · receiving events at {self.server.url}"
+            now = datetime.now(timezone.utc)
+            text = live_status.words(live_status.read(self.store, now), now, self.running)
+            stopped = self._exited()
+            if stopped:
+                text = f"The scheduler stopped: {stopped}"
             self.said.emit(text)
         except Exception as e:
             self.said.emit(f"Could not read the workspace's status: {e}")
@@ -163,10 +152,10 @@ class LiveBar:
         if self.tray is None:
             self.tray = QSystemTrayIcon(self.window.windowIcon() or app.windowIcon(), self.window)
             self.tray.setToolTip("Switchback is running your journeys")
-            menu = QMenu()
-            menu.addAction("Show Switchback", self.show_window).setObjectName("tray-show")
-            menu.addAction("Quit Switchback", self.quit).setObjectName("tray-quit")
-            self.tray.setContextMenu(menu)
+            self.tray_menu = QMenu(self.window)
+            self.tray_menu.addAction("Show Switchback", self.show_window).setObjectName("tray-show")
+            self.tray_menu.addAction("Quit Switchback", self.quit).setObjectName("tray-quit")
+            self.tray.setContextMenu(self.tray_menu)
             self.tray.activated.connect(lambda reason: reason == QSystemTrayIcon.Trigger and self.show_window())
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray.show()

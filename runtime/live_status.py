@@ -10,10 +10,12 @@ from sqlalchemy import func, select
 
 from switchback.runtime import journey_controls
 from switchback.runtime.state import ACTIVE
-from switchback.runtime.store.models import Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow
+from switchback.runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow,
+                                             Setting)
 from switchback.runtime.store.workspace import Store
 
-FAILING_SINCE = timedelta(hours=24)      # a sender's failures this recent still count as failing
+FAILING_SINCE = timedelta(hours=24)
+ROUTINE_FAILING = "failing:"             # the settings key the connectors' scheduled rounds note a failure under      # a sender's failures this recent still count as failing
 
 
 @dataclass
@@ -45,6 +47,9 @@ def read(store: Store, now: datetime) -> LiveStatus:
                                 OutboxRow.at > now - FAILING_SINCE).order_by(OutboxRow.id.desc()).limit(200))
         for connector, channel, error, status in rows:
             out.failing.setdefault(connector or channel, (error or "").splitlines()[0] if error else status)
+        for key, why in s.execute(select(Setting.key, Setting.value).where(Setting.key.startswith(ROUTINE_FAILING))):
+            if why:
+                out.failing.setdefault(key.removeprefix(ROUTINE_FAILING), f"sync failing ({why})")
     return out
 
 

@@ -1,9 +1,9 @@
-"""The designer runs the workspace while it is open (SPEC 9): the scheduler works on its own thread
-(a due email reaches an SMTP server on 127.0.0.1 while the window is open), the status bar says what
+"""The designer runs the workspace while it is open (SPEC 9): `switchback run` works beside the GUI
+thread, in its own process (a due email reaches an SMTP server on 127.0.0.1 while the window is open), the status bar says what
 is running, keep-running leaves it all running when the window closes, and the GUI thread never
 stalls while the scheduler works."""
 import json
-import threading
+import os
 import time
 from datetime import datetime, timezone
 
@@ -57,8 +57,8 @@ def test_the_open_window_sends_a_due_email_from_a_worker_thread_and_says_so(qtbo
         ws = workspace(tmp_path, 1, smtp.port)
         assert main(["events", str(tmp_path / "form.jsonl"), "--workspace", ws]) == 0
         w = live_window(qtbot, ws)
-        assert w.live.live._thread.name == "switchback-scheduler"
-        assert w.live.live._thread is not threading.main_thread()
+        child = w.live.live.process
+        assert child.pid != os.getpid() and child.args[child.args.index("run") - 1:][:2] == ["switchback.app", "run"]
         qtbot.waitUntil(lambda: len(smtp.received) == 1, timeout=20000)
         assert smtp.received[0].message["Subject"] == "Thanks, P0"
         qtbot.waitUntil(lambda: "next step in 3 days" in w.live.label.text(), timeout=10000)
@@ -66,7 +66,7 @@ def test_the_open_window_sends_a_due_email_from_a_worker_thread_and_says_so(qtbo
         assert text.startswith("Running · 1 journey live · 1 contact waiting · next step in 3 days · 1 event in the last hour"), text
         assert "failing" not in text
         w.close()
-        assert not w.live.live.running                        # closed without keep-running: stopped
+        assert not w.live.live.running and child.returncode == 0       # closed without keep-running: stopped
 
 
 def test_a_failing_sender_is_named_in_the_status_bar(qtbot, tmp_path, test_keyring):
