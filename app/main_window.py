@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.open_window = open_window
         self.editor: JourneyEditor | None = None
+        self.live = None                       # app/live.py's LiveBar once the designer runs the workspace
         self.resize(1440, 900)
         self.setObjectName("main-window")
 
@@ -442,4 +443,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_now()
+        if self.live is not None and self.live.close(event):     # keep running: only hidden
+            return
         super().closeEvent(event)

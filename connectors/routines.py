@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from switchback.connectors import registry
 from switchback.connectors.secrets import get_secret
+from switchback.runtime import live_status
 from switchback.runtime.contacts import Event, identity
 from switchback.runtime.store import repository as repo
 from switchback.runtime.store.models import ConnectorRow
@@ -69,6 +70,20 @@ ROUTINES: dict[str, Callable[[Store, str, str, dict], str]] = {"hubspot": crm_sy
                                                                 "sendgrid": suppressions, "mailgun": mailgun_events}
 
 
+FAILING = live_status.ROUTINE_FAILING
+
+
+def failing(store: Store, name: str, why: str | None) -> None:
+    """Kept in the workspace, so whatever shows the workspace (the designer's status bar) can say so."""
+    try:
+        with store.session() as s:
+            key = (FAILING + name)[:64]
+            if repo.get_setting(s, key) != why:
+                repo.set_setting(s, key, why)
+    except Exception as e:                      # saying so must not stop the routines either
+        print(f"{name}: could not note the failure ({e})", file=sys.stderr, flush=True)
+
+
 def scheduled(store: Store, every: timedelta) -> Callable[[], None]:
     """A callable for the scheduler's loop that runs each connector's routine at most every `every`."""
     last: dict[str, datetime] = {}
@@ -84,7 +99,10 @@ def scheduled(store: Store, every: timedelta) -> Callable[[], None]:
             last[name] = now
             try:
                 print(routine(store, name, kind, settings), file=sys.stderr, flush=True)
+                failing(store, name, None)
             except Exception as e:                  # a dead CRM or provider never stops the scheduler
-                print(f"{name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr, flush=True)
+                why = str(e).splitlines()[0] if str(e) else type(e).__name__
+                print(f"{name}: {why}", file=sys.stderr, flush=True)
+                failing(store, name, why)
 
     return tick
