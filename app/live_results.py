@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from switchback.app.results_panel import ResultsPanel
 from switchback.runtime import document
@@ -161,7 +162,7 @@ class LiveResults(QObject):
     def refresh(self) -> None:
         """Start a worker unless one is out; one more follows it when asked meanwhile."""
         ed = self.window.editor
-        if ed is None:
+        if ed is None or not isValid(self.panel.search):     # the window is being torn down
             return
         if self.busy:
             self.again = True
