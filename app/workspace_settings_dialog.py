@@ -1,13 +1,15 @@
 """Workspace › Settings…: the workspace's time zone, quiet hours and frequency cap across all
-journeys (what `switchback workspace set` sets), checked by runtime/workspace_settings."""
+journeys (what `switchback workspace set` sets), checked by runtime/workspace_settings; and the
+event sources that may send events in, with their write keys (app/sources_section.py)."""
 from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QSpinBox, QTimeEdit, QVBoxLayout, QWidget)
 
+from switchback.app.sources_section import SourcesSection
 from switchback.runtime import workspace_settings
 from switchback.runtime.problems import InputError
 from switchback.runtime.store.workspace import Store
@@ -46,7 +48,7 @@ class WorkspaceSettingsDialog(QDialog):
                                 "yours to choose either way. Metadata and link-local addresses stay refused.")
         self.public = QLineEdit()
         self.public.setPlaceholderText("https://track.example.com (none: emails go untracked)")
-        self.public.setToolTip("Where `switchback serve` is reached from the internet (a reverse proxy or tunnel). "
+        self.public.setToolTip("Where this workspace's intake server is reached from the internet (a reverse proxy or tunnel). "
                                "Set, every email's links, an open pixel and its unsubscribe address go through it.")
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -66,9 +68,16 @@ class WorkspaceSettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(explain)
         layout.addWidget(self.note)
+        self.sources = SourcesSection(store)
+        layout.addWidget(self.sources)
         layout.addWidget(buttons)
-        self.resize(560, 290)
+        self.resize(600, 520)
         self._load()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):      # Enter in a field saves nothing: only Save does
+            return
+        super().keyPressEvent(event)
 
     def _load(self) -> None:
         now = workspace_settings.read(self.store)
