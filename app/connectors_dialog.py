@@ -1,4 +1,5 @@
-"""Workspace › Connectors: add, edit, test ("Send test") and remove the workspace's connectors.
+"""Workspace › Connectors: add, edit, test ("Send test", or "Test connection" for a CRM) and remove
+the workspace's connectors.
 Settings are edited with the form generated from each kind's settings model; secrets go to the
 keyring only, and a system without one is told so plainly."""
 from __future__ import annotations
@@ -7,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QVBoxLayout)
+from switchback.app.connection_test import ConnectionTest, for_the_window
 from switchback.app.test_send import TestSend, handoff
 from switchback.canvas.config_form import ConfigForm
 from switchback.connectors import registry
@@ -58,6 +60,8 @@ class ConnectorsDialog(QDialog):
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton("Save", QDialogButtonBox.AcceptRole)
         self.test_button = buttons.addButton("Send test…", QDialogButtonBox.ActionRole)
+        self.connect_button = buttons.addButton("Test connection", QDialogButtonBox.ActionRole)
+        self.connect_button.clicked.connect(self.test_connection)
         close = buttons.addButton(QDialogButtonBox.Close)
         self.save_button.clicked.connect(self.save)
         self.test_button.clicked.connect(self.send_test)
@@ -125,6 +129,7 @@ class ConnectorsDialog(QDialog):
             self.secrets_box.addRow(key.replace("_", " ").capitalize() + (" *" if key in spec.required_secrets else ""), edit)
         self.note.setText(spec.help)
         self.test_button.setVisible(bool(spec.channels))      # a CRM source sends nothing to test with
+        self.connect_button.setVisible(spec.source is not None)   # it is read from instead
 
     def save(self) -> bool:
         name, kind = self.name.text().strip(), self.kind.currentData()
@@ -203,4 +208,20 @@ class ConnectorsDialog(QDialog):
 
     def _tested(self, text: str) -> None:
         self.test_button.setEnabled(True)
+        self.note.setText(for_the_window(text))
+
+    def test_connection(self) -> None:
+        """Saves, then reads the first page of the CRM's contacts with what was saved."""
+        if not self.save():
+            return
+        name = self.name.text().strip()
+        self.note.setText(f"Testing the connection to {name}…")
+        self.connect_button.setEnabled(False)
+        self.connecting = ConnectionTest(self, name, self.kind.currentData(), self.form.config() if self.form else {})
+        self.connecting.finished_with.connect(self._connected)
+        self.connecting.start()
+
+    def _connected(self, text: str) -> None:
+        self.connecting.wait()
+        self.connect_button.setEnabled(True)
         self.note.setText(text)

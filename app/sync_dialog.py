@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
+from switchback.app.connection_test import for_the_window
 from switchback.connectors import registry
 from switchback.connectors.secrets import get_secret
 
@@ -34,7 +35,7 @@ class SyncThread(QThread):
                 activity = sync_activity(self.store, self.name, source.activity(), cancelled=lambda: self.cancel_requested)
                 result.cancelled = activity.cancelled
         except Exception as e:                     # one line in the dialog; nothing fetched is lost
-            self.finished_with.emit(f"{self.name}: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+            self.finished_with.emit(for_the_window(str(e).splitlines()[0] if str(e) else type(e).__name__, self.name))
             return
         state = "cancelled; the next sync resumes from here" if result.cancelled else "done"
         if activity is not None:

@@ -84,6 +84,8 @@ def shoot(theme: str, out: Path) -> None:
         over(w, w.contacts, out / f"contacts-{size}.png")
         w.contacts.reject()
         w.workspace_settings_dialog()
+        w.dialog.sources.name.setText(f"website-{width}")      # a source just added: its key shown once
+        w.dialog.sources.add()
         over(w, w.dialog, out / f"workspace-settings-{size}.png")
         w.dialog.reject()
 
