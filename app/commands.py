@@ -242,11 +242,20 @@ def run(args: argparse.Namespace) -> int:
             raise InputError("--sync-every", str(e)) from None
     total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
                           stop=lambda: bool(stopping), routines=routines)
-    from switchback.connectors.workspace import has_connectors
-    went = "sent" if has_connectors(store) else "recorded in the workspace (no connector: nothing left this machine)"
-    print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} messages queued, "
-          f"{total.delivered} {went}")
+    print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} new messages; "
+          f"{handed_words(scheduler.outcomes)}")
     return 0
+
+
+# What became of the messages handed over, in the trace's words and order.
+HANDED = (("recorded", "recorded in the workspace (no connector: nothing left this machine)"), ("sent", "sent"),
+          ("queued", "queued to try again (`switchback outbox` says why)"), ("failed", "failed"),
+          ("uncertain", "uncertain"))
+
+
+def handed_words(outcomes) -> str:
+    parts = [f"{outcomes[word]} {said}" for word, said in HANDED if outcomes.get(word)]
+    return ", ".join(parts) if parts else "no message was due to go out"
 
 
 @_args(run)

@@ -3,22 +3,17 @@ page of its contacts off the GUI thread with the settings and the secret just sa
 one line whether that worked (a refused token, a wrong address) — before any sync is started."""
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QThread, Signal
 
 from switchback.connectors import registry
 from switchback.connectors.secrets import get_secret
-
-# A connector's own errors name the window's place first and the command after ("... under
-# Workspace › Connectors… or with `switchback connector add ...`"); in the window, the place is enough.
-_COMMAND = re.compile(r",? or with `switchback [^`]*`( or --secret \w+)?")
+from switchback.runtime.problems import without_command
 
 
 def for_the_window(text: str, name: str = "") -> str:
     """A line from the connectors or the runtime as the window shows it: without the command that
     does the same on the command line, and naming the connector once."""
-    text = _COMMAND.sub("", text)
+    text = without_command(text)
     return text if not name or text.startswith((f"{name}:", f"{name} (")) else f"{name}: {text}"
 
 

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
 from switchback.runtime import contacts_directory as directory
 from switchback.runtime import erasure
 from switchback.runtime.contacts import read_contacts_csv
-from switchback.runtime.problems import InputError
+from switchback.runtime.problems import InputError, without_command
 from switchback.runtime.store import repository as repo
 from switchback.runtime.trace import timeline
 
@@ -195,7 +195,8 @@ class ContactsView(QDialog):
         self.heading.setText(f"<b>{c.name or c.email}</b> · {c.email} · email {c.consent_email}, SMS {c.consent_sms}")
         with self.workspace.store.session() as s:
             lines = timeline(s, email) or []
-        self.history.setPlainText("\n".join(lines) if lines else "Nothing has happened to this contact yet.")
+        self.history.setPlainText("\n".join(map(without_command, lines)) if lines else
+                                  "Nothing has happened to this contact yet.")
 
     # --- actions -----------------------------------------------------------------------------------
     def enroll(self) -> None:

@@ -13,7 +13,7 @@ from switchback.app.journey_controls_bar import JourneyControls
 from switchback.canvas.diff_view import diff_scene
 from switchback.canvas.marks import MARKS, versions_words
 from switchback.runtime.diff import Diff, diff, node_lines
-from switchback.runtime.problems import InputError
+from switchback.runtime.problems import InputError, without_command
 from switchback.runtime.store.versions import Refused
 
 DRAFT = -1                                   # the draft's row in the list (versions are 1, 2, ...)
@@ -266,7 +266,7 @@ class HistoryPanel(QWidget):
 
     def refused(self, why: Exception) -> None:
         """Publish said no: under review the draft was saved to await approval, which this shows."""
-        self.window_.status.setText(str(why) if isinstance(why, Refused) else f"Not published: {why}")
+        self.window_.status.setText(without_command(str(why)) if isinstance(why, Refused) else f"Not published: {why}")
         self.window_.refresh_journeys()
         self.parentWidget().raise_()
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QLabel, QMessageBox, QPushButton, QTableView, QVBoxLayout)
 
 from switchback.runtime import outbox_review as review
-from switchback.runtime.problems import InputError
+from switchback.runtime.problems import InputError, without_command
 
 SHOWN = {"uncertain": "Uncertain", "failed": "Failed", "queued": "Queued", "sending": "Sending"}
 ORDER = ("uncertain", "failed", "queued", "sending")         # what needs a person first
@@ -63,7 +63,7 @@ class MessagesModel(QAbstractTableModel):
         if role in (Qt.DisplayRole, Qt.ToolTipRole):
             channel = r.channel + (f" via {r.connector}" if r.connector else "")
             return (SHOWN[r.status], r.contact, r.journey, r.label, channel, f"{r.since:%Y-%m-%d %H:%M} UTC",
-                    r.reason)[index.column()]
+                    without_command(r.reason))[index.column()]
         if role == Qt.FontRole and index.column() == 0 and r.status == "uncertain":
             font = QFont()
             font.setBold(True)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from switchback.runtime import journey_controls
+from switchback.runtime.problems import without_command
 from switchback.runtime.state import ACTIVE
 from switchback.runtime.store.models import (Contact, EnrollmentRow, EventRow, JourneyRow, JourneyVersion, OutboxRow,
                                              Setting)
@@ -77,7 +78,7 @@ def words(status: LiveStatus, now: datetime, running: bool = True) -> str:
         parts.append(f"next {'step' if status.next_is_step else 'send'} {_when(status.next_send, now)}")
     parts.append(plural(status.events_hour, "event", "events") + " in the last hour")
     for name, why in sorted(status.failing.items())[:2]:
-        parts.append(f"{name} failing: {why[:80]}")
+        parts.append(f"{name} failing: {without_command(why)[:80]}")   # the window's words
     if len(status.failing) > 2:
         parts.append(f"{len(status.failing) - 2} more connectors failing")
     return " · ".join(parts)

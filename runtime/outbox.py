@@ -13,6 +13,7 @@ runtime/outbox_review.py).
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Callable, Protocol
 
@@ -30,6 +31,7 @@ from switchback.runtime.store.workspace import Store
 __all__ = ["MAX_ATTEMPTS", "LEASE", "NeedsSetup", "PermanentFailure", "TemporaryFailure", "Uncertain", "backoff",
            "recover", "Sender", "SenderFor", "RecordingSender", "Handoff", "deliver"]
 
+WORDS = {"pending": "queued", "sent": "sent", "failed": "failed", "uncertain": "uncertain"}   # as trace says them
 CHUNK = 25        # messages that leave the workspace reserved at a time: other workers take the rest
 _T = OutboxRow.__table__
 
@@ -72,16 +74,18 @@ Group = tuple[Sender, list[Handoff]]
 
 
 def deliver(store: Store, sender_for: SenderFor, now: datetime, limit: int = 2000, skip_locked: bool = False,
-            stop: Callable[[], bool] = lambda: False) -> int:
+            stop: Callable[[], bool] = lambda: False, tally: Counter | None = None) -> int:
     """Hand due messages to their senders; returns how many were handled. `stop` is asked before
-    each message that leaves the workspace: once it says so, the rest go back to the queue."""
+    each message that leaves the workspace: once it says so, the rest go back to the queue.
+    `tally` counts what became of them in the trace's words (recorded, sent, queued, failed, uncertain)."""
+    tally = Counter() if tally is None else tally
     queue.recover(store, queue.wall(), sender_for)
     batch = queue.claim_messages(store, now, limit, skip_locked)
     inside, outgoing = _by_destination(batch, sender_for)
     if inside:
-        _keep(store, inside, now)
+        _keep(store, inside, now, tally)
     queue.release(store, [h.id for _, h in outgoing[CHUNK:]])
-    handed = _hand_over(store, outgoing[:CHUNK], now, stop)
+    handed = _hand_over(store, outgoing[:CHUNK], now, stop, tally)
     return sum(len(handoffs) for _, handoffs in inside) + handed
 
 
@@ -97,7 +101,7 @@ def _by_destination(batch: list[Handoff], sender_for: SenderFor) -> tuple[list[G
     return inside, outgoing
 
 
-def _keep(store: Store, inside: list[Group], now: datetime) -> None:
+def _keep(store: Store, inside: list[Group], now: datetime, tally: Counter) -> None:
     """Messages that do not leave the workspace: handed over and marked in one transaction (the
     recorder's inside it; no sync needed, since a repeat could not reach anyone)."""
     failures: list[tuple[Sender, Handoff, Exception]] = []
@@ -109,9 +113,14 @@ def _keep(store: Store, inside: list[Group], now: datetime) -> None:
         for sender, handoffs in inside:
             if isinstance(sender, RecordingSender):
                 sender.record(s, [h.id for h in handoffs])
+                tally["recorded"] += len(handoffs)
+            else:
+                tally["sent"] += sum(h.id not in failed for h in handoffs)
         queue.finish_kept(s, [h.id for _, handoffs in inside for h in handoffs if h.id not in failed])
         for sender, h, e in failures:
-            queue.finish(s, h, {"attempts": h.attempts} | outcome(e, h.attempts, sender.idempotent, now), "pending")
+            values = outcome(e, h.attempts, sender.idempotent, now)
+            queue.finish(s, h, {"attempts": h.attempts} | values, "pending")
+            tally[WORDS[values["status"]]] += 1
 
 
 def _send(sender: Sender, h: Handoff) -> Exception | None:
@@ -129,12 +138,13 @@ class Interrupted(Uncertain):
     """The worker was stopped (Ctrl+C) while the message was on its way."""
 
 
-def _hand_over(store: Store, items: list[tuple[Sender, Handoff]], now: datetime, stop: Callable[[], bool]) -> int:
+def _hand_over(store: Store, items: list[tuple[Sender, Handoff]], now: datetime, stop: Callable[[], bool],
+               tally: Counter) -> int:
     """One message at a time: marked `sending` (synced) just before it leaves, its outcome written
     with the next one's mark. Returns how many were handed over."""
     if not items:
         return 0
-    run = _HandOver(store, now)
+    run = _HandOver(store, now, tally)
     with queue.Heartbeat(store, [h.id for _, h in items]):
         try:
             for sender, h in items:
@@ -153,8 +163,8 @@ def _hand_over(store: Store, items: list[tuple[Sender, Handoff]], now: datetime,
 class _HandOver:
     """Where one worker's run of hand-offs stands, so that whatever stops it is written down right."""
 
-    def __init__(self, store: Store, now: datetime):
-        self.store, self.now = store, now
+    def __init__(self, store: Store, now: datetime, tally: Counter):
+        self.store, self.now, self.tally = store, now, tally
         self.done: tuple[Sender, Handoff, Exception | None] | None = None   # handed over, outcome not yet written
         self.marked: tuple[Sender, Handoff] | None = None                   # `sending`, on its way or about to be
         self.leaving = False
@@ -194,10 +204,12 @@ class _HandOver:
                 queue.unstart(s, self.marked[1])
             for h, failure in self.waiting:
                 queue.finish(s, h, outcome(failure, h.attempts, True, self.now), "pending")
+                self.tally["queued"] += 1
 
     def _write_done(self, s: Session) -> None:
         """What became of the message handed over last (unless its claim was lost since)."""
         if self.done is not None:
             sender, h, failure = self.done
             values = queue.sent() if failure is None else outcome(failure, h.attempts, sender.idempotent, self.now)
-            queue.finish(s, h, values, "sending")
+            if queue.finish(s, h, values, "sending"):
+                self.tally[WORDS[values["status"]]] += 1

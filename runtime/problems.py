@@ -3,8 +3,19 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
+
+
+# A line that asks for a connector or secret names the designer's place first and the command after
+# ("... under Workspace › Connectors… or with `switchback connector add ...`"); a window shows the place.
+_COMMAND = re.compile(r",? or (with )?`switchback [^`]*`( or --secret \w+)?| \(`?switchback [^)]*\)")
+
+
+def without_command(text: str) -> str:
+    """The line as the designer shows it: without the command that does the same in a terminal."""
+    return _COMMAND.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
@@ -51,6 +52,7 @@ class Scheduler:
         self._kept = StateCache(kept)                   # the state of up to `kept` contacts, between visits
         self._last_now = None
         self._stop: Callable[[], bool] = lambda: False     # run()'s: a hand-off in progress finishes, the rest wait
+        self.outcomes: Counter = Counter()              # what became of the messages handed over, in trace's words
 
     def _new_id(self) -> str:
         return f"{self._id_prefix}{next(self._id_count):016x}"
@@ -92,7 +94,7 @@ class Scheduler:
     def deliver(self) -> int:
         """Hand the due outbox to the senders; returns how many messages were handled."""
         return deliver(self.store, self.sender_for, self.clock.now(), skip_locked=not self.store.is_sqlite,
-                       stop=self._stop)
+                       stop=self._stop, tally=self.outcomes)
 
     def round(self) -> Tick:
         """A step batch, then a delivery: one turn of `run`."""

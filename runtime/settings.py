@@ -46,7 +46,7 @@ class Settings(BaseModel):
                                   description="How long after entering the goal still counts as converted.")
     review: bool = Field(False, title="Review before publishing",
                          description="Publishing waits until someone other than the draft's authors approves it "
-                                     "(switchback approve KEY).")
+                                     "under History › Approve draft.")
 
     @field_validator("reentry")
     @classmethod

@@ -131,7 +131,7 @@ def _approval(s: Session, row: JourneyRow) -> tuple[Approval | None, str | None]
     else:
         why = f"review is on and draft revision {row.revision} is not approved"
     return None, (f"{row.key}: not published: {why}; it is saved as the draft awaiting approval by {who} "
-                  f"(switchback approve {row.key})")
+                  f"(History › Approve draft, or `switchback approve {row.key}`)")
 
 
 def _and(names: list[str]) -> str:

@@ -142,7 +142,7 @@ def test_review_publish_waits_for_someone_elses_approval_and_an_edit_needs_a_new
     code, out, _ = sw(capsys, "publish", f, "--as", "ada", "--workspace", ws)
     assert code == 1
     assert out == ("drip: not published: review is on and draft revision 1 is not approved; it is saved as the draft "
-                   "awaiting approval by someone other than ada (switchback approve drip)\n")
+                   "awaiting approval by someone other than ada (History › Approve draft, or `switchback approve drip`)\n")
     assert sw(capsys, "diff", "drip", "--workspace", ws)[2] == (
         "drip: not published yet: there is no version to compare the draft with\n")
 
