@@ -1,0 +1,34 @@
+"""The simulation panel splits each node's contacts by where they ended: waiting, completed,
+converted, exited, skipped — the counts a marketer reads to see what a journey did."""
+from switchback.app.designer import build_window
+from switchback.app.workspace import templates
+from tests.gui.test_designer_simulation import simulate_in_designer
+
+
+def shown(table) -> dict[str, dict[str, str]]:
+    """Node -> column -> count, as the table shows them (columns of outcomes nobody met are hidden)."""
+    heads = {c: table.horizontalHeaderItem(c).text() for c in range(table.columnCount()) if not table.isColumnHidden(c)}
+    return {table.item(r, 0).text(): {heads[c]: table.item(r, c).text() for c in heads if c}
+            for r in range(table.rowCount())}
+
+
+def test_counts_split_into_waiting_exited_and_skipped(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))     # the welcome series: customers exit at once
+    qtbot.addWidget(w)
+    simulate_in_designer(qtbot, w, days=9)
+    table = shown(w.simulation.nodes)
+    assert list(table["Signed up"]) == ["Entered", "Waiting", "Completed", "Exited", "Skipped"]
+    assert table["Signed up"]["Exited"] == "1"                 # the customer: exit_when
+    assert table["Welcome email"]["Skipped"] == "1"            # the unsubscribed contact
+    assert table["Wait 2 days"]["Waiting"] == table["Wait 3 days"]["Waiting"] == "1"   # still on their way at the end
+    assert table["What's next"]["Completed"] == "4"
+
+
+def test_counts_split_into_converted(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    w.create_from(next(t for t in templates() if t.key == "abandoned-cart"))
+    simulate_in_designer(qtbot, w)
+    table = shown(w.simulation.nodes)
+    assert list(table["Order in 1 hour?"]) == ["Entered", "Converted", "Skipped"]
+    assert table["Order in 1 hour?"]["Converted"] == "2" and table["Cart reminder"]["Skipped"] == "1"
