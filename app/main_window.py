@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.problems.show_problems(ed.problems, ed.journey)
         self.settings_inspector.set_settings(journey.name, journey.description or "", journey.settings_raw or {}, journey.key)
         self.node_inspector.set_choices(self._names)
+        self.settings_inspector.set_choices(self._names)
         self.node_inspector.set_preview_contacts(self.workspace.contacts(limit=200), self.workspace.preview_of(journey))
         self.inspect(None)
         if save:
@@ -299,6 +300,7 @@ class MainWindow(QMainWindow):
         """Connectors were added or removed: the pickers and the checks follow."""
         self._names = self.workspace.names()
         self.node_inspector.set_choices(self._names)
+        self.settings_inspector.set_choices(self._names)
         if self.editor is not None:
             self.editor.revalidate()
 

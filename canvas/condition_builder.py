@@ -39,7 +39,7 @@ class RuleRow(QWidget):
     changed = Signal()
     removed = Signal(object)
 
-    def __init__(self, rule: Rule, fields: list[str], parent: QWidget | None = None):
+    def __init__(self, rule: Rule, fields: list[str], parent: QWidget | None = None, events: list[str] | None = None):
         super().__init__(parent)
         self.subject = QComboBox()
         self.subject.setEditable(True)
@@ -52,7 +52,7 @@ class RuleRow(QWidget):
         self.event_type = QComboBox()
         self.event_type.setEditable(True)
         self.event_type.setObjectName("rule-event")
-        self.event_type.addItems(EVENTS)
+        self.event_type.addItems(events or EVENTS)
         self.times = QSpinBox(minimum=1, maximum=999, prefix="≥ ", suffix="×")
         self.times.setToolTip("At least this many times")
         self.within = QLineEdit()
@@ -140,9 +140,10 @@ class GroupBox(QFrame):
     changed = Signal()
     removed = Signal(object)
 
-    def __init__(self, group: Group, fields: list[str], nested: bool = False, parent: QWidget | None = None):
+    def __init__(self, group: Group, fields: list[str], nested: bool = False, parent: QWidget | None = None,
+                 events: list[str] | None = None):
         super().__init__(parent)
-        self.fields = fields
+        self.fields, self.events = fields, events
         if nested:
             self.setFrameShape(QFrame.StyledPanel)
         self.join = QComboBox()
@@ -183,7 +184,8 @@ class GroupBox(QFrame):
             self.add(item, announce=False)
 
     def add(self, item: Rule | Group, announce: bool = True) -> None:
-        widget = RuleRow(item, self.fields) if isinstance(item, Rule) else GroupBox(item, self.fields, nested=True)
+        widget = (RuleRow(item, self.fields, events=self.events) if isinstance(item, Rule)
+                  else GroupBox(item, self.fields, nested=True, events=self.events))
         widget.changed.connect(self.changed)
         widget.removed.connect(self._remove)
         self.items.append(widget)
@@ -206,9 +208,11 @@ class ConditionField(QWidget):
     "Edit as rows" switch. `input` is the code's line, as ConditionEdit has it."""
     edited = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, fields: list[str] | None = None):
+    def __init__(self, parent: QWidget | None = None, fields: list[str] | None = None, events: list[str] | None = None):
+        """`fields` and `events`: the workspace's, offered in the rows (the standard ones without)."""
         super().__init__(parent)
         self.fields = list(fields or STANDARD_FIELDS)
+        self.events = list(events or EVENTS)
         self.code = ConditionEdit()
         self.input = self.code.input
         self.message = self.code.message
@@ -254,7 +258,7 @@ class ConditionField(QWidget):
             self.builder.deleteLater()
             self.builder = None
         if rows is not None:
-            self.builder = GroupBox(rows, self.fields)
+            self.builder = GroupBox(rows, self.fields, events=self.events)
             self.builder.setObjectName("condition-rows")
             self.builder.changed.connect(self._rows_edited)
             self.rows_box.addWidget(self.builder)

@@ -42,10 +42,10 @@ class RowsEditor(RowListEditor):
     """A list of small records (switch cases, split variants, owner rules): a framed row each, a
     nested form inside, and buttons to add, remove and reorder, since order decides who wins."""
 
-    def __init__(self, spec: FieldSpec, item: type[BaseModel]):
+    def __init__(self, spec: FieldSpec, item: type[BaseModel], choices: dict[str, list[str]] | None = None):
         noun = singular(spec.title)
         super().__init__(spec, noun.lower(), spacing=6)
-        self.item, self.noun = item, noun
+        self.item, self.noun, self.choices = item, noun, choices
         self.forms: list[ConfigForm] = []
         self.frames: list[QFrame] = []
 
@@ -70,7 +70,7 @@ class RowsEditor(RowListEditor):
             b.clicked.connect(slot)
             head.addWidget(b)
         layout.addLayout(head)
-        form = ConfigForm(self.item, {}, compact=True)
+        form = ConfigForm(self.item, {}, compact=True, choices=self.choices)
         form.set_preview(self._preview)
         form.changed.connect(self.committed)
         layout.addWidget(form)
@@ -205,13 +205,13 @@ class GroupEditor(FieldEditor):
     """A nested record (quiet hours, a frequency cap): a group box whose check box turns it on."""
     labelled_inside = True
 
-    def __init__(self, spec: FieldSpec, item: type[BaseModel]):
+    def __init__(self, spec: FieldSpec, item: type[BaseModel], choices: dict[str, list[str]] | None = None):
         super().__init__(spec)
         self.group = self._named(QGroupBox(spec.title))
         self.group.setCheckable(spec.nullable or not spec.required)
         layout = QVBoxLayout(self.group)
         layout.setContentsMargins(8, 4, 8, 8)
-        self.form = ConfigForm(item, {}, compact=True)
+        self.form = ConfigForm(item, {}, compact=True, choices=choices)
         layout.addWidget(self.form)
         self.box.addWidget(self.group)
         self.group.toggled.connect(self.committed)
@@ -239,7 +239,7 @@ def editor_for(spec: FieldSpec, field: FieldInfo, choices: dict[str, list[str]] 
     if special := _BY_SHOWS.get(spec.shows or ""):
         return special(spec)
     if spec.role:
-        return CodeEditor(spec)
+        return CodeEditor(spec, choices)
     if get_origin(core) is dict or dict_values_role(field):
         return KeyValueEditor(spec)
     if get_origin(core) in (Union, types.UnionType):
@@ -247,9 +247,9 @@ def editor_for(spec: FieldSpec, field: FieldInfo, choices: dict[str, list[str]] 
             return AllOrListEditor(spec)
     if get_origin(core) is list:
         item = submodel(core)
-        return RowsEditor(spec, item) if item else ListEditor(spec)
+        return RowsEditor(spec, item, choices) if item else ListEditor(spec)
     if isinstance(core, type) and issubclass(core, BaseModel):
-        return GroupEditor(spec, core)
+        return GroupEditor(spec, core, choices)
     if get_origin(core) is Literal:
         return ChoiceEditor(spec)
     if core is bool:

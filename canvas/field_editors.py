@@ -257,9 +257,11 @@ class ChoiceEditor(FieldEditor):
 class CodeEditor(FieldEditor):
     """A condition or a template, in the editors of code_editors.py."""
 
-    def __init__(self, spec: FieldSpec):
+    def __init__(self, spec: FieldSpec, choices: dict[str, list[str]] | None = None):
+        """`choices`: the workspace's names; a condition's rows offer its fields and events."""
         super().__init__(spec)
-        editor = (ConditionField() if spec.role == "condition"
+        choices = choices or {}
+        editor = (ConditionField(fields=choices.get("field"), events=choices.get("event")) if spec.role == "condition"
                   else TemplateEdit(lines=spec.lines, role=spec.role, html=spec.shows == "html"))
         self.code = self._named(editor)
         self.code.input.setAccessibleName(spec.title)

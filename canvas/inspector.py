@@ -271,10 +271,8 @@ class SettingsInspector(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setFrameShadow(QFrame.Shadow.Sunken)
         column.addWidget(line)
-        self.form = ConfigForm(Settings, {})
-        self.form.setObjectName("settings-form")
-        self.form.changed.connect(self.settings_changed)
-        column.addWidget(self.form)
+        self.column = column
+        self._make_form(None)
         column.addStretch()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -290,6 +288,20 @@ class SettingsInspector(QWidget):
         self.key.setText(f"Key: {key}" if key else "")
         self.key.setVisible(bool(key))
         self.form.set_config(settings or {})
+
+    def _make_form(self, choices: dict[str, list[str]] | None) -> None:
+        self.form = ConfigForm(Settings, {}, choices=choices)
+        self.form.setObjectName("settings-form")
+        self.form.changed.connect(self.settings_changed)
+        self.column.insertWidget(self.column.count() - 1 if choices is not None else self.column.count(), self.form)
+
+    def set_choices(self, choices: dict[str, list[str]]) -> None:
+        """The workspace's names: exit and goal conditions offer its fields and events."""
+        config = self.form.config()
+        self.form.setParent(None)
+        self.form.deleteLater()
+        self._make_form(choices)
+        self.form.set_config(config)
 
     def _name_done(self) -> None:
         text = self.name.text().strip()
