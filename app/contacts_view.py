@@ -97,6 +97,8 @@ class ContactsView(QDialog):
         self.forget_button = QPushButton("Forget…")
         self.forget_button.setToolTip("Erase this contact on its request: fields, events, steps and messages")
         self.import_button = QPushButton("Import CSV…")
+        self.enroll_where_button = QPushButton("Enroll contacts who…")
+        self.enroll_where_button.setToolTip("Enroll everyone who meets a condition in a journey")
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         self.note = QLabel()
@@ -109,6 +111,7 @@ class ContactsView(QDialog):
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
         top.addWidget(self.import_button)
+        top.addWidget(self.enroll_where_button)
         lv.addLayout(top)
         lv.addWidget(self.count)
         lv.addWidget(self.table, 1)
@@ -145,6 +148,7 @@ class ContactsView(QDialog):
         self.unsubscribe_button.clicked.connect(self.ask_unsubscribe)
         self.forget_button.clicked.connect(self.ask_forget)
         self.import_button.clicked.connect(self._pick_csv)
+        self.enroll_where_button.clicked.connect(self.enroll_where)
         self.thread: QThread | None = None
         self._fill_journeys()
         self.refresh()
@@ -209,6 +213,12 @@ class ContactsView(QDialog):
             self.note.setText(f"Not enrolled: {e}")
             return
         self.note.setText(f"{email} will enter {self.journey.currentText()} when the scheduler next runs.")
+
+    def enroll_where(self) -> None:
+        from switchback.app.enroll_where_dialog import EnrollWhereDialog
+        self.where_dialog = EnrollWhereDialog(self, self.workspace, self.workspace.names())
+        self.where_dialog.enrolled.connect(lambda text: (self.note.setText(text), self.refresh()))
+        self.where_dialog.open()
 
     def ask_unsubscribe(self) -> None:
         email = self.chosen()

@@ -1,6 +1,6 @@
 """Workspace › Contacts: find, read a timeline, enroll, unsubscribe, import with progress — the
 everyday tools that were command-line only."""
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from switchback.app.cli import main
 from switchback.app.designer import build_window
@@ -94,3 +94,39 @@ def test_forget_asks_first_then_erases_the_contact_off_the_gui_thread(qtbot, tmp
     assert b"grace@hopper.example" not in ws.read_bytes()
     code = main(["forget", "--log", "--workspace", str(ws)])
     assert code == 0
+
+
+def test_enroll_everyone_who_meets_a_condition_built_in_rows(qtbot, tmp_path):
+    """What `enroll KEY --where` does, with the condition picked in rows and nothing typed as code."""
+    ws = str(tmp_path / "w.sqlite")
+    w, view = window(qtbot, tmp_path)
+    manual = tmp_path / "manual.journey.json"
+    manual.write_text('{"format": "switchback.journey/1", "key": "by-hand", "name": "By hand", "nodes": ['
+                      '{"id": "start", "kind": "trigger.manual", "config": {}},'
+                      '{"id": "hello", "kind": "action.email", "config": {"connector": "smtp", "subject": "Hi", "body": "Hi"}}],'
+                      ' "edges": [{"from": "start", "to": "hello"}]}')
+    assert main(["publish", str(manual), "--workspace", ws]) == 0
+    view.enroll_where_button.click()
+    d = view.where_dialog
+    qtbot.waitExposed(d)
+    assert d.journey.currentData() == "by-hand"
+    d.condition.builder.findChild(QWidget, "add-condition").click()
+    row = d.condition.builder.items[0]
+    row.subject.setCurrentText("country")
+    row.op.setCurrentText("is any of")
+    row.value.setText("GB, CH")
+    row.value.editingFinished.emit()
+    assert d.condition.text() == "contact.country in ['GB', 'CH']"
+    d.enroll_button.click()
+    assert d.confirm.isVisible() and d.confirm.informativeText() == "contact.country in ['GB', 'CH']"
+    d.confirm.button(QMessageBox.Cancel).click()
+    with w.workspace.store.session() as s:
+        assert s.query(EventRow).count() == 0                       # asked, cancelled: nobody
+    d.enroll_button.click()
+    next(b for b in d.confirm.buttons() if b.text() == "Enroll").click()
+    qtbot.waitUntil(lambda: d.enroll_button.isEnabled(), timeout=10000)
+    assert d.note.text() == "3 contacts will enter By hand when the scheduler next runs."
+    assert view.note.text() == d.note.text()
+    with w.workspace.store.session() as s:
+        enrolled = sorted(e.properties["journey"] for e in s.query(EventRow).all())
+    assert enrolled == ["by-hand"] * 3

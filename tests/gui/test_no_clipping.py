@@ -14,6 +14,7 @@ OPENERS = {
     "connectors": lambda w: (w.connectors_dialog(), w.dialog)[1],
     "workspace settings": lambda w: (w.workspace_settings_dialog(), w.dialog)[1],
     "contacts": lambda w: (w.contacts_view(), w.contacts)[1],
+    "enroll contacts who": lambda w: (w.contacts_view(), w.contacts.enroll_where(), w.contacts.where_dialog)[2],
     "messages that did not go out": lambda w: (w.outbox_dialog(), w.dialog)[1],
     "export bundle": lambda w: (w.export_bundle_dialog(), w.dialog)[1],
     "team workspace": lambda w: (w.open_team_workspace(), w.dialog)[1],
