@@ -74,6 +74,13 @@ class ContactsView(QDialog):
         self.search.setPlaceholderText("Find by address, name or company")
         self.search.setClearButtonEnabled(True)
         self.count = QLabel()
+        self.consent = QComboBox()
+        self.consent.setObjectName("filter-consent")
+        for text, value in (("Any email consent", None), ("Subscribed", "subscribed"),
+                            ("Unsubscribed", "unsubscribed"), ("Consent unknown", "unknown")):
+            self.consent.addItem(text, value)
+        self.in_journey = QComboBox()
+        self.in_journey.setObjectName("filter-journey")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setObjectName("contacts-table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -113,7 +120,11 @@ class ContactsView(QDialog):
         top.addWidget(self.import_button)
         top.addWidget(self.enroll_where_button)
         lv.addLayout(top)
-        lv.addWidget(self.count)
+        filters = QHBoxLayout()
+        filters.addWidget(self.count, 1)
+        filters.addWidget(self.consent)
+        filters.addWidget(self.in_journey)
+        lv.addLayout(filters)
         lv.addWidget(self.table, 1)
         lv.addWidget(self.progress)
         right = QWidget()
@@ -143,6 +154,8 @@ class ContactsView(QDialog):
         self._typed = QTimer(self, singleShot=True, interval=200)       # search once typing pauses
         self._typed.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _: self._typed.start())
+        self.consent.currentIndexChanged.connect(lambda _: self.refresh())
+        self.in_journey.currentIndexChanged.connect(lambda _: self.refresh())
         self.table.itemSelectionChanged.connect(self._selected)
         self.enroll_button.clicked.connect(self.enroll)
         self.unsubscribe_button.clicked.connect(self.ask_unsubscribe)
@@ -157,7 +170,8 @@ class ContactsView(QDialog):
     def refresh(self) -> None:
         """The search's contacts again, the one chosen kept chosen, its timeline read anew."""
         was = self.chosen() if hasattr(self, "rows") else None
-        rows, total = directory.find(self.workspace.store, self.search.text())
+        rows, total = directory.find(self.workspace.store, self.search.text(), consent=self.consent.currentData(),
+                                     journey=self.in_journey.currentData())
         self.rows = rows
         self.table.blockSignals(True)
         self.table.setRowCount(len(rows))
@@ -175,6 +189,12 @@ class ContactsView(QDialog):
         self.count.setText(shown + (f" (the first {len(rows):,} shown; narrow the search)" if total > len(rows) else ""))
 
     def _fill_journeys(self) -> None:
+        self.in_journey.blockSignals(True)
+        self.in_journey.clear()
+        self.in_journey.addItem("In any journey or none", None)
+        for key, name in directory.journeys(self.workspace.store):
+            self.in_journey.addItem(f"In {name}", key)
+        self.in_journey.blockSignals(False)
         self.journey.clear()
         for key, name in directory.enrollable(self.workspace.store):
             self.journey.addItem(name, key)

@@ -34,13 +34,21 @@ class ContactSummary:
     journeys: list[str]              # the journeys it is in now
 
 
-def find(store: Store, text: str = "", limit: int = SHOWN) -> tuple[list[ContactSummary], int]:
+def find(store: Store, text: str = "", limit: int = SHOWN, consent: str | None = None,
+         journey: str | None = None) -> tuple[list[ContactSummary], int]:
     """Contacts whose address, first or last name or company contains `text` (any case), and how
-    many matched in all."""
+    many matched in all; only those whose email consent is `consent` (unknown: none given), and
+    those in `journey` now, when given."""
     needle = f"%{text.strip().lower()}%"
     where = [] if not text.strip() else [or_(
         Contact.email.like(needle),
         *[func.lower(Contact.fields[f].as_string()).like(needle) for f in ("first_name", "last_name", "company")])]
+    if consent:
+        given = Contact.fields["consent_email"].as_string()
+        where.append(or_(given.is_(None), given == "unknown") if consent == "unknown" else given == consent)
+    if journey:
+        where.append(Contact.id.in_(select(EnrollmentRow.contact_id).where(EnrollmentRow.journey == journey,
+                                                                            EnrollmentRow.state == ACTIVE)))
     with store.session() as s:
         total = s.scalar(select(func.count(Contact.id)).where(*where)) or 0
         rows = list(s.execute(select(Contact.id, Contact.email, Contact.fields).where(*where)
@@ -58,6 +66,13 @@ def find(store: Store, text: str = "", limit: int = SHOWN) -> tuple[list[Contact
                                   str(f.get("consent_email") or "unknown"), str(f.get("consent_sms") or "unknown"),
                                   sorted(active.get(cid, []))))
     return out, total
+
+
+def journeys(store: Store) -> list[tuple[str, str]]:
+    """(key, name) of the published journeys, which contacts may be in."""
+    with store.session() as s:
+        published: PublishedJourneys = engine_inputs.published_journeys(s)
+    return sorted((p.key, p.journey.name) for p in published.current.values())
 
 
 def enrollable(store: Store) -> list[tuple[str, str]]:

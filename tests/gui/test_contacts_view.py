@@ -130,3 +130,24 @@ def test_enroll_everyone_who_meets_a_condition_built_in_rows(qtbot, tmp_path):
     with w.workspace.store.session() as s:
         enrolled = sorted(e.properties["journey"] for e in s.query(EventRow).all())
     assert enrolled == ["by-hand"] * 3
+
+
+def test_filter_by_email_consent_and_by_the_journey_a_contact_is_in(qtbot, tmp_path):
+    ws = str(tmp_path / "w.sqlite")
+    w, view = window(qtbot, tmp_path)
+    view.consent.setCurrentIndex(view.consent.findData("unsubscribed"))
+    unsubscribed = [view.table.item(r, 0).text() for r in range(view.table.rowCount())]
+    assert unsubscribed and all(view.table.item(r, 4).text() == "unsubscribed" for r in range(view.table.rowCount()))
+    assert view.count.text() == f"{len(unsubscribed)} contact" + ("s" if len(unsubscribed) != 1 else "")
+    view.consent.setCurrentIndex(0)
+    assert view.table.rowCount() == 8
+    w.publish()                                                    # the welcome series, live
+    events = tmp_path / "signups.jsonl"
+    events.write_text('{"contact": "ada@lovelace.example", "type": "signed_up", "at": "2026-03-02T09:00:00Z"}\n')
+    assert main(["events", str(events), "--workspace", ws]) == 0
+    assert main(["run", "--until-idle", "--sync-every", "0", "--workspace", ws]) == 0
+    view._fill_journeys()
+    view.in_journey.setCurrentIndex(view.in_journey.findData("welcome-series"))
+    assert view.in_journey.currentText() == "In Welcome series"
+    assert [view.table.item(r, 0).text() for r in range(view.table.rowCount())] == ["ada@lovelace.example"]
+    assert view.count.text() == "1 contact"
