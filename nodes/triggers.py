@@ -197,7 +197,10 @@ class ManualConfig(Config):
     pass
 
 
-MANUAL = _trigger("trigger.manual", "Enrolled by hand", "Enters contacts that a person, the command line or the API enrolls.",
+MANUAL = _trigger("trigger.manual", "Enrolled by hand",
+         "Enters contacts a person enrolls: in Contacts (one, or everyone meeting a condition), from the command "
+         "line, or from another journey's Enroll step.",
          ManualConfig, Entry.HAND,
-         lambda c: ("When a person enrolls the contact (by hand, the command line or the API)", "Whoever is enrolled"),
+         lambda c: ("When a person enrolls the contact (in Contacts or on the command line) or another journey does",
+                    "Whoever is enrolled"),
          summary=lambda c: "Started by a person or the command line")
