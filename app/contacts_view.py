@@ -2,18 +2,19 @@
 it in a journey or unsubscribe it; import a CSV with progress. It asks runtime/ for all of it."""
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSplitter,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLineEdit, QMessageBox, QProgressBar, QPushButton, QSplitter, QTableWidget,
+                               QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from switchback.runtime import contacts_directory as directory
 from switchback.runtime import erasure
 from switchback.runtime.contacts import read_contacts_csv
 from switchback.runtime.problems import InputError, without_command
 from switchback.runtime.store import repository as repo
-from switchback.runtime.trace import timeline
+from switchback.runtime.trace import timeline_rows
 
 COLUMNS = ["Email", "Name", "Company", "Stage", "Email consent", "SMS consent", "In journeys"]
 CHUNK = 500                              # contacts imported per transaction, so the bar moves
@@ -65,6 +66,14 @@ class _Forget(QObject):
             self.done.emit(f"Not erased: {type(e).__name__}: {e}")
 
 
+def _entry(row: tuple) -> str:
+    """One step of the timeline: when and what on a line, where it happened beside, the detail below."""
+    at, where, what, detail = row
+    detail = escape(without_command(detail))
+    return (f"<p style='margin:0 0 6px 0'><span style='color:#888'>{at:%Y-%m-%d %H:%M}</span>&nbsp; <b>{escape(what)}</b>"
+            f" &nbsp;{escape(where.replace('/', ' › '))}" + (f"<br>&nbsp;&nbsp;&nbsp;{detail}" if detail else "") + "</p>")
+
+
 class ContactsView(QDialog):
     def __init__(self, parent, workspace):
         super().__init__(parent)
@@ -93,10 +102,9 @@ class ContactsView(QDialog):
         self.table.setWordWrap(False)
         self.heading = QLabel("Choose a contact to see its timeline.")
         self.heading.setWordWrap(True)
-        self.history = QPlainTextEdit()
+        self.history = QTextBrowser()
         self.history.setObjectName("contact-timeline")
-        self.history.setReadOnly(True)
-        self.history.setFont(QFontDatabase.systemFont(QFontDatabase.FixedFont))
+        self.history.setOpenLinks(False)
         self.journey = QComboBox()
         self.journey.setObjectName("enroll-journey")
         self.enroll_button = QPushButton("Enroll")
@@ -218,9 +226,11 @@ class ContactsView(QDialog):
         c = self.rows[self.table.currentRow()]
         self.heading.setText(f"<b>{c.name or c.email}</b> · {c.email} · email {c.consent_email}, SMS {c.consent_sms}")
         with self.workspace.store.session() as s:
-            lines = timeline(s, email) or []
-        self.history.setPlainText("\n".join(map(without_command, lines)) if lines else
-                                  "Nothing has happened to this contact yet.")
+            rows = timeline_rows(s, email) or []
+        if rows:
+            self.history.setHtml("".join(map(_entry, rows)))
+        else:
+            self.history.setPlainText("Nothing has happened to this contact yet.")
 
     # --- actions -----------------------------------------------------------------------------------
     def enroll(self) -> None:

@@ -15,6 +15,14 @@ STATUS = {"pending": "queued", "sending": "sending", "sent": "sent", "delivered"
 
 
 def timeline(s: Session, email: str) -> list[str] | None:
+    rows = timeline_rows(s, email)
+    if rows is None:
+        return None
+    return [f"{at:%Y-%m-%d %H:%M} UTC  {where:<32} {what:<10} {detail}".rstrip() for at, where, what, detail in rows]
+
+
+def timeline_rows(s: Session, email: str) -> list[tuple] | None:
+    """The timeline as (when, journey/node, what, detail): what the designer lays out as it likes."""
     cid = repo.contact_id(s, email)
     if cid is None:
         return None
@@ -36,7 +44,7 @@ def timeline(s: Session, email: str) -> list[str] | None:
                     detail += " (no connector: nothing left this machine)"
                 elif m.error:
                     detail += f": {m.error}"
-        lines.append(f"{step.at:%Y-%m-%d %H:%M} UTC  {where:<32} {what:<10} {detail}".rstrip())
+        lines.append((step.at, where, str(what), detail))
     return lines
 
 
