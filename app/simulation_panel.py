@@ -133,7 +133,9 @@ class SimulationPanel(QWidget):
     def show_summary(self, simulated: Simulated, journey: Journey) -> None:
         s = simulated.summary
         self.heading.setText(s.nobody or f"Simulated {s.contacts:,} contacts: {len(s.messages):,} messages from this "
-                             f"journey" + (f" ({s.all_messages:,} in all)" if s.all_messages != len(s.messages) else ""))
+                             f"journey" + (f" ({s.all_messages:,} in all)" if s.all_messages != len(s.messages) else "")
+                             + (". Started by hand: here every contact is enrolled at the start; live, only those a "
+                                "person or another journey enrolls" if s.by_hand else ""))
         rows = [n for n in journey.nodes if s.entered.get(n.id) or s.outcomes.get(n.id)]
         self.nodes.setRowCount(len(rows))
         for c, outcome in enumerate(OUTCOMES, start=2):      # only the outcomes that happened take room

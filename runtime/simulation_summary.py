@@ -39,6 +39,7 @@ class JourneySummary:
     all_messages: int                               # every journey's, for the status line
     paths: dict[str, list[str]] = field(default_factory=dict)      # contact -> the nodes it entered
     nobody: str | None = None                       # why nobody entered, when nobody did
+    by_hand: bool = False                           # started by hand: the simulation enrolled everyone at the start
 
 
 def summarise(result: SimulationResult, journey: Journey, events: list[Event]) -> JourneySummary:
@@ -73,4 +74,6 @@ def summarise(result: SimulationResult, journey: Journey, events: list[Event]) -
     triggers = {n.id for n in journey.triggers()}
     nobody = None if any(entered.get(t) for t in triggers) else why_nobody_entered(journey, events)
     messages = [MessageRow(m.at, m.channel, m.node, m.to, m.contact, m.payload) for m in result.messages if m.journey == key]
-    return JourneySummary(len(result.states), entered, dict(edges), outcomes, messages, len(result.messages), paths, nobody)
+    by_hand = any(n.declaration is not None and n.declaration.by_hand for n in journey.triggers())
+    return JourneySummary(len(result.states), entered, dict(edges), outcomes, messages, len(result.messages), paths, nobody,
+                          by_hand)

@@ -32,3 +32,20 @@ def test_counts_split_into_converted(qtbot, tmp_path):
     table = shown(w.simulation.nodes)
     assert list(table["Order in 1 hour?"]) == ["Entered", "Converted", "Skipped"]
     assert table["Order in 1 hour?"]["Converted"] == "2" and table["Cart reminder"]["Skipped"] == "1"
+
+
+def test_a_journey_started_by_hand_says_the_simulation_enrolled_everyone(qtbot, tmp_path):
+    """The designer enrolled everyone in a by-hand journey while the audit said nobody is; now it says so."""
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    w.create_from(next(t for t in templates() if t.key == "renewal-reminder"))
+    assert "Started by hand" not in w.simulation.heading.text()
+    from switchback.nodes import declared as K
+    from switchback.runtime.document import Edge, Node
+    journey = w.editor.journey
+    w.editor.model.add_node(Node(id="by-hand", kind=K.MANUAL.name, config={}, position=[400, 0]))
+    w.editor.model.add_edge(Edge(source="by-hand", target=journey.next_node(journey.triggers()[0].id, "next")))
+    simulate_in_designer(qtbot, w)
+    assert w.simulation.heading.text().endswith(
+        "Started by hand: here every contact is enrolled at the start; live, only those a person or another journey "
+        "enrolls")
