@@ -54,7 +54,7 @@ def card_lines(journey: Journey, r: dict[str, Any]) -> dict[str, tuple[str, str]
         if n.id in r["variants"]:
             detail = " · ".join(f"{port} {_pct(v['rate'])}, best {v['p_best']:.0%}"
                                 for port, v in r["variants"][n.id].items())
-        elif n.spec is not None and n.spec.channel:
+        elif n.declaration is not None and n.declaration.channel:
             detail = f"{c['sent']:,} sent · {c['opened']:,} opened · {c['clicked']:,} clicked"
             if c["failed"]:
                 detail += f" · {c['failed']:,} failed"
