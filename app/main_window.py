@@ -78,8 +78,8 @@ class MainWindow(QMainWindow):
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
         from switchback.app.live_results import LiveResults
-        self.live = LiveResults(self, self._dock)         # results of the published journey open, alerts
-        self.tabifyDockWidget(problems_dock, self.live.dock)
+        self.results = LiveResults(self, self._dock)         # results of the published journey open, alerts
+        self.tabifyDockWidget(problems_dock, self.results.dock)
         problems_dock.raise_()
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS, timeout=self.save_now)
         self.node_inspector.config_changed.connect(lambda node_id, cfg: self.editor and self.editor.set_config(node_id, cfg))
@@ -144,7 +144,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.view.fit)
         self._title()
         self.history.journey_opened()
-        self.live.journey_opened()
+        self.results.journey_opened()
         self.refresh_journeys()
 
     def _changed(self, _index: int = 0) -> None:

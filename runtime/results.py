@@ -56,8 +56,8 @@ def assemble(journeys: Iterable[Journey], sums: Sums, now: dict[tuple[str, str],
             counts["now"] = now.get((key, n.id), 0)
             counts["skipped"] = dict(skipped.get(n.id, {}))
             nodes[n.id] = counts
-            if n.spec is not None and n.spec.splits:
-                ports = n.spec.output_ports(n.parsed())
+            if n.declaration is not None and n.declaration.splits:
+                ports = n.declaration.output_ports(n.parsed())
                 standing = [(get(n.id, "converted", p), get(n.id, "entered", p)) for p in ports]
                 best = stats.p_best(standing)
                 variants[n.id] = {p: {"entered": e, "converted": c, **_interval(c, e), "p_best": b}
