@@ -114,11 +114,12 @@ def _(p):
     p.add_argument("--json", action="store_true")
 
 
-def _store(args: argparse.Namespace, create: bool = True):
+def _store(args: argparse.Namespace, create: bool = True, reads_only: bool = False):
     """The workspace; a command that only reads (or needs what only an existing one has) passes
-    create=False, and a mistyped path is refused instead of becoming a new empty workspace."""
+    create=False, and a mistyped path is refused instead of becoming a new empty workspace. One that
+    `reads_only` skips reading every page of a big file on opening (see open_store)."""
     from switchback.runtime.store.workspace import open_store
-    return open_store(args.workspace, args.db, create)
+    return open_store(args.workspace, args.db, create, reads_only)
 
 
 def _now(store):
@@ -272,7 +273,7 @@ def _(p):
 @command("trace", "a contact's timeline: every step, message, skip and its reason")
 def trace(args: argparse.Namespace) -> int:
     from switchback.runtime.trace import as_object, timeline
-    store = _store(args, create=False)
+    store = _store(args, create=False, reads_only=True)
     with store.session() as s:
         lines = (as_object if args.json else timeline)(s, args.email)
     if lines is None:

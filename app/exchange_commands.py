@@ -132,7 +132,7 @@ def audit(args: argparse.Namespace) -> int:
         subject = "Journey files" if len(journeys) != 1 else Path(args.files[0]).name
         result = report.build_audit(journeys, None, contacts, events, args.days, args.start, sources=sources, subject=subject)
     else:
-        store = _store(args, create=False)
+        store = _store(args, create=False, reads_only=True)
         subject = f"Workspace {Path(args.workspace).name}" if args.workspace else "Shared workspace"
         result = report.audit_workspace(store, contacts, events, args.days, args.start, subject=subject)
     if args.title:

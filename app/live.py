@@ -6,6 +6,7 @@ running in the background leaves it running when the window closes, with a tray 
 window back or quits."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,11 +33,23 @@ def wants_server(store: Store) -> bool:
     return bool(list_sources(store)) or workspace_settings.read(store).public_url is not None
 
 
-def command(store: Store, serve: bool) -> list[str]:
-    """`switchback run` on this workspace, as this installation starts itself."""
+def command(store: Store, serve: bool) -> tuple[list[str], dict[str, str]]:
+    """`switchback run` on this workspace, as this installation starts itself, and its environment.
+    A database password goes to the child in PGPASSWORD (libpq reads it), never on its command line,
+    where anyone on the machine could read it with ps."""
+    from sqlalchemy.engine import URL, make_url
+
     from switchback.app.service import program
-    where = ["--workspace", store.place] if store.is_sqlite else ["--db", store.url]
-    return [*program(), "run", *(["--serve"] if serve else []), *where]
+    env = dict(os.environ)
+    if store.is_sqlite:
+        where = ["--workspace", store.place]
+    else:
+        url = make_url(store.url)
+        if url.password is not None:
+            env["PGPASSWORD"] = str(url.password)
+        bare = URL.create(url.drivername, url.username, None, url.host, url.port, url.database, url.query)
+        where = ["--db", bare.render_as_string(hide_password=False)]
+    return [*program(), "run", *(["--serve"] if serve else []), *where], env
 
 
 class Live(QObject):
@@ -62,7 +75,8 @@ class Live(QObject):
         serve = wants_server(self.store) if self._serve is None else self._serve
         self._log = tempfile.TemporaryFile(mode="w+", prefix="switchback-run-")
         flags = subprocess.CREATE_NEW_PROCESS_GROUP if sys.platform == "win32" else 0
-        self.process = subprocess.Popen(command(self.store, serve), stdin=subprocess.DEVNULL,
+        argv, env = command(self.store, serve)
+        self.process = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.DEVNULL, stderr=self._log, creationflags=flags)
         self.error = None
 

@@ -4,6 +4,7 @@ cards' lines, the results panel, the alerts strip and the status bar)."""
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable
@@ -20,6 +21,7 @@ from switchback.runtime.document import Journey
 from switchback.runtime.results import contacts_at, daily, journey_results
 
 REFRESH_MS = 3000
+SLOW_S = 30.0
 
 
 @dataclass
@@ -32,9 +34,9 @@ class Live:
     cards: dict[str, tuple[str, str]] = field(default_factory=dict)
     edges: dict[tuple[str, str, str], int] = field(default_factory=dict)
     days: list[tuple[date, int, int]] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
+    alerts: list[Alert] | None = None              # None: not read this time, the last ones stand
     node: str | None = None
-    contacts: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] | None = None
     seconds: float = 0.0
 
 
@@ -83,13 +85,16 @@ def edge_counts(journey: Journey, r: dict[str, Any]) -> dict[tuple[str, str, str
     return out
 
 
-def compute(store, key: str, draft: str, node: str | None, search: str, now: datetime) -> Live:
-    """Everything a refresh shows, read from the workspace (run on the worker thread)."""
+def compute(store, key: str, draft: str, node: str | None, search: str, now: datetime,
+            slow: bool = True) -> Live:
+    """Everything a refresh shows, read from the workspace (run on the worker thread). The alerts
+    (a week of enrollments) and the contacts at a node are read only when `slow`: the window asks
+    for them when the node or the search changes and every SLOW_S otherwise."""
     from switchback.runtime.engine_inputs import published_journeys
     started = datetime.now(timezone.utc)
     with store.session() as s:
         current = published_journeys(s).current.get(key)
-    live = Live(key, shown=current is not None, alerts=alerts(store, now))
+    live = Live(key, shown=current is not None, alerts=alerts(store, now) if slow else None)
     if current is None:
         live.why = "Not published yet: results show once it is."
     elif diff(current.journey, document.loads(draft)):
@@ -100,7 +105,7 @@ def compute(store, key: str, draft: str, node: str | None, search: str, now: dat
         if live.shown:
             live.cards = card_lines(current.journey, live.results)
             live.edges = edge_counts(current.journey, live.results)
-        if node is not None:
+        if node is not None and slow:
             live.node, live.contacts = node, contacts_at(store, key, node, search)
     live.seconds = (datetime.now(timezone.utc) - started).total_seconds()
     return live
@@ -139,6 +144,7 @@ class LiveResults(QObject):
         self.bridge = _Bridge()
         self.bridge.done.connect(self._apply, Qt.QueuedConnection)
         self.busy = self.again = False
+        self.slow_at, self.slow_for = 0.0, None          # when the alerts and contacts were last read, for what
         self.node: str | None = None
         self.last: Live | None = None
         self.timer = QTimer(self, interval=REFRESH_MS, timeout=self.refresh)
@@ -148,9 +154,12 @@ class LiveResults(QObject):
         self.node = None
         self.last = None
         ed.selection_changed.connect(self.select)
-        ed.undo.indexChanged.connect(lambda _i: self.refresh())
+        ed.undo.indexChanged.connect(self._edited)       # a bound slot: gone with this object
         self.panel.clear(ed.journey.name)
         self.timer.start()
+        self.refresh()
+
+    def _edited(self, _index: int) -> None:
         self.refresh()
 
     def select(self, node_id: str | None) -> None:
@@ -170,13 +179,17 @@ class LiveResults(QObject):
         self.busy, self.again = True, False
         store, key, draft = self.window.workspace.store, ed.journey.key, ed.journey.dumps()
         node, search, now = self.node, self.panel.search.text(), self.window.workspace.now()
+        slow = time.monotonic() - self.slow_at >= SLOW_S or self.slow_for != (key, node, search)
+        if slow:
+            self.slow_at, self.slow_for = time.monotonic(), (key, node, search)
         bridge = self.bridge
 
         def work() -> None:
             try:
-                live = compute(store, key, draft, node, search, now)
+                live = compute(store, key, draft, node, search, now, slow)
             except Exception as e:                   # shown, not raised: the window stays up
                 live = Live(key, shown=False, why=f"Results could not be read: {type(e).__name__}: {e}")
+                self.slow_at = 0.0
             bridge.done.emit(live)
         threading.Thread(target=work, name="live-results", daemon=True).start()
 
@@ -184,6 +197,12 @@ class LiveResults(QObject):
         self.busy = False
         ed = self.window.editor
         if ed is not None and ed.journey.key == live.key:
+            if self.last is not None and self.last.key == live.key:
+                if live.alerts is None:
+                    live.alerts = self.last.alerts
+                if live.contacts is None and live.node is None:
+                    live.node, live.contacts = self.last.node, self.last.contacts
+            live.alerts, live.contacts = live.alerts or [], live.contacts or []
             ed.scene.set_live(live.cards if live.shown else None, live.edges if live.shown else None)
             self.panel.show_live(live)
             texts = [a.text for a in live.alerts]

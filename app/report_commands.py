@@ -28,7 +28,7 @@ def report(args: argparse.Namespace) -> int:
         raise InputError("--since", f"{args.since:%Y-%m-%d %H:%M} UTC is after --until {args.until:%Y-%m-%d %H:%M} UTC")
     if args.out and not args.out.lower().endswith((".html", ".htm", ".pdf")):
         raise InputError(args.out, "the report must be an .html or .pdf file")
-    store = _store(args, create=False)
+    store = _store(args, create=False, reads_only=True)
     keys = args.keys or None
     if keys:
         from switchback.runtime.engine_inputs import published_journeys

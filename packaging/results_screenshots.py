@@ -20,11 +20,11 @@ def refreshed(w, act=None) -> None:
     """Run `act` (a refresh by default) and wait until the worker's findings are shown."""
     from PySide6.QtCore import QEventLoop, QTimer
     loop = QEventLoop()
-    w.live.applied.connect(loop.quit)
+    w.results.applied.connect(loop.quit)
     QTimer.singleShot(30000, loop.quit)
-    (act or w.live.refresh)()
+    (act or w.results.refresh)()
     loop.exec()
-    w.live.applied.disconnect(loop.quit)
+    w.results.applied.disconnect(loop.quit)
     settle()
 
 
@@ -42,17 +42,17 @@ def shoot(theme: str, out: Path) -> None:
     for width, height in SIZES:
         size = f"{theme}-{width}x{height}"
         w.resize(width, height)
-        w.live.dock.raise_()
-        w.resizeDocks([w.live.dock], [int(height * 0.34)], Qt.Vertical)
+        w.results.dock.raise_()
+        w.resizeDocks([w.results.dock], [int(height * 0.34)], Qt.Vertical)
         settle()
         w.view.fit()
         refreshed(w, lambda: w.editor.scene.clearSelection())
         w.grab().save(str(out / f"results-live-{size}.png"))
         refreshed(w, lambda: w.editor.scene.select_node("wait"))
         w.grab().save(str(out / f"results-contacts-{size}.png"))
-        item = w.live.panel.contacts.item(0)
-        w.live.panel.contacts.setCurrentItem(item)
-        w.live.open_trace(item.data(Qt.UserRole))
+        item = w.results.panel.contacts.item(0)
+        w.results.panel.contacts.setCurrentItem(item)
+        w.results.open_trace(item.data(Qt.UserRole))
         over(w, w.contacts, out / f"results-trace-{size}.png")
         w.contacts.reject()
         w.editor.scene.clearSelection()

@@ -47,7 +47,8 @@ def workspace(tmp_path, people: int, connector_port: int | None = None) -> str:
 def live_window(qtbot, ws: str):
     w = build_window(workspace=ws)
     qtbot.addWidget(w)
-    w.show()
+    with qtbot.waitExposed(w):                                   # its first paint is not the scheduler's work
+        w.show()
     run_live(w)
     return w
 
