@@ -3,7 +3,7 @@ enroll KEY --where CONDITION` does), the condition built in rows as in the inspe
 first; the contacts are read and enrolled off the GUI thread (a workspace may hold many)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QPushButton,
                                QVBoxLayout)
 
@@ -12,11 +12,11 @@ from switchback.runtime import contacts_directory as directory
 from switchback.runtime.problems import InputError
 
 
-class _Enroll(QObject):
+class _Enroll(QThread):
     done = Signal(str)
 
-    def __init__(self, store, key: str, name: str, where: str, now):
-        super().__init__()
+    def __init__(self, parent, store, key: str, name: str, where: str, now):
+        super().__init__(parent)
         self.store, self.key, self.name, self.where, self.now = store, key, name, where, now
 
     def run(self) -> None:
@@ -85,16 +85,12 @@ class EnrollWhereDialog(QDialog):
     def _enroll(self, where: str) -> None:
         self.enroll_button.setEnabled(False)
         self.note.setText("Enrolling…")
-        self.thread = QThread(self)
-        self.worker = _Enroll(self.workspace.store, self.journey.currentData(), self.journey.currentText(), where,
+        self.thread = _Enroll(self, self.workspace.store, self.journey.currentData(), self.journey.currentText(), where,
                               self.workspace.now())
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.run)
-        self.worker.done.connect(self._done)
+        self.thread.done.connect(self._done)
         self.thread.start()
 
     def _done(self, text: str) -> None:
-        self.thread.quit()
         self.thread.wait()
         self.thread = None
         self.enroll_button.setEnabled(True)
@@ -103,6 +99,5 @@ class EnrollWhereDialog(QDialog):
 
     def reject(self) -> None:
         if self.thread is not None:
-            self.thread.quit()
             self.thread.wait()
         super().reject()

@@ -272,6 +272,7 @@ class SettingsInspector(QWidget):
         line.setFrameShadow(QFrame.Shadow.Sunken)
         column.addWidget(line)
         self.column = column
+        self._choices: dict[str, list[str]] | None = None
         self._make_form(None)
         column.addStretch()
         outer = QVBoxLayout(self)
@@ -297,6 +298,9 @@ class SettingsInspector(QWidget):
 
     def set_choices(self, choices: dict[str, list[str]]) -> None:
         """The workspace's names: exit and goal conditions offer its fields and events."""
+        if choices == self._choices:
+            return
+        self._choices = choices
         config = self.form.config()
         self.form.setParent(None)
         self.form.deleteLater()

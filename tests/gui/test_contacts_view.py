@@ -15,6 +15,16 @@ def window(qtbot, tmp_path):
     return w, w.contacts
 
 
+def publish_by_hand(tmp_path, ws: str) -> None:
+    """A journey that takes contacts enrolled by hand, published."""
+    manual = tmp_path / "manual.journey.json"
+    manual.write_text('{"format": "switchback.journey/1", "key": "by-hand", "name": "By hand", "nodes": ['
+                      '{"id": "start", "kind": "trigger.manual", "config": {}},'
+                      '{"id": "hello", "kind": "action.email", "config": {"connector": "smtp", "subject": "Hi", "body": "Hi"}}],'
+                      ' "edges": [{"from": "start", "to": "hello"}]}')
+    assert main(["publish", str(manual), "--workspace", ws]) == 0
+
+
 def test_find_a_contact_and_read_its_timeline(qtbot, tmp_path):
     w, view = window(qtbot, tmp_path)
     assert view.count.text() == "8 contacts"
@@ -30,12 +40,7 @@ def test_enroll_and_unsubscribe_go_in_as_events_and_show_in_the_timeline(qtbot, 
     ws = str(tmp_path / "w.sqlite")
     w, view = window(qtbot, tmp_path)
     assert view.journey.currentData() is None and view.journey.currentText() == "none published"
-    onboarding = tmp_path / "manual.journey.json"
-    onboarding.write_text('{"format": "switchback.journey/1", "key": "by-hand", "name": "By hand", "nodes": ['
-                          '{"id": "start", "kind": "trigger.manual", "config": {}},'
-                          '{"id": "hello", "kind": "action.email", "config": {"connector": "smtp", "subject": "Hi", "body": "Hi"}}],'
-                          ' "edges": [{"from": "start", "to": "hello"}]}')
-    assert main(["publish", str(onboarding), "--workspace", ws]) == 0
+    publish_by_hand(tmp_path, ws)
     view._fill_journeys()
     view.table.selectRow(0)
     email = view.chosen()
@@ -100,12 +105,7 @@ def test_enroll_everyone_who_meets_a_condition_built_in_rows(qtbot, tmp_path):
     """What `enroll KEY --where` does, with the condition picked in rows and nothing typed as code."""
     ws = str(tmp_path / "w.sqlite")
     w, view = window(qtbot, tmp_path)
-    manual = tmp_path / "manual.journey.json"
-    manual.write_text('{"format": "switchback.journey/1", "key": "by-hand", "name": "By hand", "nodes": ['
-                      '{"id": "start", "kind": "trigger.manual", "config": {}},'
-                      '{"id": "hello", "kind": "action.email", "config": {"connector": "smtp", "subject": "Hi", "body": "Hi"}}],'
-                      ' "edges": [{"from": "start", "to": "hello"}]}')
-    assert main(["publish", str(manual), "--workspace", ws]) == 0
+    publish_by_hand(tmp_path, ws)
     view.enroll_where_button.click()
     d = view.where_dialog
     qtbot.waitExposed(d)
