@@ -22,6 +22,7 @@ from jinja2.utils import Namespace
 
 from switchback.nodes.durations import parse_duration
 from switchback.runtime import limits
+from switchback.runtime.code_hints import explained
 
 
 class Missing(ChainableUndefined):
@@ -163,7 +164,7 @@ def compile_condition(expression: str) -> Callable[..., Any]:
             hint = " (to compare, write ==)" if token == "=" else ""
             raise CodeError(f"does not compile: unexpected {token!r} after the expression{hint}")
     except TemplateError as e:
-        raise CodeError(f"does not compile: {e.message}") from None
+        raise CodeError(explained(expression, "condition", e.message)) from None
     bad = _internals(tree)
     if bad:
         raise CodeError(f"reaches for Python internals ({bad}), which is not allowed")
@@ -188,7 +189,7 @@ def parse_template(text: str) -> jnodes.Template:
     try:
         tree = ENV.parse(text)
     except TemplateError as e:
-        raise CodeError(f"does not compile: {e.message} (line {e.lineno})") from None
+        raise CodeError(explained(text, "template", f"{e.message.rstrip('.')}, line {e.lineno}")) from None
     bad = _internals(tree)
     if bad:
         raise CodeError(f"reaches for Python internals ({bad}), which is not allowed")

@@ -68,9 +68,11 @@ CASES = [
     ("cycle without a wait", lambda d: d["edges"].extend([{"from": "hot", "to": "nudge"}, {"from": "nudge", "to": "hot"}]),
      ["j.json:hot: a loop without a wait (hot -> nudge) would run forever"]),
     ("condition that does not compile", lambda d: d["nodes"][0]["config"].update(where="event.properties.form =="),
-     ["j.json:start: config.where: condition does not compile: unexpected 'end of template'"]),
+     ["j.json:start: config.where: condition does not compile: the condition ends with '==': what it compares with "
+      "is missing (unexpected 'end of template')"]),
     ("template that does not compile", lambda d: node(d, "nudge")["config"].update(subject="Hi {{ contact.first_name"),
-     ["j.json:nudge: config.subject: template does not compile: unexpected end of template, expected 'end of print statement'. (line 1)"]),
+     ["j.json:nudge: config.subject: template does not compile: a {{ is not closed: add }} (unexpected end of "
+      "template, expected 'end of print statement', line 1)"]),
     ("template reaching for internals", lambda d: node(d, "nudge")["config"].update(body="{{ ''.__class__.__mro__ }}"),
      ["j.json:nudge: config.body: template reaches for Python internals (__mro__), which is not allowed"]),
     ("condition reaching for internals", lambda d: d["nodes"][0]["config"].update(where="contact._data"),
