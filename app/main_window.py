@@ -13,7 +13,7 @@ from switchback import nodes
 from switchback.app.history_panel import HistoryPanel
 from switchback.app.menus import build_menus
 from switchback.app.palette import Palette
-from switchback.app.problems import ProblemsPanel, place
+from switchback.app.problems import ProblemsPanel, line
 from switchback.app.simulation_panel import SimulationPanel, Simulated
 from switchback.app.workspace import Workspace, templates
 from switchback.canvas.editor import JourneyEditor
@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         except (StaleDraft, Refused) as e:
             return self.history.refused(e)
         if version is None:
-            lines = "\n".join(f"• {place(p.where, self.editor.journey)}: {p.message}" for p in problems[:12])
+            lines = "\n".join(f"• {line(p, self.editor.journey)}" for p in problems[:12])
             self.notice = QMessageBox(QMessageBox.Warning, "Not published",
                                       f"{self.editor.journey.name} has {len(problems)} problem(s) to fix first:\n\n{lines}",
                                       QMessageBox.Ok, self)

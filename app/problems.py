@@ -20,6 +20,20 @@ def place(where: str, journey) -> str:
     return name if same == 1 else f"{name} ({where})"
 
 
+def line(problem, journey) -> str:
+    """A problem as a person reads it: the node as its card names it, then the field by its title
+    in the inspector ("Wait: Wait for: '2 days' is not a duration"), not `config.duration`."""
+    message = problem.message
+    node = journey.node(problem.where) if journey is not None and problem.where not in ("journey",) else None
+    kind = node.declaration if node is not None else None
+    if kind is not None and message.startswith("config."):
+        name, _, rest = message[len("config."):].partition(": ")
+        field = kind.config.model_fields.get(name.split(".")[0].split("[")[0])
+        if field is not None and field.title and rest:
+            message = f"{field.title}: {rest}"
+    return f"{place(problem.where, journey)}: {message}"
+
+
 class ProblemsPanel(QListWidget):
     node_clicked = Signal(str)
 
@@ -39,7 +53,7 @@ class ProblemsPanel(QListWidget):
             self.addItem(item)
             return
         for p in problems:
-            item = QListWidgetItem(f"{place(p.where, journey)}: {p.message}")
+            item = QListWidgetItem(line(p, journey))
             item.setIcon(self.style().standardIcon(QStyle.SP_MessageBoxWarning))
             item.setData(Qt.UserRole, p.where)
             self.addItem(item)

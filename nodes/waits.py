@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from switchback.nodes.durations import Duration, Offset, TimeOfDay, describe, parse_duration, parse_time_of_day
 from switchback.nodes.fields import Condition, described
@@ -38,6 +38,16 @@ class UntilConfig(Config):
     weekdays: list[str] | None = described("Weekdays", "Only on these days: mon, tue, wed, thu, fri, sat, sun.",
                                            shows="weekdays", default=None)
 
+    @field_validator("at")
+    @classmethod
+    def _an_instant(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date and time (ISO 8601, such as 2026-12-01T09:00)") from None
+        return value
+
     @model_validator(mode="after")
     def _one_anchor(self):
         if self.at and self.field:
@@ -46,8 +56,6 @@ class UntilConfig(Config):
             raise ValueError("give at, field or time")
         if self.offset and not self.field:
             raise ValueError("offset goes with field")
-        if self.at:
-            datetime.fromisoformat(self.at)
         for day in self.weekdays or []:
             if day not in WEEKDAYS:
                 raise ValueError(f"{day!r} is not a weekday (use {', '.join(WEEKDAYS)})")

@@ -27,7 +27,7 @@ def _pydantic_problems(where: str, error: ValidationError, prefix: str = "") -> 
             msg = "is not a setting of this kind (a typo?)" if prefix == "config." else "is not a known setting"
         elif err["type"] == "missing":
             msg = "is required"
-        out.append(Problem(where, f"{prefix}{loc}: {msg}" if loc else f"{prefix}{msg}"))
+        out.append(Problem(where, f"{prefix}{loc}: {msg}" if loc else msg))     # the whole config's own
     return out
 
 
