@@ -115,8 +115,8 @@ class RuleRow(QWidget):
 
     def _show_value(self) -> None:
         takes = OPERATORS.get(self.op.currentText(), "one")
-        self.value.setVisible(takes in ("one", "list", "number"))
-        self.value.setPlaceholderText({"list": "DE, FR", "number": "50"}.get(takes, "value"))
+        self.value.setVisible(takes in ("one", "list", "number", "date"))
+        self.value.setPlaceholderText({"list": "DE, FR", "number": "50", "date": "2026-12-31"}.get(takes, "value"))
         for w in (self.event_type, self.times, self.within):
             w.setVisible(takes == "event")
 
@@ -130,6 +130,8 @@ class RuleRow(QWidget):
             value: Any = [typed(v) for v in text.split(",") if v.strip()]
         elif takes == "none":
             value = None
+        elif takes == "date":
+            value = text.strip()                   # 2026 alone is a year, not a number
         else:
             value = typed(text)
         return Rule(self.subject.currentText().strip(), op, value)

@@ -8,6 +8,7 @@ group...): the designer then keeps the code view, and says why."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
 
@@ -19,12 +20,14 @@ OPERATORS: dict[str, str] = {
     "is": "one", "is not": "one", "is any of": "list", "is none of": "list",
     "contains": "one", "does not contain": "one", "has tag": "one", "does not have tag": "one",
     "greater than": "number", "at least": "number", "less than": "number", "at most": "number",
+    "is before": "date", "is after": "date",          # an ISO date or time, compared as the store holds it
     "is set": "none", "is empty": "none",
     "did": "event",                  # did EVENT at least N times [within D]
 }
 _COMPARE = {"eq": "is", "ne": "is not", "gt": "greater than", "gteq": "at least", "lt": "less than", "lteq": "at most"}
 _SYMBOL = {v: k for k, v in {"==": "is", "!=": "is not", ">": "greater than", ">=": "at least", "<": "less than",
-                             "<=": "at most"}.items()}
+                             "<=": "at most"}.items()} | {"is before": "<", "is after": ">"}
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?")
 
 
 @dataclass
@@ -136,6 +139,8 @@ def _compare(left: j.Node, op: str, right: j.Node) -> Rule | None:
     if op in _COMPARE:
         subject, value = _name(left), _const(right)
         if subject is not None and value is not _NO:
+            if op in ("lt", "gt") and isinstance(value, str) and _DATE.fullmatch(value):
+                return Rule(subject, "is before" if op == "lt" else "is after", value)
             return Rule(subject, _COMPARE[op], value)
         if op == "gteq" and isinstance(left, j.Call):          # events('type', within='7d') >= N
             return _events(left, right)

@@ -51,3 +51,22 @@ def test_rows_offer_the_workspaces_fields_and_events_in_every_condition(qtbot, t
         field = next(f for f in settings.findChildren(ConditionField) if settings.editors[name].isAncestorOf(f))
         names, events = offered(field)
         assert "plan_tier" in names and "webinar_attended" in events, name
+
+
+def test_a_date_is_before_or_after_a_day_picked_in_rows(qtbot):
+    field = ConditionField(fields=["renewal_date", "country"])
+    qtbot.addWidget(field)
+    field.show()
+    edited = []
+    field.edited.connect(edited.append)
+    field.builder.findChild(type(field.toggle), "add-condition").click()
+    row = field.builder.items[0]
+    row.subject.setCurrentText("renewal_date")
+    assert "is before" in [row.op.itemText(i) for i in range(row.op.count())]
+    row.op.setCurrentText("is before")
+    assert not row.value.isHidden() and row.value.placeholderText() == "2026-12-31"
+    row.value.setText("2026-12-31")
+    row.value.editingFinished.emit()
+    assert edited[-1] == "contact.renewal_date < '2026-12-31'"
+    field.setText("contact.renewal_date > '2027-01-01'")               # opens as rows again
+    assert field.builder.items[0].op.currentText() == "is after" and field.builder.items[0].value.text() == "2027-01-01"

@@ -70,3 +70,12 @@ def test_what_rows_cannot_say_stays_code(text):
 
 def test_an_empty_condition_is_an_empty_group():
     assert parse("") == Group() and render(Group()) == ""
+
+
+def test_before_and_after_a_date_read_and_write_as_comparisons_of_iso_dates():
+    rows = Group("all", [Rule("renewal_date", "is before", "2026-02-01"), Rule("trial_ends", "is after", "2026-01-15T09:00")])
+    text = "contact.renewal_date < '2026-02-01' and contact.trial_ends > '2026-01-15T09:00'"
+    assert render(rows) == text and parse(text) == rows
+    assert holds(text, {"email": "r@x.test", "renewal_date": "2026-01-20", "trial_ends": "2026-01-16"})
+    assert not holds(text, {"email": "r@x.test", "renewal_date": "2026-03-01", "trial_ends": "2026-01-16"})
+    assert parse("contact.name < 'b'").items == [Rule("name", "less than", "b")]     # text, not a date
