@@ -7,7 +7,7 @@ from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QPushButton,
                                QVBoxLayout)
 
-from switchback.canvas.condition_builder import ConditionField
+from switchback.canvas.condition_builder import ConditionField, field_kinds
 from switchback.runtime import contacts_directory as directory
 from switchback.runtime.problems import InputError
 
@@ -41,7 +41,7 @@ class EnrollWhereDialog(QDialog):
         self.journey.setObjectName("enroll-where-journey")
         for key, name in directory.enrollable(workspace.store):
             self.journey.addItem(name, key)
-        self.condition = ConditionField(fields=names.get("field"), events=names.get("event"))
+        self.condition = ConditionField(fields=names.get("field"), events=names.get("event"), kinds=field_kinds(names))
         self.condition.setObjectName("enroll-where")
         self.note = QLabel("Everyone who meets the condition enters the journey, as if enrolled one by one.")
         self.note.setWordWrap(True)

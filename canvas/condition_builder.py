@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit
                                QVBoxLayout, QWidget)
 
 from switchback.canvas.code_editors import STANDARD_FIELDS, ConditionEdit, note_label, set_note
-from switchback.runtime.condition_form import OPERATORS, Group, Rule, parse, render
+from switchback.runtime.condition_form import BY_KIND, OPERATORS, Group, Rule, parse, render
 
 AN_EVENT = "an event"                 # the subject of "did EVENT at least N times"
 EVENTS = ["email_opened", "email_clicked", "form_submitted", "page_view", "signed_up", "order_completed"]
@@ -39,8 +39,10 @@ class RuleRow(QWidget):
     changed = Signal()
     removed = Signal(object)
 
-    def __init__(self, rule: Rule, fields: list[str], parent: QWidget | None = None, events: list[str] | None = None):
+    def __init__(self, rule: Rule, fields: list[str], parent: QWidget | None = None, events: list[str] | None = None,
+                 kinds: dict[str, str] | None = None):
         super().__init__(parent)
+        self.kinds = kinds or {}
         self.subject = QComboBox()
         self.subject.setEditable(True)
         self.subject.setObjectName("rule-subject")
@@ -103,14 +105,20 @@ class RuleRow(QWidget):
         if self.subject.currentText() == AN_EVENT:
             self.op.addItem("did")
         else:
-            self.op.addItems([o for o in OPERATORS if o != "did"])
+            offered = list(BY_KIND.get(self.kinds.get(self.subject.currentText().strip(), ""), ()))
+            offered = offered or [o for o in OPERATORS if o != "did"]          # a field of unknown type: all
+            if op and op != "did" and op not in offered:
+                offered.append(op)                  # what the condition says stays, whatever the type
+            self.op.addItems(offered)
         self.op.setCurrentText(op or self.op.itemText(0))
         self.op.blockSignals(False)
         self._show_value()
 
     def _subject_changed(self, _: str) -> None:
         was = self.op.currentText()
-        self._fill_operators(was if (was == "did") == (self.subject.currentText() == AN_EVENT) else None)
+        kind = self.kinds.get(self.subject.currentText().strip())
+        keep = (was == "did") == (self.subject.currentText() == AN_EVENT) and (kind is None or was in BY_KIND[kind])
+        self._fill_operators(was if keep else None)
         self.changed.emit()
 
     def _show_value(self) -> None:
@@ -143,9 +151,9 @@ class GroupBox(QFrame):
     removed = Signal(object)
 
     def __init__(self, group: Group, fields: list[str], nested: bool = False, parent: QWidget | None = None,
-                 events: list[str] | None = None):
+                 events: list[str] | None = None, kinds: dict[str, str] | None = None):
         super().__init__(parent)
-        self.fields, self.events = fields, events
+        self.fields, self.events, self.kinds = fields, events, kinds
         if nested:
             self.setFrameShape(QFrame.StyledPanel)
         self.join = QComboBox()
@@ -186,8 +194,8 @@ class GroupBox(QFrame):
             self.add(item, announce=False)
 
     def add(self, item: Rule | Group, announce: bool = True) -> None:
-        widget = (RuleRow(item, self.fields, events=self.events) if isinstance(item, Rule)
-                  else GroupBox(item, self.fields, nested=True, events=self.events))
+        widget = (RuleRow(item, self.fields, events=self.events, kinds=self.kinds) if isinstance(item, Rule)
+                  else GroupBox(item, self.fields, nested=True, events=self.events, kinds=self.kinds))
         widget.changed.connect(self.changed)
         widget.removed.connect(self._remove)
         self.items.append(widget)
@@ -205,16 +213,24 @@ class GroupBox(QFrame):
         return Group(self.join.currentText(), [w.rule() if isinstance(w, RuleRow) else w.group() for w in self.items])
 
 
+def field_kinds(choices: dict[str, list[str]]) -> dict[str, str]:
+    """The workspace's typed fields (`field:number`, ... in its names), field -> type."""
+    return {f: kind for kind in ("number", "date", "list") for f in choices.get(f"field:{kind}", [])}
+
+
 class ConditionField(QWidget):
     """The condition of a field: rows when they can say it, else its code; "Edit as code" and
     "Edit as rows" switch. `input` is the code's line, as ConditionEdit has it."""
     edited = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None, fields: list[str] | None = None, events: list[str] | None = None):
-        """`fields` and `events`: the workspace's, offered in the rows (the standard ones without)."""
+    def __init__(self, parent: QWidget | None = None, fields: list[str] | None = None, events: list[str] | None = None,
+                 kinds: dict[str, str] | None = None):
+        """`fields` and `events`: the workspace's, offered in the rows (the standard ones without);
+        `kinds`: field -> number, date, list or text, which chooses the operators offered."""
         super().__init__(parent)
         self.fields = list(fields or STANDARD_FIELDS)
         self.events = list(events or EVENTS)
+        self.kinds = dict(kinds or {})
         self.code = ConditionEdit()
         self.input = self.code.input
         self.message = self.code.message
@@ -260,7 +276,7 @@ class ConditionField(QWidget):
             self.builder.deleteLater()
             self.builder = None
         if rows is not None:
-            self.builder = GroupBox(rows, self.fields, events=self.events)
+            self.builder = GroupBox(rows, self.fields, events=self.events, kinds=self.kinds)
             self.builder.setObjectName("condition-rows")
             self.builder.changed.connect(self._rows_edited)
             self.rows_box.addWidget(self.builder)

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
                                QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from switchback.canvas.code_editors import TemplateEdit, colour
-from switchback.canvas.condition_builder import ConditionField
+from switchback.canvas.condition_builder import ConditionField, field_kinds
 from switchback.canvas.field_spec import UNSET, FieldSpec, rich_help
 from switchback.nodes.localtime import WEEKDAYS
 
@@ -261,7 +261,8 @@ class CodeEditor(FieldEditor):
         """`choices`: the workspace's names; a condition's rows offer its fields and events."""
         super().__init__(spec)
         choices = choices or {}
-        editor = (ConditionField(fields=choices.get("field"), events=choices.get("event")) if spec.role == "condition"
+        editor = (ConditionField(fields=choices.get("field"), events=choices.get("event"), kinds=field_kinds(choices))
+                  if spec.role == "condition"
                   else TemplateEdit(lines=spec.lines, role=spec.role, html=spec.shows == "html"))
         self.code = self._named(editor)
         self.code.input.setAccessibleName(spec.title)

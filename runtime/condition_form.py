@@ -24,6 +24,14 @@ OPERATORS: dict[str, str] = {
     "is set": "none", "is empty": "none",
     "did": "event",                  # did EVENT at least N times [within D]
 }
+# The operators a field's type offers (a field of unknown type is offered them all).
+BY_KIND: dict[str, tuple[str, ...]] = {
+    "number": ("is", "is not", "greater than", "at least", "less than", "at most", "is any of", "is none of",
+               "is set", "is empty"),
+    "date": ("is before", "is after", "is", "is not", "is set", "is empty"),
+    "list": ("has tag", "does not have tag", "is set", "is empty"),
+    "text": ("is", "is not", "is any of", "is none of", "contains", "does not contain", "is set", "is empty"),
+}
 _COMPARE = {"eq": "is", "ne": "is not", "gt": "greater than", "gteq": "at least", "lt": "less than", "lteq": "at most"}
 _SYMBOL = {v: k for k, v in {"==": "is", "!=": "is not", ">": "greater than", ">=": "at least", "<": "less than",
                              "<=": "at most"}.items()} | {"is before": "<", "is after": ">"}

@@ -44,6 +44,56 @@ class Missing(ChainableUndefined):
     __lt__ = __le__ = __gt__ = __ge__ = _false
 
 
+def _instant_like(text: str, like: date) -> date | None:
+    """An ISO date or time as the kind of `like` (a date, a naive or an aware datetime), or None."""
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if isinstance(like, datetime):
+        return to_datetime(parsed) if like.tzinfo else parsed.replace(tzinfo=None)
+    return parsed.date()
+
+
+def _against_text(op: Callable[[Any, Any], bool], plain: Callable[[Any], Any]):
+    def compare(self, other: Any) -> Any:
+        if isinstance(other, str):
+            other = _instant_like(other, self)
+            if other is None:
+                return NotImplemented
+        return op(plain(self), other)
+    return compare
+
+
+class _Day(date):
+    """A date field that also compares with a day written as text: `contact.renewal_date < '2026-02-01'`,
+    as the condition rows write "is before"."""
+    __slots__ = ()
+    __lt__, __le__, __gt__, __ge__, __eq__, __ne__ = (
+        _against_text(op, lambda d: date(d.year, d.month, d.day))
+        for op in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne))
+    __hash__ = date.__hash__
+
+
+class _Moment(datetime):
+    """A date-and-time field that compares with a time written as text, likewise."""
+    __slots__ = ()
+    __lt__, __le__, __gt__, __ge__, __eq__, __ne__ = (
+        _against_text(op, lambda m: datetime(m.year, m.month, m.day, m.hour, m.minute, m.second, m.microsecond,
+                                             m.tzinfo))
+        for op in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne))
+    __hash__ = datetime.__hash__
+
+
+def _dated(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _Moment(value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond,
+                       value.tzinfo)
+    if isinstance(value, date):
+        return _Day(value.year, value.month, value.day)
+    return value
+
+
 class Fields:
     """Read-only attribute view of a dict for templates: `contact.email`. Plain dict attributes
     such as `items` would hide fields of the same name, so this exposes nothing but the fields."""
@@ -56,7 +106,7 @@ class Fields:
         value = self._data[name]            # KeyError -> the sandbox's Missing
         if value is None:
             raise KeyError(name)
-        return Fields(value) if isinstance(value, dict) else value
+        return Fields(value) if isinstance(value, dict) else _dated(value)
 
     def __contains__(self, name: str) -> bool:
         return self._data.get(name) is not None
@@ -255,7 +305,7 @@ def _compare(found: Any, op: Callable[[Any, Any], bool], value: Any) -> bool:
         if op is operator.ne:
             return value is not None
         return False
-    return bool(op(found, value))
+    return bool(op(_dated(found) if isinstance(value, str) else found, value))
 
 
 def evaluate(expression: str, names: dict[str, Any]) -> bool:

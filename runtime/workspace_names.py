@@ -3,6 +3,9 @@ keys — for the designer's pickers. Read from what is there, bounded, so a larg
 as fast as a small one."""
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from sqlalchemy import select
 
 from switchback.runtime.store.models import Contact, EventRow, JourneyRow
@@ -16,11 +19,37 @@ KNOWN_EVENTS = ("email_opened", "email_clicked", "email_bounced", "email_complai
 SAMPLE = 500                        # contacts read for their custom fields; event types read distinct
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?")
+TYPED = {"score": "number", "tags": "list"}          # the standard fields whose type is known
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return "number"
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        return "date"
+    return "text"
+
+
 def names(store: Store) -> dict[str, list[str]]:
+    """Event types, fields and journey keys; `field:number`, `field:date` and `field:list` name the
+    fields whose sampled values are all of that type (a condition offers their operators)."""
     with store.session() as s:
         events = set(s.scalars(select(EventRow.type).distinct().limit(1000)))
-        custom = {k for fields in s.scalars(select(Contact.fields).limit(SAMPLE)) for k in (fields or {})}
+        sample = list(s.scalars(select(Contact.fields).limit(SAMPLE)))
         journeys = list(s.scalars(select(JourneyRow.key).order_by(JourneyRow.key)))
-    return {"event": sorted(events | set(KNOWN_EVENTS)),
-            "field": list(STANDARD_FIELDS) + sorted(custom - set(STANDARD_FIELDS)),
-            "journey": journeys}
+    seen: dict[str, set[str]] = {}
+    for fields in sample:
+        for k, v in (fields or {}).items():
+            if v is not None and v != "":
+                seen.setdefault(k, set()).add(_kind(v))
+    custom = {k for fields in sample for k in (fields or {})}
+    kinds = {k: next(iter(found)) for k, found in seen.items() if len(found) == 1} | TYPED
+    out = {"event": sorted(events | set(KNOWN_EVENTS)),
+           "field": list(STANDARD_FIELDS) + sorted(custom - set(STANDARD_FIELDS)),
+           "journey": journeys}
+    for kind in ("number", "date", "list"):
+        out[f"field:{kind}"] = sorted(k for k, found in kinds.items() if found == kind)
+    return out

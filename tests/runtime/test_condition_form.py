@@ -79,3 +79,14 @@ def test_before_and_after_a_date_read_and_write_as_comparisons_of_iso_dates():
     assert holds(text, {"email": "r@x.test", "renewal_date": "2026-01-20", "trial_ends": "2026-01-16"})
     assert not holds(text, {"email": "r@x.test", "renewal_date": "2026-03-01", "trial_ends": "2026-01-16"})
     assert parse("contact.name < 'b'").items == [Rule("name", "less than", "b")]     # text, not a date
+
+
+def test_a_date_field_the_store_holds_as_a_date_is_before_or_after_a_day_written_as_text():
+    """The workspace keeps a CSV's dates as dates: the rows' 'is before' must not fail on them."""
+    from datetime import date
+    person = {"email": "r@x.test", "renewal_date": date(2027, 1, 15), "score": 5}
+    assert holds("contact.renewal_date < '2027-02-01'", person)                        # the quick path
+    assert holds("contact.renewal_date < '2027-02-01' and contact.score > 1", person)  # Jinja's
+    assert not holds("contact.renewal_date > '2027-02-01' or false", person)
+    assert holds("contact.renewal_date == '2027-01-15' or false", person)
+    assert not holds("contact.trial_ends < '2027-02-01' or false", person)             # none: never ordered
