@@ -215,7 +215,7 @@ class GroupBox(QFrame):
 
 def field_kinds(choices: dict[str, list[str]]) -> dict[str, str]:
     """The workspace's typed fields (`field:number`, ... in its names), field -> type."""
-    return {f: kind for kind in ("number", "date", "list") for f in choices.get(f"field:{kind}", [])}
+    return {f: kind for kind in ("number", "date", "list", "text") for f in choices.get(f"field:{kind}", [])}
 
 
 class ConditionField(QWidget):

@@ -4,6 +4,7 @@ as fast as a small one."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -28,13 +29,13 @@ def _kind(value: Any) -> str:
         return "list"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return "number"
-    if isinstance(value, str) and _DATE.fullmatch(value):
+    if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
         return "date"
     return "text"
 
 
 def names(store: Store) -> dict[str, list[str]]:
-    """Event types, fields and journey keys; `field:number`, `field:date` and `field:list` name the
+    """Event types, fields and journey keys; `field:number`, `field:date`, `field:list` and `field:text` name the
     fields whose sampled values are all of that type (a condition offers their operators)."""
     with store.session() as s:
         events = set(s.scalars(select(EventRow.type).distinct().limit(1000)))
@@ -50,6 +51,6 @@ def names(store: Store) -> dict[str, list[str]]:
     out = {"event": sorted(events | set(KNOWN_EVENTS)),
            "field": list(STANDARD_FIELDS) + sorted(custom - set(STANDARD_FIELDS)),
            "journey": journeys}
-    for kind in ("number", "date", "list"):
+    for kind in ("number", "date", "list", "text"):
         out[f"field:{kind}"] = sorted(k for k, found in kinds.items() if found == kind)
     return out

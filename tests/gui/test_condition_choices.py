@@ -70,3 +70,20 @@ def test_a_date_is_before_or_after_a_day_picked_in_rows(qtbot):
     assert edited[-1] == "contact.renewal_date < '2026-12-31'"
     field.setText("contact.renewal_date > '2027-01-01'")               # opens as rows again
     assert field.builder.items[0].op.currentText() == "is after" and field.builder.items[0].value.text() == "2027-01-01"
+
+
+def test_a_fields_type_chooses_the_operators_offered(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))           # the sample contacts
+    qtbot.addWidget(w)
+    w.show()
+    w.editor.model.add_node(Node(id="if", kind=K.IF.name, config={"when": "contact.score >= 50"}, position=[900, 900]))
+    w.editor.scene.select_node("if")
+    row = conditions(w.node_inspector)[0].builder.items[0]
+    ops = lambda: [row.op.itemText(i) for i in range(row.op.count())]
+    assert row.op.currentText() == "at least" and "contains" not in ops() and "less than" in ops()   # score: a number
+    row.subject.setCurrentText("renewal_date")
+    assert ops()[:2] == ["is before", "is after"] and "at least" not in ops()
+    row.subject.setCurrentText("tags")
+    assert ops()[:2] == ["has tag", "does not have tag"]
+    row.subject.setCurrentText("company")
+    assert "contains" in ops() and "greater than" not in ops()
