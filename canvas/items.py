@@ -1,6 +1,8 @@
 """The items that draw a journey: node cards with ports, and the curves between them."""
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPaintEngine, QPainter, QPainterPath, QPainterPathStroker,
                            QPen)
@@ -10,6 +12,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem,
 from switchback.canvas.marks import edge_pen, older_tip, paint_card_marks
 from switchback.canvas.theme import CATEGORY, Theme
 from switchback.resources import icon_path
+from switchback.nodes.fields import role_of
+from switchback.runtime.condition_form import words as condition_words
 from switchback.runtime.document import Edge, Node
 
 CARD_W, CARD_H = 240.0, 76.0
@@ -89,13 +93,30 @@ def _icon(name: str) -> QSvgRenderer:
 
 
 def summary_of(node: Node) -> str:
+    """The kind's summary of the config as a card reads it: conditions in the rows' words where they
+    can say them ("If did email_clicked in 7d and country is any of DE, FR", not the code), and a
+    template's `{{ contact.first_name or 'there' }}` as ‹first_name›."""
     spec = node.declaration
     if spec is None:
         return f"Unknown kind {node.kind}"
     try:
-        return spec.summary(node.parsed())
+        parsed = node.parsed()
     except Exception:
         return "Needs settings"
+    shown = dict(node.config)
+    for name, field in spec.config.model_fields.items():
+        value, role = shown.get(name), role_of(field)
+        if isinstance(value, str) and value and role == "condition":
+            shown[name] = condition_words(value) or value
+        elif isinstance(value, str) and role == "template":
+            shown[name] = _PLACEHOLDER.sub(lambda m: f"‹{m.group(1)}›", value)
+    try:
+        return spec.summary(spec.config.model_validate(shown))
+    except Exception:
+        return spec.summary(parsed)
+
+
+_PLACEHOLDER = re.compile(r"\{\{-?\s*(?:contact|event\.properties|journey)\.(\w+)[^}]*\}\}")
 
 
 class PortItem(QGraphicsItem):

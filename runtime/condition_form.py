@@ -209,3 +209,33 @@ def _name(n: j.Node) -> str | None:
     if n.name == "event" and (path == ["type"] or (len(path) == 2 and path[0] == "properties")):
         return "event." + ".".join(path)
     return None
+
+
+def _value_words(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value_words(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _words(item: Rule | Group, nested: bool = False) -> str:
+    if isinstance(item, Group):
+        said = (" or " if item.join == "any" else " and ").join(_words(i, True) for i in item.items)
+        return f"({said})" if nested and len(item.items) > 1 else said
+    name = item.subject.removeprefix("contact.").removeprefix("event.properties.")
+    if item.op == "did":
+        times = f" {item.value}×" if item.value and item.value > 1 else ""
+        return f"did {name}{times}" + (f" in {item.within}" if item.within else "")
+    if item.op in ("has tag", "does not have tag"):
+        return f"{item.op} {_value_words(item.value)}"
+    if OPERATORS.get(item.op) == "none":
+        return f"{name} {item.op}"
+    return f"{name} {item.op} {_value_words(item.value)}"
+
+
+def words(text: str) -> str | None:
+    """A condition as a card says it ("email_clicked in 7d and country is any of DE, FR"), or None
+    when the rows cannot say it (the code stays)."""
+    rows = parse(text)
+    return _words(rows) if rows is not None and rows.items else None
