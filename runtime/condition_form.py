@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Union
 
 from jinja2 import Environment, nodes as j
@@ -32,6 +33,7 @@ BY_KIND: dict[str, tuple[str, ...]] = {
     "list": ("has tag", "does not have tag", "is set", "is empty"),
     "text": ("is", "is not", "is any of", "is none of", "contains", "does not contain", "is set", "is empty"),
 }
+_ENV = Environment()                 # only parses: one for all
 _COMPARE = {"eq": "is", "ne": "is not", "gt": "greater than", "gteq": "at least", "lt": "less than", "lteq": "at most"}
 _SYMBOL = {v: k for k, v in {"==": "is", "!=": "is not", ">": "greater than", ">=": "at least", "<": "less than",
                              "<=": "at most"}.items()} | {"is before": "<", "is after": ">"}
@@ -106,7 +108,7 @@ def parse(text: str) -> Group | None:
     if not text or not text.strip():
         return Group()
     try:
-        tree = Environment().parse("{{ (" + text + ") }}")
+        tree = _ENV.parse("{{ (" + text + ") }}")
     except TemplateError:
         return None
     body = tree.body[0].nodes[0] if tree.body and isinstance(tree.body[0], j.Output) and len(tree.body[0].nodes) == 1 else None
@@ -234,6 +236,7 @@ def _words(item: Rule | Group, nested: bool = False) -> str:
     return f"{name} {item.op} {_value_words(item.value)}"
 
 
+@lru_cache(maxsize=4096)
 def words(text: str) -> str | None:
     """A condition as a card says it ("email_clicked in 7d and country is any of DE, FR"), or None
     when the rows cannot say it (the code stays)."""
