@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsView, QLabel, QWidget
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 2.5
 
@@ -85,6 +85,15 @@ class JourneyView(QGraphicsView):
         self.setAccessibleName("Journey canvas")
         self.minimap = Minimap(self)
         self.minimap.hide()
+        # An empty journey says where to start, where a blank grid said nothing.
+        self.hint = QLabel("Start here: drag a trigger (Event happens, Joins a segment, Enrolled by hand…) from "
+                           "Nodes onto the canvas, then what follows it.\nOr start from a ready-made journey: "
+                           "File › New journey from template…", self)
+        self.hint.setObjectName("empty-journey-hint")
+        self.hint.setAlignment(Qt.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("QLabel { color: palette(placeholder-text); font-size: 11pt; }")
+        self.hint.hide()
         self._panning: QPointF | None = None
         self._space = False
 
@@ -94,7 +103,9 @@ class JourneyView(QGraphicsView):
         if scene is not None:
             # its picture follows the cards, not every repaint of the scene (hover, selection)
             scene.content_changed.connect(self.minimap.invalidate)
+            scene.content_changed.connect(self._update_hint)
         self._update_minimap()
+        self._update_hint()
 
     def zoom(self) -> float:
         return self.transform().m11()
@@ -165,6 +176,14 @@ class JourneyView(QGraphicsView):
         super().resizeEvent(event)
         self.minimap.move(self.width() - self.minimap.width() - 16, self.height() - self.minimap.height() - 16)
         self._update_minimap()
+        self._update_hint()
+
+    def _update_hint(self) -> None:
+        scene = self.scene()
+        empty = scene is not None and not getattr(scene, "cards", True)
+        width = min(520, self.width() - 40)
+        self.hint.setGeometry((self.width() - width) // 2, self.height() // 2 - 50, width, 100)
+        self.hint.setVisible(empty)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
