@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from switchback.connectors import registry
 from switchback.connectors.secrets import has_secret
 from switchback.runtime import bundles, workspace_connectors
-from switchback.runtime.problems import InputError
+from switchback.runtime.problems import InputError, without_command
 
 
 class ExportBundleDialog(QDialog):
@@ -117,5 +117,5 @@ class ImportBundleDialog(QDialog):
             self.note.setText("Nothing was imported:\n" + "\n".join(problems[:10]))
             return
         self.imported = [j.key for j in plan.journeys]
-        self.secrets_needed = plan.secrets_needed
+        self.secrets_needed = [without_command(line) for line in plan.secrets_needed]     # the window's words
         self.accept()

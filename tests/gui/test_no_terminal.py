@@ -42,3 +42,28 @@ def test_review_says_where_to_approve_in_the_designer(qtbot, tmp_path):
     w.save_now()
     w.publish()
     assert w.status.text().endswith("(History › Approve draft)") and "switchback" not in w.status.text()
+
+
+def test_a_bundle_imported_says_which_secret_to_enter_and_where(qtbot, tmp_path, test_keyring):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from switchback.app.bundle_dialogs import ExportBundleDialog
+    from tests.support.cli import sw
+    agency_ws, client_ws, bundle = tmp_path / "agency.sqlite", tmp_path / "client.sqlite", str(tmp_path / "b.swbundle")
+    assert sw("connector", "add", "smtp", "--kind", "sendgrid", "--set", "from=a@b.test", "--secret", "api_key",
+              "--workspace", agency_ws, stdin="SG.key\n")[0] == 0                # the journey's "smtp" sends by SendGrid
+    agency = build_window(workspace=str(agency_ws))
+    qtbot.addWidget(agency)
+    assert sw("publish", agency.editor.journey.key, "--workspace", agency_ws)[0] == 0
+    ExportBundleDialog(agency, agency.workspace).export(bundle)
+    assert sw("connector", "add", "mailer", "--kind", "sendgrid", "--set", "from=c@d.test",
+              "--workspace", client_ws)[0] == 0                              # its API key not entered yet
+    client = build_window(workspace=str(client_ws))
+    qtbot.addWidget(client)
+    client.import_bundle_dialog(bundle)
+    d = client.dialog
+    d.choices["smtp"].setCurrentIndex(d.choices["smtp"].findData("mailer"))
+    d.buttons.button(QDialogButtonBox.Ok).click()
+    said = client.status.text()
+    assert "Secrets to enter: mailer: enter its api_key under Workspace › Connectors…" in said
+    assert "switchback" not in said
