@@ -157,7 +157,7 @@ SCORE = register(NodeKind(
 class OwnerRule(BaseModel):
     model_config = {"extra": "forbid"}
     when: Condition = Field(min_length=1, title="Condition")
-    owner: str = Field(min_length=1, title="Owner")
+    owner: str = described("Owner", "An owner's address.", picks="owner", min_length=1)
 
 
 class AssignConfig(Config):
@@ -198,7 +198,7 @@ ASSIGN_OWNER = register(NodeKind(
 
 
 class NotifyConfig(Config):
-    to: str = described("To", "`owner` for the contact's owner, or an address.", min_length=1)
+    to: str = described("To", "`owner` for the contact's owner, or an address.", picks="recipient", min_length=1)
     connector: str = described("Send with", picks="connector:notify", min_length=1)
     subject: Template = described("Subject", min_length=1)
     body: Template = described("Body", shows="lines")

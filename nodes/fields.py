@@ -58,7 +58,7 @@ def dict_values_role(field: Any) -> str | None:
 def described(title: str, description: str = "", picks: str | None = None, shows: str | None = None,
               **kw: Any) -> Any:
     """A pydantic Field with the title and help the inspector shows. `picks` says what the value
-    names — `connector:email` (a connector that sends email), `event`, `journey`, `field` — so
+    names — `connector:email` (a connector that sends email), `event`, `journey`, `field`, `owner`, `recipient` — so
     the inspector offers the workspace's own. `shows` says how the inspector shows it where the
     type alone does not: `lines` (a template of several lines), `html` (an HTML template),
     `weekdays` (a toggle per day), `all:<label>` (a list, or every one: the check box's words)."""

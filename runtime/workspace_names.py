@@ -48,9 +48,12 @@ def names(store: Store) -> dict[str, list[str]]:
                 seen.setdefault(k, set()).add(_kind(v))
     custom = {k for fields in sample for k in (fields or {})}
     kinds = {k: next(iter(found)) for k, found in seen.items() if len(found) == 1} | TYPED
+    owners = {str(fields["owner"]) for fields in sample if fields and fields.get("owner")}
     out = {"event": sorted(events | set(KNOWN_EVENTS)),
            "field": list(STANDARD_FIELDS) + sorted(custom - set(STANDARD_FIELDS)),
-           "journey": journeys}
+           "journey": journeys,
+           "owner": sorted(owners),
+           "recipient": ["owner"] + sorted(owners)}      # whom a notification goes to: `owner`, the contact's
     for kind in ("number", "date", "list", "text"):
         out[f"field:{kind}"] = sorted(k for k, found in kinds.items() if found == kind)
     return out

@@ -87,3 +87,25 @@ def test_a_fields_type_chooses_the_operators_offered(qtbot, tmp_path):
     assert ops()[:2] == ["has tag", "does not have tag"]
     row.subject.setCurrentText("company")
     assert "contains" in ops() and "greater than" not in ops()
+
+
+def test_owners_are_picked_from_the_workspace(qtbot, tmp_path):
+    ws = tmp_path / "w.sqlite"
+    w = build_window(workspace=str(ws))
+    w.close()
+    (tmp_path / "people.csv").write_text("email,owner\nzoe@shop.test,sam@shop.test\nyan@shop.test,kim@shop.test\n")
+    assert sw("import", tmp_path / "people.csv", "--workspace", ws)[0] == 0
+    w = build_window(workspace=str(ws))
+    qtbot.addWidget(w)
+    w.show()
+    w.editor.model.add_node(Node(id="assign", kind=K.ASSIGN_OWNER.name, position=[900, 900],
+                                 config={"rules": [{"when": "contact.country == 'DE'", "owner": "sam@shop.test"}]}))
+    w.editor.scene.select_node("assign")
+    owner = next(c for c in w.node_inspector.findChildren(QComboBox, "field-owner") if c.isVisibleTo(w.node_inspector))
+    assert [owner.itemText(i) for i in range(owner.count())] == ["kim@shop.test", "sam@shop.test"]
+    assert owner.currentText() == "sam@shop.test" and owner.isEditable()          # or a new one, typed
+    w.editor.model.add_node(Node(id="tell", kind=K.NOTIFY.name, position=[900, 1200],
+                                 config={"to": "owner", "connector": "slack", "subject": "Hi", "body": "Hi"}))
+    w.editor.scene.select_node("tell")
+    to = next(c for c in w.node_inspector.findChildren(QComboBox, "field-to") if c.isVisibleTo(w.node_inspector))
+    assert [to.itemText(i) for i in range(to.count())] == ["owner", "kim@shop.test", "sam@shop.test"]
