@@ -12,6 +12,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QLineEdit, QListView, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from switchback.runtime.condition_form import words as condition_words
 from switchback.runtime.document import Journey
 from switchback.runtime.simulation import SimulationResult
 from switchback.runtime.simulation_summary import OUTCOMES, JourneySummary
@@ -86,6 +87,25 @@ class MessagesModel(QStringListModel):
         return self.contacts[self.shown[row]] if 0 <= row < len(self.shown) else ""
 
 
+def path_words(journey: Journey, path: list[str]) -> str:
+    """A contact's way through the journey, each branch with the way it took: "Signed up → Score 50
+    or more? no (score at least 50) → Nudge email"."""
+    port_to = {}
+    for e in journey.edges:
+        port_to.setdefault((e.source, e.target), e.port or "next")
+    parts = []
+    for i, node_id in enumerate(path):
+        said = node_name(journey, node_id)
+        port = port_to.get((node_id, path[i + 1])) if i + 1 < len(path) else None
+        if port is not None and port != "next":
+            node = journey.node(node_id)
+            when = node.config.get("when") if node is not None else None
+            why = condition_words(when) if isinstance(when, str) and port in ("yes", "no") else None
+            said += f" {port}" + (f" ({why})" if why else "")
+        parts.append(said)
+    return " → ".join(parts)
+
+
 class SimulationPanel(QWidget):
     contact_clicked = Signal(str)
 
@@ -94,6 +114,12 @@ class SimulationPanel(QWidget):
         self.heading = QLabel("Simulate the journey (Ctrl+R) to see who goes where and what would be sent.")
         self.heading.setObjectName("simulation-heading")
         self.heading.setWordWrap(True)
+        self.path = QLabel()
+        self.path.setObjectName("simulation-path")
+        self.path.setWordWrap(True)
+        self.path.hide()
+        self.shown_journey: Journey | None = None
+        self.paths: dict[str, list[str]] = {}
         self.nodes = QTableWidget(0, 2 + len(OUTCOMES))
         self.nodes.setObjectName("simulation-nodes")
         self.nodes.setHorizontalHeaderLabels(["Node", "Entered"] + [o.capitalize() for o in OUTCOMES])
@@ -128,6 +154,7 @@ class SimulationPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
+        layout.addWidget(self.path)
         layout.addWidget(split, 1)
 
     def show_summary(self, simulated: Simulated, journey: Journey) -> None:
@@ -136,6 +163,8 @@ class SimulationPanel(QWidget):
                              f"journey" + (f" ({s.all_messages:,} in all)" if s.all_messages != len(s.messages) else "")
                              + (". Started by hand: here every contact is enrolled at the start; live, only those a "
                                 "person or another journey enrolls" if s.by_hand else ""))
+        self.shown_journey, self.paths = journey, s.paths
+        self.path.hide()
         rows = [n for n in journey.nodes if s.entered.get(n.id) or s.outcomes.get(n.id)]
         self.nodes.setRowCount(len(rows))
         for c, outcome in enumerate(OUTCOMES, start=2):      # only the outcomes that happened take room
@@ -154,6 +183,7 @@ class SimulationPanel(QWidget):
         self.filter.clear()
 
     def clear(self) -> None:
+        self.path.hide()
         self.nodes.setRowCount(0)
         self.model.set_lines([], [])
         self.heading.setText("Simulate the journey (Ctrl+R) to see who goes where and what would be sent.")
@@ -167,4 +197,7 @@ class SimulationPanel(QWidget):
     def _clicked(self, index: QModelIndex) -> None:
         contact = self.model.contact(index.row())
         if contact:
+            if self.shown_journey is not None and self.paths.get(contact):
+                self.path.setText(f"{contact}: {path_words(self.shown_journey, self.paths[contact])}")
+                self.path.show()
             self.contact_clicked.emit(contact)

@@ -49,3 +49,23 @@ def test_a_journey_started_by_hand_says_the_simulation_enrolled_everyone(qtbot, 
     assert w.simulation.heading.text().endswith(
         "Started by hand: here every contact is enrolled at the start; live, only those a person or another journey "
         "enrolls")
+
+
+def test_clicking_a_message_says_which_way_that_contact_went_at_each_branch(qtbot, tmp_path):
+    w = build_window(workspace=str(tmp_path / "w.sqlite"))
+    qtbot.addWidget(w)
+    w.show()
+    w.create_from(next(t for t in templates() if t.key == "lead-nurture"))
+    simulate_in_designer(qtbot, w)
+    panel = w.simulation
+    assert not panel.path.isVisible()
+    said = set()
+    for row in range(panel.count()):
+        panel.messages.clicked.emit(panel.model.index(row))
+        said.add(panel.path.text())
+    assert panel.path.isVisible()
+    assert any("Downloaded guide → +10 for download → Thank-you email → Click in 3 days?" in t for t in said)
+    branches = [t for t in said if "Score 50 or more?" in t]
+    assert branches and all("Score 50 or more? yes (score at least 50)" in t or
+                            "Score 50 or more? no (score at least 50)" in t or t.endswith("Score 50 or more?")
+                            for t in branches)
