@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from switchback.runtime import contacts_directory as directory
-from switchback.runtime import erasure
+from switchback.runtime import erasure, journey_list
 from switchback.runtime.contacts import read_contacts_csv
 from switchback.runtime.problems import InputError, without_command
 from switchback.runtime.store import repository as repo
@@ -66,12 +66,28 @@ class _Forget(QObject):
             self.done.emit(f"Not erased: {type(e).__name__}: {e}")
 
 
-def _entry(row: tuple) -> str:
-    """One step of the timeline: when and what on a line, where it happened beside, the detail below."""
+def _entry(row: tuple, names: dict[str, str]) -> str:
+    """One step of the timeline: when and what on a line, where it happened beside (the journey and
+    the node as the designer names them), the detail below."""
     at, where, what, detail = row
+    journey, _, node = where.partition("/")
+    where = names.get(journey, journey) + (f" › {names.get(where, node)}" if node else "")
     detail = escape(without_command(detail))
     return (f"<p style='margin:0 0 6px 0'><span style='color:#888'>{at:%Y-%m-%d %H:%M}</span>&nbsp; <b>{escape(what)}</b>"
-            f" &nbsp;{escape(where.replace('/', ' › '))}" + (f"<br>&nbsp;&nbsp;&nbsp;{detail}" if detail else "") + "</p>")
+            f" &nbsp;{escape(where)}" + (f"<br>&nbsp;&nbsp;&nbsp;{detail}" if detail else "") + "</p>")
+
+
+def _names(store, rows: list[tuple]) -> dict[str, str]:
+    """journey key -> its name, and journey/node -> the node's title, for the journeys in `rows`."""
+    names: dict[str, str] = {}
+    for key in {where.split("/")[0] for _, where, _, _ in rows if "/" in where}:
+        try:
+            journey = journey_list.draft(store, key)[0]
+        except Exception:                       # a journey gone since: its key says enough
+            continue
+        names[key] = journey.name
+        names.update({f"{key}/{n.id}": n.title for n in journey.nodes})
+    return names
 
 
 class ContactsView(QDialog):
@@ -228,7 +244,8 @@ class ContactsView(QDialog):
         with self.workspace.store.session() as s:
             rows = timeline_rows(s, email) or []
         if rows:
-            self.history.setHtml("".join(map(_entry, rows)))
+            names = _names(self.workspace.store, rows)
+            self.history.setHtml("".join(_entry(row, names) for row in rows))
         else:
             self.history.setPlainText("Nothing has happened to this contact yet.")
 

@@ -58,7 +58,7 @@ def test_enroll_and_unsubscribe_go_in_as_events_and_show_in_the_timeline(qtbot, 
     view.refresh()
     assert view.chosen() == email                                 # still the one chosen
     assert "email unsubscribed" in view.heading.text()
-    assert "by-hand" in view.history.toPlainText()
+    assert "By hand › Enrolled by hand" in view.history.toPlainText()     # named as the designer names them
 
 
 def test_import_a_csv_with_progress(qtbot, tmp_path):
