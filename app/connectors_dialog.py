@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QInputDialog,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton,
                                QVBoxLayout)
 from switchback.app.connection_test import ConnectionTest, for_the_window
+from switchback.app.named_list import fill
 from switchback.app.test_send import TestSend, handoff
 from switchback.canvas.config_form import ConfigForm
 from switchback.connectors import registry
@@ -82,15 +83,8 @@ class ConnectorsDialog(QDialog):
 
 
     def refresh(self) -> None:
-        self.list.clear()
-        for row in workspace_connectors.listed(self.workspace.store):
-            item = QListWidgetItem(f"{row.name} — {row.kind}")
-            item.setData(Qt.UserRole, row.name)
-            self.list.addItem(item)
-        if not self.list.count():
-            hint = QListWidgetItem("No connectors yet.\nUntil you add one, messages\nare recorded, not sent.")
-            hint.setFlags(Qt.NoItemFlags)
-            self.list.addItem(hint)
+        fill(self.list, ((row.name, f"{row.name} — {row.kind}") for row in workspace_connectors.listed(self.workspace.store)),
+             "No connectors yet.\nUntil you add one, messages\nare recorded, not sent.")
 
     def show_connector(self, name: str | None) -> None:
         settings, kind = {}, None

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QMessageBox, QPushButton, QVBoxLayout
 
+from switchback.app.named_list import fill
 from switchback.runtime import sources
 from switchback.runtime.problems import InputError
 from switchback.runtime.store.workspace import Store
@@ -50,15 +50,9 @@ class SourcesSection(QGroupBox):
         self.refresh()
 
     def refresh(self) -> None:
-        self.list.clear()
-        for source in sources.list_sources(self.store):
-            item = QListWidgetItem(f"{source.name} — added {source.created_at:%Y-%m-%d %H:%M} UTC")
-            item.setData(Qt.UserRole, source.name)
-            self.list.addItem(item)
-        if not self.list.count():
-            hint = QListWidgetItem("No sources yet: nothing outside can send events.")
-            hint.setFlags(Qt.NoItemFlags)
-            self.list.addItem(hint)
+        fill(self.list, ((source.name, f"{source.name} — added {source.created_at:%Y-%m-%d %H:%M} UTC")
+                         for source in sources.list_sources(self.store)),
+             "No sources yet: nothing outside can send events.")
         self.remove_button.setEnabled(any(self.list.item(i).data(Qt.UserRole) for i in range(self.list.count())))
 
     def _show_key(self, key: str) -> None:
