@@ -3,12 +3,14 @@ kind's pydantic model, conditions and templates with the sandbox."""
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from switchback.nodes.fields import dict_values_role, role_of
+
+if TYPE_CHECKING:
+    import networkx as nx
 from switchback.runtime import asset_refs, sandbox
 from switchback.runtime.document import Journey
 from switchback.runtime.limits import MAX_STEPS
@@ -147,6 +149,7 @@ def _edge_problems(journey: Journey) -> list[Problem]:
 
 
 def graph(journey: Journey) -> nx.DiGraph:
+    import networkx as nx          # a third of a command's start: loaded by the commands that check graphs
     g = nx.DiGraph()
     g.add_nodes_from(n.id for n in journey.nodes)
     g.add_edges_from((e.source, e.target) for e in journey.edges
@@ -155,6 +158,7 @@ def graph(journey: Journey) -> nx.DiGraph:
 
 
 def _graph_problems(journey: Journey) -> list[Problem]:
+    import networkx as nx
     triggers = journey.triggers()
     if not triggers:
         return [Problem("journey", "the journey has no trigger")]
@@ -178,6 +182,7 @@ def _long_paths(g: nx.DiGraph, waits: set[str]) -> list[Problem]:
     """A contact takes at most MAX_STEPS steps at once (the engine's guard against a runaway): a
     longer path without a wait would end every contact in `error` on the way, so it is refused here.
     A path is counted from a trigger or a wait (leaving a wait is a step) to the next wait."""
+    import networkx as nx
     steps = g.copy()
     steps.remove_edges_from([(a, b) for a, b in g.edges if b in waits])
     path = nx.dag_longest_path(steps)

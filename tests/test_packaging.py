@@ -41,5 +41,8 @@ def test_the_built_app_runs_every_kind_of_command_and_opens_its_window(built, tm
     assert p.returncode == 0, p.stderr
     assert "window shown in" in p.stdout and "Welcome series" in p.stdout
     print(p.stdout.strip())
+    p = frozen("report", "--json", "--workspace", tmp_path / "w.sqlite", cwd=tmp_path)     # scipy and numpy inside
+    assert p.returncode == 0, p.stderr
+    assert "journeys" in json.loads(p.stdout) and "results" in out
     bad = frozen("validate", tmp_path / "missing.journey.json", cwd=tmp_path)
     assert bad.returncode == 2 and "no such file" in bad.stdout + bad.stderr
