@@ -53,15 +53,18 @@ def remove_source(store: Store, name: str) -> None:
 
 class KeyCheck:
     """Which source a write key belongs to, for a server answering many requests a second: the
-    sources are read again at most every `fresh_for` seconds, so one removed stops within that."""
+    sources are read again at most every `fresh_for` seconds (a removed one stops within that), and
+    after `miss_after` seconds when a key is not among them (a source just added works at once)."""
 
-    def __init__(self, store: Store, fresh_for: float = 1.0):
-        self.store, self.fresh_for = store, fresh_for
+    def __init__(self, store: Store, fresh_for: float = 1.0, miss_after: float = 0.1):
+        self.store, self.fresh_for, self.miss_after = store, fresh_for, miss_after
         self._read_at = float("-inf")
         self._sources: dict[str, str] = {}          # key hash -> source name
 
-    def _current(self) -> dict[str, str]:
-        if time.monotonic() - self._read_at > self.fresh_for:
+    def _current(self, missing: str | None = None) -> dict[str, str]:
+        age = time.monotonic() - self._read_at
+        missed = not self._sources or (missing is not None and missing not in self._sources and age > self.miss_after)
+        if age > self.fresh_for or missed:
             with self.store.session() as s:
                 self._sources = dict(s.execute(select(Source.key_hash, Source.name)).all())
             self._read_at = time.monotonic()
@@ -75,4 +78,5 @@ class KeyCheck:
         """The name of the source whose key this is, else None."""
         if not write_key:
             return None
-        return self._current().get(key_hash(write_key))
+        h = key_hash(write_key)
+        return self._current(h).get(h)
