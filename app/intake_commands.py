@@ -4,34 +4,11 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
-from contextlib import contextmanager
-from typing import Iterator
 
 from switchback.app.commands import _args, _store, _workspace
 from switchback.app.registry import command
+from switchback.app.serving import server_args, serving
 from switchback.runtime.problems import InputError
-
-
-def server_args(p: argparse.ArgumentParser) -> None:
-    from switchback.connectors.intake.server import DEFAULT_HOST, DEFAULT_PORT
-    p.add_argument("--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"the port to listen on (default {DEFAULT_PORT}; 0: any free one)")
-
-
-@contextmanager
-def serving(store, args: argparse.Namespace) -> Iterator[object | None]:
-    """The intake server, on its own thread, while the block runs (`run --serve`); nothing without --serve."""
-    if not getattr(args, "serve", False):
-        yield None
-        return
-    from switchback.connectors.intake.server import IntakeServer
-    server = IntakeServer(store, args.host, args.port)
-    server.start()
-    print(f"intake server listening on {server.url}", flush=True)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @_workspace
