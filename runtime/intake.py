@@ -8,6 +8,7 @@ joined, or by being an email address itself. The events of an id not joined yet 
 id: before that they trigger nothing."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity
-from switchback.runtime.store.bulk import chunks
+from switchback.runtime.store.bulk import among, chunks, insert
 from switchback.runtime.store.contacts import import_contacts, record_events
 from switchback.runtime.store.intake_models import IntakeId, IntakeLogRow, IntakeMessage, PendingEvent
 from switchback.runtime.store.models import Contact
@@ -47,11 +48,11 @@ class Recorded:
     repeated: int = 0        # message ids seen before: acknowledged, not recorded again
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
 def is_email(value: str | None) -> bool:
-    if not value or "@" not in value or any(c.isspace() for c in value):
-        return False
-    local, _, domain = value.rpartition("@")
-    return bool(local) and "." in domain.strip(".")
+    return bool(value) and "@" in value and _EMAIL.fullmatch(value) is not None
 
 
 def record(store: Store, items: list[Incoming], now: datetime, source: str = "", refused: list[str] = ()) -> Recorded:
@@ -61,14 +62,19 @@ def record(store: Store, items: list[Incoming], now: datetime, source: str = "",
     for attempt in range(3):
         try:
             with store.session(durable=True) as s:
-                done = _Recording(s, now).run(items)
-                if refused:
-                    s.execute(IntakeLogRow.__table__.insert(), [dict(at=now, source=source, line=line[:1024]) for line in refused])
-                return done
+                return record_in(s, items, now, source, refused)
         except IntegrityError:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def record_in(s: Session, items: list[Incoming], now: datetime, source: str = "", refused: list[str] = ()) -> Recorded:
+    """`record` inside the caller's transaction."""
+    done = _Recording(s, now).run(items)
+    if refused:
+        s.execute(IntakeLogRow.__table__.insert(), [dict(at=now, source=source, line=line[:1024]) for line in refused])
+    return done
 
 
 class _Recording:
@@ -88,8 +94,7 @@ class _Recording:
                 self._alias(item.previous_id, item.user_id)
                 continue
             given = [i for i in (item.user_id, item.anonymous_id) if i]
-            email = identity(item.email) if item.email else next(
-                (self._email(i) for i in given if self._email(i)), None)
+            email = identity(item.email) if item.email else self._whose(given)
             if email is not None:
                 for i in given:
                     self._join(i, email)
@@ -113,7 +118,7 @@ class _Recording:
         ids = [i.message_id for i in items if i.message_id]
         seen: set[str] = set()
         for part in chunks(list(set(ids))):
-            seen.update(self.s.scalars(select(IntakeMessage.message_id).where(IntakeMessage.message_id.in_(part))))
+            seen.update(self.s.scalars(select(IntakeMessage.message_id).where(among(self.s, IntakeMessage.message_id, part))))
         out, rows = [], []
         for item in items:
             if item.message_id:
@@ -121,10 +126,9 @@ class _Recording:
                     self.done.repeated += 1
                     continue
                 seen.add(item.message_id)
-                rows.append(dict(message_id=item.message_id, at=self.now))
+                rows.append((item.message_id, self.now))
             out.append(item)
-        if rows:
-            self.s.execute(IntakeMessage.__table__.insert(), rows)
+        insert(self.s, IntakeMessage.__table__, rows, ("message_id", "at"))
         return out
 
     def _load(self, ids: set[str]) -> None:
@@ -137,6 +141,13 @@ class _Recording:
         wanted = {r.contact_id for r in self.ids.values() if r is not None and r.contact_id is not None} - set(self.contacts)
         for part in chunks(sorted(wanted)):
             self.contacts.update(self.s.execute(select(Contact.id, Contact.email).where(Contact.id.in_(part))).all())
+
+    def _whose(self, given: list[str]) -> str | None:
+        for external in given:
+            email = self._email(external)
+            if email is not None:
+                return email
+        return None
 
     def _email(self, external: str) -> str | None:
         """Whom this id is, following aliases; None while nobody knows."""

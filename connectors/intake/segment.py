@@ -2,6 +2,7 @@
 a call's JSON in, an `Incoming` or a BadCall naming what is wrong out; the routes do the HTTP."""
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ class BadCall(ValueError):
     """What is wrong with a call, in words for the client's developer."""
 
 
+@functools.lru_cache(maxsize=4096)       # a source sends the same few event names over and over
 def snake(name: str) -> str:
     """`Form Submitted`, `formSubmitted` and `form-submitted` -> `form_submitted`."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name.strip())

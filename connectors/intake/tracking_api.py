@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from switchback.connectors.intake.segment import BadCall, incoming, time_of
-from switchback.runtime.intake import record
+from switchback.runtime.intake_writer import GroupWriter
 from switchback.runtime.sources import KeyCheck
 from switchback.runtime.store.workspace import Store
 
@@ -93,6 +93,7 @@ def _json(body: bytes) -> Any:
 
 def tracking_api_routes(store: Store) -> list[Route]:
     keys = KeyCheck(store)
+    writer = GroupWriter(store)
 
     def now() -> datetime:
         return datetime.now(timezone.utc)
@@ -163,7 +164,7 @@ def tracking_api_routes(store: Store) -> list[Route]:
     async def _recorded(request: Request, items: list, source: str, rejected: list[dict]) -> JSONResponse:
         lines = [f"batch item {r['index']}: {r['error']}" for r in rejected]
         try:
-            await run_in_threadpool(record, store, items, now(), source, lines)
+            await run_in_threadpool(writer.record, items, now(), source, lines)
         except Exception as e:                      # the store failed: the client keeps the events and retries
             return _answer(503, "the events could not be stored, send them again: " + " ".join(str(e).split())[:300])
         answer: dict[str, Any] = {"success": True}

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity, with_defaults
 from switchback.runtime.erasure import barred
-from switchback.runtime.store.bulk import chunks
+from switchback.runtime.store.bulk import among, chunks, insert, update_by_id
 from switchback.runtime.store.models import Contact, EventRow
 
 
@@ -57,36 +57,39 @@ def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -
 
 
 def record_events(s: Session, events: list[Event], now: datetime) -> int:
-    """Record events for the scheduler; a contact not known yet is added with just its email."""
-    by_email: dict[str, int] = {}
+    """Record events for the scheduler; a contact not known yet is added with just its email. The
+    intake server calls this for every batch it acknowledges, so it runs few statements, each one
+    the same whatever the batch's size (compiled once), with the rows straight through the driver."""
+    known: dict[str, tuple[int, datetime | None]] = {}
     emails = sorted({e.contact for e in events})
-    for part in chunks(emails):
-        by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
-    missing = [e for e in emails if e not in by_email]
+
+    def look_up(wanted: list[str]) -> None:
+        for part in chunks(wanted):
+            q = select(Contact.email, Contact.id, Contact.next_due).where(among(s, Contact.email, part))
+            known.update((email, (cid, due)) for email, cid, due in s.execute(q))
+    look_up(emails)
+    missing = [e for e in emails if e not in known]
     said: dict[str, dict[str, Any]] = {}
     for e in events:
         if e.contact in missing:
             said.setdefault(e.contact, {}).update(e.properties)
     refused = barred(s, said, now)
     missing = [e for e in missing if e not in refused]
-    events = [e for e in events if e.contact not in refused]
+    if refused:
+        events = [e for e in events if e.contact not in refused]
     if missing:
         import_contacts(s, [{"email": e} for e in missing], now)
-        for part in chunks(missing):
-            by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
+        look_up(missing)
     rows, due = [], {}
     for e in events:
-        cid = by_email[e.contact]
-        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=e.properties, processed=False))
+        cid = known[e.contact][0]
+        rows.append((cid, e.type, e.at, e.properties, False))
         due[cid] = min(due.get(cid, e.at), e.at)
     for part in chunks(rows):
-        s.execute(EventRow.__table__.insert(), part)
-    current = {}
-    for part in chunks(list(due)):
-        current.update(dict(s.execute(select(Contact.id, Contact.next_due).where(Contact.id.in_(part))).all()))
-    moves = [dict(id=cid, next_due=at) for cid, at in due.items() if current[cid] is None or current[cid] > at]
-    if moves:
-        s.execute(update(Contact), moves)
+        insert(s, EventRow.__table__, part, ("contact_id", "type", "at", "properties", "processed"))
+    current = {cid: at for cid, at in known.values()}
+    moves = [(at, cid) for cid, at in due.items() if current[cid] is None or current[cid] > at]
+    update_by_id(s, Contact.__table__, moves, ("next_due", "id"))
     return len(rows)
 
 
