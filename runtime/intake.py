@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity
-from switchback.runtime.store.bulk import among, chunks, insert
+from switchback.runtime.store.bulk import chunks, insert, rows_where_in
 from switchback.runtime.store.contacts import import_contacts, record_events
 from switchback.runtime.store.intake_models import IntakeId, IntakeLogRow, IntakeMessage, PendingEvent
 from switchback.runtime.store.models import Contact
@@ -118,7 +118,7 @@ class _Recording:
         ids = [i.message_id for i in items if i.message_id]
         seen: set[str] = set()
         for part in chunks(list(set(ids))):
-            seen.update(self.s.scalars(select(IntakeMessage.message_id).where(among(self.s, IntakeMessage.message_id, part))))
+            seen.update(r[0] for r in rows_where_in(self.s, IntakeMessage.__table__, ("message_id",), "message_id", part))
         out, rows = [], []
         for item in items:
             if item.message_id:
@@ -194,6 +194,9 @@ class _Recording:
         """The id, and every id tied to it, is this contact from now on: their waiting events are its."""
         if is_email(external):
             return
+        known = self.ids.get(external)
+        if known is not None and known.contact_id is not None and self.contacts.get(known.contact_id) == email:
+            return                                            # joined already (a website sends both ids on every call)
         cid = self._contact(email)
         if cid is None:
             return                                            # erased on request: its events keep waiting

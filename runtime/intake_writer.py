@@ -4,10 +4,12 @@ wait together and go in the next transaction, so a sync serves them all. One wri
 spares the requests SQLite's lock waits, which sleep in steps of milliseconds when writers contend."""
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 from switchback.runtime.intake import Incoming, Recorded, record, record_in
 from switchback.runtime.store.workspace import Store
@@ -25,6 +27,16 @@ class _Job:
     done: threading.Event = field(default_factory=threading.Event)
     result: Recorded | None = None
     error: BaseException | None = None
+    tell: Callable[[], None] | None = None       # how an asyncio caller hears it is done
+
+
+def _settle(future: asyncio.Future, job: _Job) -> None:
+    if future.done():                            # the request was cancelled (the client went away)
+        return
+    if job.error is not None:
+        future.set_exception(job.error)
+    else:
+        future.set_result(job.result)
 
 
 class GroupWriter:
@@ -37,15 +49,27 @@ class GroupWriter:
     def record(self, items: list[Incoming], now: datetime, source: str = "", refused: list[str] = ()) -> Recorded:
         """As runtime.intake.record: returns once the calls are committed durably, or raises."""
         job = _Job(items, now, source, list(refused))
+        self._put(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    async def record_async(self, items: list[Incoming], now: datetime, source: str = "", refused: list[str] = ()) -> Recorded:
+        """`record` for a coroutine: the event loop hears from the writer, and no thread waits."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        job = _Job(items, now, source, list(refused))
+        job.tell = lambda: loop.call_soon_threadsafe(_settle, future, job)
+        self._put(job)
+        return await future
+
+    def _put(self, job: _Job) -> None:
         with self._lock:
             self._queue.put(job)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="intake-writer", daemon=True)
                 self._thread.start()
-        job.done.wait()
-        if job.error is not None:
-            raise job.error
-        return job.result
 
     def _run(self) -> None:
         while True:
@@ -81,3 +105,8 @@ class GroupWriter:
                 except Exception as e:
                     job.error = e
             job.done.set()
+            if job.tell is not None:
+                try:
+                    job.tell()
+                except RuntimeError:                 # its event loop has closed: nobody is waiting
+                    pass

@@ -14,7 +14,6 @@ import zlib
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -164,7 +163,7 @@ def tracking_api_routes(store: Store) -> list[Route]:
     async def _recorded(request: Request, items: list, source: str, rejected: list[dict]) -> JSONResponse:
         lines = [f"batch item {r['index']}: {r['error']}" for r in rejected]
         try:
-            await run_in_threadpool(writer.record, items, now(), source, lines)
+            await writer.record_async(items, now(), source, lines)
         except Exception as e:                      # the store failed: the client keeps the events and retries
             return _answer(503, "the events could not be stored, send them again: " + " ".join(str(e).split())[:300])
         answer: dict[str, Any] = {"success": True}

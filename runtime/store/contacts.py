@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity, with_defaults
 from switchback.runtime.erasure import barred
-from switchback.runtime.store.bulk import among, chunks, insert, update_by_id
-from switchback.runtime.store.models import Contact, EventRow
+from switchback.runtime.store.bulk import chunks, insert, rows_where_in, update_by_id
+from switchback.runtime.store.models import Contact, EventRow, as_utc
 
 
 @dataclass
@@ -65,14 +65,16 @@ def record_events(s: Session, events: list[Event], now: datetime) -> int:
 
     def look_up(wanted: list[str]) -> None:
         for part in chunks(wanted):
-            q = select(Contact.email, Contact.id, Contact.next_due).where(among(s, Contact.email, part))
-            known.update((email, (cid, due)) for email, cid, due in s.execute(q))
+            found = rows_where_in(s, Contact.__table__, ("email", "id", "next_due"), "email", part)
+            known.update((email, (cid, as_utc(due))) for email, cid, due in found)
     look_up(emails)
     missing = [e for e in emails if e not in known]
     said: dict[str, dict[str, Any]] = {}
-    for e in events:
-        if e.contact in missing:
-            said.setdefault(e.contact, {}).update(e.properties)
+    if missing:
+        absent = set(missing)
+        for e in events:
+            if e.contact in absent:
+                said.setdefault(e.contact, {}).update(e.properties)
     refused = barred(s, said, now)
     missing = [e for e in missing if e not in refused]
     if refused:
