@@ -114,11 +114,12 @@ def _(p):
     p.add_argument("--json", action="store_true")
 
 
-def _store(args: argparse.Namespace, create: bool = True):
+def _store(args: argparse.Namespace, create: bool = True, reads_only: bool = False):
     """The workspace; a command that only reads (or needs what only an existing one has) passes
-    create=False, and a mistyped path is refused instead of becoming a new empty workspace."""
+    create=False, and a mistyped path is refused instead of becoming a new empty workspace. One that
+    `reads_only` skips reading every page of a big file on opening (see open_store)."""
     from switchback.runtime.store.workspace import open_store
-    return open_store(args.workspace, args.db, create)
+    return open_store(args.workspace, args.db, create, reads_only)
 
 
 def _now(store):
@@ -267,16 +268,21 @@ def _(p):
 @_workspace
 @command("trace", "a contact's timeline: every step, message, skip and its reason")
 def trace(args: argparse.Namespace) -> int:
-    from switchback.runtime.trace import timeline
-    store = _store(args, create=False)
+    from switchback.runtime.trace import as_object, timeline
+    store = _store(args, create=False, reads_only=True)
     with store.session() as s:
-        lines = timeline(s, args.email)
+        lines = (as_object if args.json else timeline)(s, args.email)
     if lines is None:
         from switchback.runtime.erasure import is_erased
         with store.session() as s:
             erased = is_erased(s, args.email)
         raise InputError(args.email, "erased on request: the workspace keeps nothing of this contact" if erased
                          else "no such contact in the workspace")
+    if args.json:
+        import json
+        json.dump(lines, sys.stdout, ensure_ascii=False)
+        print()
+        return 0
     for line in lines:
         print(line)
     return 0
@@ -285,6 +291,7 @@ def trace(args: argparse.Namespace) -> int:
 @_args(trace)
 def _(p):
     p.add_argument("email", metavar="EMAIL")
+    p.add_argument("--json", action="store_true", help="one object: fields, consent, journeys, events, timeline, messages")
 
 
 @command("export-image", "draw a journey as the designer shows it, to PNG, SVG or PDF")

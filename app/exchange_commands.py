@@ -132,7 +132,7 @@ def audit(args: argparse.Namespace) -> int:
         subject = "Journey files" if len(journeys) != 1 else Path(args.files[0]).name
         result = report.build_audit(journeys, None, contacts, events, args.days, args.start, sources=sources, subject=subject)
     else:
-        store = _store(args, create=False)
+        store = _store(args, create=False, reads_only=True)
         subject = f"Workspace {Path(args.workspace).name}" if args.workspace else "Shared workspace"
         result = report.audit_workspace(store, contacts, events, args.days, args.start, subject=subject)
     if args.title:
@@ -186,6 +186,19 @@ def _(p):
     p.add_argument("-o", "--output", required=True, metavar="OUT.journey.json")
 
 
+def sync_activity(store, name: str, activity):
+    from switchback.runtime.crm_activity import sync_activity as run
+    return run(store, name, activity)
+
+
+def activity_lines(a) -> list[str]:
+    """The activity's summary, then its log: one line per record the sync could not take as it was."""
+    read = ", ".join(f"{n:,} {stream}" for stream, n in a.read.items())
+    head = (f"activity: read {read}; {a.events} event(s) for journeys, {a.history} kept as history; "
+            f"{a.left} contact(s) left journeys (deleted in CRM), {a.merged} merged")
+    return [head] + [f"log: {line}" for line in a.lines]
+
+
 @_workspace
 @command("sync", "pull contacts from a CRM connector (incremental after the first run) and push back score, stage and owner")
 def sync(args: argparse.Namespace) -> int:
@@ -214,12 +227,15 @@ def sync(args: argparse.Namespace) -> int:
     try:
         result = crm.sync(store, args.name, source, progress=progress)
         print(file=sys.stderr)
+        activity = sync_activity(store, args.name, source.activity()) if hasattr(source, "activity") else None
         pushed = crm.push_changes(store, args.name, source) if not args.no_push else None
     except (CrmError, SecretsUnavailable) as e:
         print(file=sys.stderr)
         raise InputError(args.name, str(e)) from None
     print(f"{args.name}: {result.added} added, {result.updated} updated, {result.unchanged} unchanged "
           f"in {result.pages} page(s)" + (f"; pushed {pushed.sent} change(s) back" if pushed else ""))
+    for line in activity_lines(activity) if activity else []:
+        print(line)
     for line in getattr(result, "conflicts", []) or []:
         print(f"conflict: {line}")
     if pushed and pushed.failed:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from switchback.app.acting import as_option, person
 from switchback.app.commands import _args, _now, _store, _workspace
 from switchback.app.registry import command
 from switchback.runtime.problems import InputError
@@ -12,7 +13,6 @@ from switchback.runtime.problems import InputError
 @command("forget", "erase contacts on request: fields, events, steps and messages go; --log lists erasures")
 def forget(args: argparse.Namespace) -> int:
     from switchback.runtime import erasure
-    from switchback.runtime.store.versions import person
     if args.log == bool(args.emails):
         raise InputError("forget", "name the addresses to erase, or give --log (not both)")
     store = _store(args, create=False)
@@ -27,7 +27,7 @@ def forget(args: argparse.Namespace) -> int:
         return 0
     now = _now(store)
     try:
-        n = erasure.erase(store, args.emails, person(args.db, args.as_), now)
+        n = erasure.erase(store, args.emails, person(args), now)
     except erasure.NotHeld as e:
         print(f"switchback forget: {e}")
         return 1
@@ -40,4 +40,4 @@ def forget(args: argparse.Namespace) -> int:
 def _(p):
     p.add_argument("emails", nargs="*", metavar="EMAIL")
     p.add_argument("--log", action="store_true", help="list the erasures: when, who asked, a hash of the address")
-    p.add_argument("--as", dest="as_", metavar="NAME", help="who asked (default: your login name)")
+    as_option(p, "who asked (default: your login name)")

@@ -212,9 +212,9 @@ class HistoryPanel(QWidget):
             return
         v1, v2, changes, before, after = self.diffed
         node = cards[0].node
-        if node.spec is None:
+        if node.declaration is None:
             return
-        w.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+        w.node_inspector.show_node(node.id, node.declaration, node.config, node.label)
         mark = cards[0].mark
         heading = {"added": f"Added in {_name(v2)}", "removed": f"Removed in {_name(v2)}; as it was in {_name(v1)}",
                    "changed": f"Changed from {_name(v1)} to {_name(v2)}"}.get(mark, f"Unchanged from {_name(v1)}")

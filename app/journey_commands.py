@@ -3,28 +3,29 @@ from __future__ import annotations
 
 import argparse
 
+from switchback.app.acting import as_option, person
 from switchback.app.commands import _args, _now, _store, _workspace
 from switchback.app.registry import command
-
-
-def _who(args: argparse.Namespace) -> str:
-    from switchback.runtime.store.versions import person
-    return person(args.db, args.as_)
 
 
 def _arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("key", metavar="KEY")
     p.add_argument("--note", metavar="TEXT", help="why, for the journey's history")
-    p.add_argument("--as", dest="as_", metavar="NAME", help="who is acting (default: your login name)")
+    as_option(p, "who is acting (default: your login name)")
+
+
+def _control(args: argparse.Namespace, what: str):
+    """Pause, resume or turn off the journey named, as the person acting, with the note for its history."""
+    from switchback.runtime import journey_controls as jc
+    store = _store(args, create=False)
+    with store.session() as s:
+        return getattr(jc, what)(s, args.key, person(args), _now(store), args.note)
 
 
 @_workspace
 @command("pause", "pause a published journey: none of its steps run and its messages wait until it is resumed")
 def pause(args: argparse.Namespace) -> int:
-    from switchback.runtime import journey_controls as jc
-    store = _store(args, create=False)
-    with store.session() as s:
-        n = jc.pause(s, args.key, _who(args), _now(store), args.note)
+    n = _control(args, "pause")
     print(f"{args.key} is paused: {n:,} contact{'' if n == 1 else 's'} wait where they are; its messages wait too.")
     return 0
 
@@ -32,10 +33,7 @@ def pause(args: argparse.Namespace) -> int:
 @_workspace
 @command("resume", "resume a paused journey (or turn one that is off on again): what fell due runs now, in order")
 def resume(args: argparse.Namespace) -> int:
-    from switchback.runtime import journey_controls as jc
-    store = _store(args, create=False)
-    with store.session() as s:
-        n = jc.resume(s, args.key, _who(args), _now(store), args.note)
+    n = _control(args, "resume")
     print(f"{args.key} is running: {n:,} contact{'' if n == 1 else 's'} go on from where they were.")
     return 0
 
@@ -43,10 +41,7 @@ def resume(args: argparse.Namespace) -> int:
 @_workspace
 @command("turn-off", "turn a journey off: everyone on it leaves with the reason, nobody enters, its queued messages are dismissed")
 def turn_off(args: argparse.Namespace) -> int:
-    from switchback.runtime import journey_controls as jc
-    store = _store(args, create=False)
-    with store.session() as s:
-        left, dismissed = jc.turn_off(s, args.key, _who(args), _now(store), args.note)
+    left, dismissed = _control(args, "turn_off")
     print(f"{args.key} is off: {left:,} contact{'' if left == 1 else 's'} left it, {dismissed:,} queued "
           f"message{'' if dismissed == 1 else 's'} dismissed.")
     return 0

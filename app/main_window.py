@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.open_window = open_window
         self.editor: JourneyEditor | None = None
+        self.live = None                       # app/live.py's LiveBar once the designer runs the workspace
         self.resize(1440, 900)
         self.setObjectName("main-window")
 
@@ -76,6 +77,10 @@ class MainWindow(QMainWindow):
 
         self.status = QLabel()
         self.statusBar().addPermanentWidget(self.status)
+        from switchback.app.live_results import LiveResults
+        self.results = LiveResults(self, self._dock)         # results of the published journey open, alerts
+        self.tabifyDockWidget(problems_dock, self.results.dock)
+        problems_dock.raise_()
         self._autosave = QTimer(self, singleShot=True, interval=AUTOSAVE_MS, timeout=self.save_now)
         self.node_inspector.config_changed.connect(lambda node_id, cfg: self.editor and self.editor.set_config(node_id, cfg))
         self.node_inspector.label_changed.connect(lambda node_id, label: self.editor and self.editor.set_label(node_id, label))
@@ -139,6 +144,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.view.fit)
         self._title()
         self.history.journey_opened()
+        self.results.journey_opened()
         self.refresh_journeys()
 
     def _changed(self, _index: int = 0) -> None:
@@ -365,17 +371,17 @@ class MainWindow(QMainWindow):
         if self.editor is None:
             return
         node = self.editor.model.node(node_id) if node_id else None
-        if node is None or node.spec is None:
+        if node is None or node.declaration is None:
             self._inspected = None
             self.node_inspector.clear()
             if not refresh:
                 self.inspector_tabs.setCurrentWidget(self.settings_inspector)
             return
         if refresh and node_id == self._inspected:
-            self.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+            self.node_inspector.show_node(node.id, node.declaration, node.config, node.label)
             return
         self._inspected = node_id
-        self.node_inspector.show_node(node.id, node.spec, node.config, node.label)
+        self.node_inspector.show_node(node.id, node.declaration, node.config, node.label)
         self.inspector_tabs.setCurrentWidget(self.node_inspector)
 
     def add_at_centre(self, kind: str) -> None:
@@ -437,4 +443,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_now()
+        if self.live is not None and self.live.close(event):     # keep running: only hidden
+            return
         super().closeEvent(event)

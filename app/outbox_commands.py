@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from switchback.app.acting import person
 from switchback.app.commands import _args, _now, _workspace
 from switchback.app.registry import command
 from switchback.runtime.problems import InputError
@@ -108,11 +109,10 @@ def outbox(args: argparse.Namespace) -> int:
                          + (" or --all-uncertain" if args.action == "resend" else ""))
     ids = None if args.all_uncertain else _ids(args.ids, args.action)
     store = _existing(args)
-    from switchback.runtime.store import versions
     if args.action == "resend":
-        done = review.resend(store, ids, versions.person(args.db), _now(store))
+        done = review.resend(store, ids, person(args), _now(store))
     else:
-        done = review.dismiss(store, ids, versions.person(args.db), _now(store))
+        done = review.dismiss(store, ids, person(args), _now(store))
     if args.json:
         json.dump({"resent" if args.action == "resend" else "dismissed": [p.id for p in done]}, sys.stdout)
         print()

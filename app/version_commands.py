@@ -5,6 +5,7 @@ import argparse
 import json
 import sys
 
+from switchback.app.acting import as_option, person
 from switchback.app.commands import _args, _now, _store, _workspace, load_valid
 from switchback.app.registry import command
 from switchback.runtime import validation
@@ -15,15 +16,6 @@ def _versions():
     """The store's versions, imported when a command runs: SQLAlchemy is not for every command's start-up."""
     from switchback.runtime.store import versions
     return versions
-
-
-def _person(args: argparse.Namespace) -> str:
-    return _versions().person(args.db, getattr(args, "as_", None))
-
-
-def _as(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--as", dest="as_", metavar="NAME", help="who is acting (for scripts; default: your login name, "
-                                                           "or the team workspace's user)")
 
 
 @_workspace
@@ -44,7 +36,7 @@ def publish(args: argparse.Namespace) -> int:
         journey = load_valid([args.file])[0]
     now = _now(store)
     with store.session() as s:
-        outcome = _versions().publish(s, journey, now, by=_person(args), note=args.note)
+        outcome = _versions().publish(s, journey, now, by=person(args), note=args.note)
     if outcome.version is None:
         print(outcome.missing)
         return 1
@@ -56,14 +48,14 @@ def publish(args: argparse.Namespace) -> int:
 def _(p):
     p.add_argument("file", metavar="FILE.journey.json|KEY")
     p.add_argument("--note", metavar="TEXT", help="what changed and why, shown by `switchback history`")
-    _as(p)
+    as_option(p)
 
 
 @_workspace
 @command("approve", "approve a journey's draft so that it may be published (journeys with settings.review)")
 def approve(args: argparse.Namespace) -> int:
     store = _store(args)
-    by = _person(args)
+    by = person(args)
     now = _now(store)
     try:
         with store.session() as s:
@@ -79,7 +71,7 @@ def approve(args: argparse.Namespace) -> int:
 @_args(approve)
 def _(p):
     p.add_argument("key", metavar="KEY")
-    _as(p)
+    as_option(p)
 
 
 @_workspace

@@ -15,7 +15,7 @@ from switchback.runtime.document import Edge, Node
 
 class AddNode(QUndoCommand):
     def __init__(self, model: JourneyModel, node: Node, parent: QUndoCommand | None = None):
-        super().__init__(f"Add {node.spec.title if node.spec else node.kind}", parent)
+        super().__init__(f"Add {node.declaration.title if node.declaration else node.kind}", parent)
         self.model, self.node = model, node
 
     def redo(self) -> None:
@@ -132,7 +132,7 @@ class SetSettings(QUndoCommand):
 
 def splice(stack: QUndoStack, model: JourneyModel, node: Node, edge: Edge, port: str | None) -> None:
     """Insert `node` into `edge`: source -> node (the edge's port) and node -> target (`port`)."""
-    stack.beginMacro(f"Insert {node.spec.title if node.spec else node.kind}")
+    stack.beginMacro(f"Insert {node.declaration.title if node.declaration else node.kind}")
     stack.push(RemoveEdge(model, edge))
     stack.push(AddEdge(model, Edge(source=edge.source, target=node.id, port=edge.port)))
     stack.push(AddEdge(model, Edge(source=node.id, target=edge.target, port=port)))

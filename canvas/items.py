@@ -46,6 +46,15 @@ def _title_font(lod: float) -> tuple[QFont, QFontMetricsF]:
     return _FONTS[key]
 
 
+def _fitting(text: str, metrics: QFontMetricsF, width: float) -> str:
+    """The longest of the ` · `-separated leading parts of `text` that fits `width`."""
+    parts = text.split(" · ")
+    for n in range(len(parts), 0, -1):
+        if metrics.horizontalAdvance(" · ".join(parts[:n])) <= width:
+            return " · ".join(parts[:n])
+    return metrics.elidedText(parts[0], Qt.ElideRight, width)
+
+
 def _lines(text: str, metrics: QFontMetricsF, width: float, most: int) -> list[str]:
     """`text` wrapped at words into at most `most` lines, the last elided if it does not fit."""
     lines: list[str] = []
@@ -80,7 +89,7 @@ def _icon(name: str) -> QSvgRenderer:
 
 
 def summary_of(node: Node) -> str:
-    spec = node.spec
+    spec = node.declaration
     if spec is None:
         return f"Unknown kind {node.kind}"
     try:
@@ -148,6 +157,7 @@ class NodeCard(QGraphicsObject):
         self.node, self.theme = node, theme
         self.problems: list[str] = []
         self.count: int | None = None
+        self.live: tuple[str, str] | None = None       # a published journey's results: headline, detail
         self.on_path = False
         self.mark: str | None = None                   # added, removed or changed, in a diff
         self.older: dict[int, int] | None = None       # version -> contacts here still on it
@@ -164,7 +174,7 @@ class NodeCard(QGraphicsObject):
 
     def refresh(self) -> None:
         """Re-read the node (its config changed): title, summary, ports."""
-        spec = self.node.spec
+        spec = self.node.declaration
         self.title = self.node.title
         self.summary = summary_of(self.node)
         self.colour = QColor(CATEGORY.get(spec.category if spec else "", "#718096"))
@@ -219,7 +229,7 @@ class NodeCard(QGraphicsObject):
             return
         if self.icon and summarised(painter, option) is None:
             _icon(self.icon).render(painter, QRectF(18, 14, 22, 22))
-        if self.node.has_input and not (self.node.spec and self.node.spec.ends):
+        if self.node.has_input and not (self.node.declaration and self.node.declaration.ends):
             painter.setPen(QPen(t.edge, 2))
             painter.setBrush(t.card)
             painter.drawEllipse(QPointF(CARD_W / 2, 0), 4.5, 4.5)
@@ -227,20 +237,34 @@ class NodeCard(QGraphicsObject):
         lod = summarised(painter, option)
         if lod is not None:                             # the title alone, in the lines that fit, large enough
             big, metrics = _title_font(lod)
-            lines = _lines(self.title, metrics, CARD_W - 22, max(1, int((CARD_H - 8) // metrics.lineSpacing())))
+            most = max(1, int((CARD_H - 8) // metrics.lineSpacing()))
+            lines = _lines(self.title, metrics, CARD_W - 22, most - 1 if self.live and most > 1 else most)
+            if self.live:                               # the live headline stays readable with the title
+                lines.append(_fitting(self.live[0], metrics, CARD_W - 22))
             painter.setFont(big)
-            painter.setPen(t.text)
             top = (CARD_H - len(lines) * metrics.lineSpacing()) / 2
             for i, line in enumerate(lines):
+                painter.setPen(t.count if self.live and i == len(lines) - 1 else t.text)
                 painter.drawText(QRectF(14, top + i * metrics.lineSpacing(), CARD_W - 22, metrics.lineSpacing()),
                                  Qt.AlignVCenter | Qt.AlignLeft, line)
         else:
             painter.setFont(title_font)
             painter.setPen(t.text)
             painter.drawText(QRectF(48, 12, CARD_W - 84, 24), Qt.AlignVCenter | Qt.AlignLeft, self.title_text)
-            painter.setFont(font("body")[0])
-            painter.setPen(t.muted)
-            painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
+            body, body_metrics = font("body")
+            painter.setFont(body)
+            if self.live:                               # results in place of the configuration's summary
+                painter.setFont(font("badge")[0])
+                painter.setPen(t.count)
+                painter.drawText(QRectF(18, 37, CARD_W - 30, 18), Qt.AlignVCenter | Qt.AlignLeft,
+                                 font("badge")[1].elidedText(self.live[0], Qt.ElideRight, CARD_W - 30))
+                painter.setFont(body)
+                painter.setPen(t.muted)
+                painter.drawText(QRectF(18, 54, CARD_W - 30, 18), Qt.AlignVCenter | Qt.AlignLeft,
+                                 body_metrics.elidedText(self.live[1], Qt.ElideRight, CARD_W - 30))
+            else:
+                painter.setPen(t.muted)
+                painter.drawText(QRectF(18, 42, CARD_W - 30, 22), Qt.AlignVCenter | Qt.AlignLeft, self.summary_text)
         if self.problems:
             painter.setPen(Qt.NoPen)
             painter.setBrush(t.problem)
@@ -324,16 +348,18 @@ class EdgeItem(QGraphicsPathItem):
         painter.fillPath(arrow, colour)
         if self.count is not None:
             mid = self.path().pointAtPercent(0.5)
-            badge_font, metrics = font("badge")
+            lod = summarised(painter, option)
+            badge_font, metrics = font("badge") if lod is None else _title_font(lod)   # readable when fitted
             painter.setFont(badge_font)
             text = f"{self.count:,}"
-            w = metrics.horizontalAdvance(text) + 12
-            box = QRectF(mid.x() - w / 2, mid.y() - 9, w, 18)
+            w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 4
+            box = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
             painter.setPen(QPen(t.count, 1))
             painter.setBrush(t.card)
-            painter.drawRoundedRect(box, 9, 9)
+            painter.drawRoundedRect(box, h / 2, h / 2)
             painter.setPen(t.count)
             painter.drawText(box, Qt.AlignCenter, text)
 
     def boundingRect(self) -> QRectF:
-        return super().boundingRect().adjusted(-40, -20, 40, 20)
+        grow = (40, 20) if self.count is None else (120, 60)     # a count's badge grows as the view zooms out
+        return super().boundingRect().adjusted(-grow[0], -grow[1], grow[0], grow[1])

@@ -169,8 +169,25 @@ class JourneyScene(QGraphicsScene):
             card.update()
         for item in self.edges.values():
             key = (item.edge.source, item.edge.port or "next")
+            item.prepareGeometryChange()
             item.count = None if edges is None else edges.get(key, 0)
             item.update()
+
+    def set_live(self, nodes: dict[str, tuple[str, str]] | None, edges: dict[tuple[str, str, str], int] | None) -> None:
+        """A published journey's results on its cards (headline, detail) and on the connections
+        (by (from, port, to)) that have a count; None clears them."""
+        for node_id, card in self.cards.items():
+            live = None if nodes is None else nodes.get(node_id)
+            if live != card.live:
+                card.live = live
+                card.update()
+        for item in self.edges.values():
+            key = (item.edge.source, item.edge.port or "next", item.edge.target)
+            count = None if edges is None else edges.get(key)
+            if count != item.count:
+                item.prepareGeometryChange()
+                item.count = count
+                item.update()
 
     def set_marks(self, nodes: dict[str, str], edges: dict[tuple[str, str, str], str]) -> None:
         """A diff drawn: nodes by id and edges by (from, port, to) marked added, removed or changed."""

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from switchback.connectors.crm_http import CrmError, CrmHttp
 from switchback.connectors.egress import BaseUrl, over_http
+from switchback.connectors.hubspot_times import CONTACTS, _instant, _next, iso, ms  # noqa: F401
 from switchback.connectors.registry import ConnectorKind, register
 from switchback.runtime.sync import Page, Progress
 
@@ -33,7 +34,6 @@ DEFAULT_PROPERTIES = {
     "hubspot_owner_id": "owner",
 }
 TEXT = {"email", "first_name", "last_name", "phone", "company", "job_title", "country", "lifecycle_stage", "owner"}
-CONTACTS = "/crm/v3/objects/contacts"
 
 
 def parse_mapping(value: Any) -> Any:
@@ -87,24 +87,10 @@ def iana(value: str) -> str | None:
     return _zones().get(value.strip().lower())
 
 
-def _instant(value: str) -> datetime | None:
-    """A HubSpot time: ISO 8601 (`2019-12-07T16:50:06.678Z`) or milliseconds since the epoch."""
-    value = value.strip()
-    try:
-        if value.isdigit():
-            return datetime.fromtimestamp(int(value) / 1000, timezone.utc)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
 
 
-def ms(when: datetime) -> int:
-    return int(when.timestamp() * 1000)
 
 
-def iso(millis: int) -> str:
-    return datetime.fromtimestamp(millis / 1000, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HubSpotSource:
@@ -182,40 +168,47 @@ class HubSpotSource:
         return int(total) if isinstance(total, int) else None
 
     def _search(self, since: int, tie: int | None, progress: Progress, cancelled: Callable[[], bool]) -> Iterator[Page]:
-        """Contacts modified at or after `since` (ms), oldest first, one query of at most 10,000
-        results after another. `tie` (an hs_object_id) means: first the rest of the contacts modified
-        exactly at `since`, by id, because more than a query's worth share that instant."""
+        for results, cursor in self.search_walk(CONTACTS, "lastmodifieddate", self._properties(), since, tie,
+                                                progress, cancelled):
+            yield Page([self._contact(r) for r in results], cursor)
+
+    def search_walk(self, path: str, modified: str, properties: list[str], since: int, tie: int | None,
+                    progress: Progress, cancelled: Callable[[], bool],
+                    extra: list[dict] | None = None) -> Iterator[tuple[list[dict], str]]:
+        """Records of `path` (contacts, deals) modified at or after `since` (ms), oldest first, one
+        query of at most 10,000 results after another, each page with the cursor after it. `tie` (an
+        hs_object_id) means: first the rest of the records modified exactly at `since`, by id, because
+        more than a query's worth share that instant. `extra` filters narrow every query."""
         done = 0
-        properties = self._properties()
         while True:
             if tie is None:
-                filters = [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(since)}]
-                sorts = [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]
+                filters = [{"propertyName": modified, "operator": "GTE", "value": str(since)}]
+                sorts = [{"propertyName": modified, "direction": "ASCENDING"}]
             else:
-                filters = [{"propertyName": "lastmodifieddate", "operator": "EQ", "value": str(since)},
+                filters = [{"propertyName": modified, "operator": "EQ", "value": str(since)},
                            {"propertyName": "hs_object_id", "operator": "GT", "value": str(tie)}]
                 sorts = [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
-            request = {"filterGroups": [{"filters": filters}], "sorts": sorts, "properties": properties,
+            request = {"filterGroups": [{"filters": filters + (extra or [])}], "sorts": sorts, "properties": properties,
                        "limit": self.PAGE}
             after, fetched, total = None, 0, None
             last_at, last_id = since, tie
             while True:
                 if cancelled():
                     return
-                body = self._search_page(dict(request, after=after) if after else request)
-                results = self._results(body, f"POST {CONTACTS}/search")
+                body = self._search_page(dict(request, after=after) if after else request, path)
+                results = self._results(body, f"POST {path}/search")
                 if total is None and isinstance(body.get("total"), int):
                     total = done + body["total"]
                 fetched += len(results)
                 done += len(results)
                 for r in results:
-                    at = _instant((r.get("properties") or {}).get("lastmodifieddate") or r.get("updatedAt") or "")
+                    at = _instant((r.get("properties") or {}).get(modified) or r.get("updatedAt") or "")
                     if at is not None:
                         last_at = max(last_at, ms(at))
                     last_id = _int(r.get("id"), last_id)
                 if results:
                     cursor = iso(last_at) if tie is None else json.dumps({"since": iso(since), "id": last_id})
-                    yield Page([self._contact(r) for r in results], cursor)
+                    yield results, cursor
                     progress(done, max(total or 0, done))
                 after = _next(body)
                 if not after or fetched + self.PAGE > self.SEARCH_CAP:
@@ -240,13 +233,13 @@ class HubSpotSource:
             raise CrmError(f"{self.label}: the stored sync cursor {value!r} is not a time; reset it to sync from the start")
         return ms(at)
 
-    def _search_page(self, request: dict) -> dict:
+    def _search_page(self, request: dict, path: str = CONTACTS) -> dict:
         """One search call, no faster than HubSpot's per-second search limit allows."""
         wait = self._last_search + self.search_interval - time.monotonic()
         if wait > 0:
             self.sleep(wait)
         self._last_search = time.monotonic()
-        return self.http.request("POST", f"{CONTACTS}/search", json_body=request) or {}
+        return self.http.request("POST", f"{path}/search", json_body=request) or {}
 
     def _results(self, body: Any, what: str) -> list[dict]:
         """A page's records, or a CrmError when the answer is not shaped as HubSpot documents it (a
@@ -261,6 +254,18 @@ class HubSpotSource:
             raise CrmError(f"{self.label}: {what} answered with \"results\" that are not contact records "
                            f"({json.dumps(results)[:60]})")
         return results
+
+    def _results_any(self, body: Any, what: str) -> list[dict]:
+        """A page's records that are not CRM objects (forms, submissions): a list of JSON objects."""
+        if not isinstance(body, dict) or not isinstance(body.get("results", []), list) or not all(
+                isinstance(r, dict) for r in body.get("results", [])):
+            raise CrmError(f"{self.label}: {what} answered with {json.dumps(body)[:60]}, not a page of records")
+        return body.get("results", [])
+
+    def activity(self):
+        """Deals, form submissions, deletions and merges (connectors/hubspot_activity.py)."""
+        from switchback.connectors.hubspot_activity import HubSpotActivity
+        return HubSpotActivity(self)
 
     def _properties(self) -> list[str]:
         return sorted(set(self.mapping) | {"lastmodifieddate"})
@@ -372,11 +377,6 @@ class HubSpotSource:
         return failed
 
 
-def _next(body: Any) -> str | None:
-    paging = body.get("paging") if isinstance(body, dict) else None
-    after = paging.get("next") if isinstance(paging, dict) else None
-    after = after.get("after") if isinstance(after, dict) else None
-    return str(after) if after not in (None, "") else None
 
 
 def _int(value: Any, default: int | None) -> int | None:
@@ -401,4 +401,5 @@ register(ConnectorKind(
     required_secrets=("access_token",), review=over_http("access_token"),
     source=lambda name, settings, secret: HubSpotSource(name, settings, secret("access_token")),
     help="Syncs contacts from HubSpot (a private app's access token with crm.objects.contacts.read and "
-         ".write, and crm.objects.owners.read for owners) and writes score, lifecycle stage and owner back."))
+         ".write, and crm.objects.owners.read for owners) and writes score, lifecycle stage and owner back; "
+         "with crm.objects.deals.read and forms, also deals, form submissions, deletions and merges."))

@@ -104,9 +104,21 @@ class PipedriveSource:
     def close(self) -> None:
         self.http.close()
 
+    def activity(self):
+        """Deals (connectors/pipedrive_deals.py)."""
+        from switchback.connectors.pipedrive_deals import PipedriveActivity
+        return PipedriveActivity(self)
+
     # --- pull ------------------------------------------------------------------------------------
 
     def pull(self, cursor: str | None, progress: Progress, cancelled: Callable[[], bool]) -> Iterator[Page]:
+        return self.walk_changes(PERSONS, cursor, lambda people, at: Page(self._contacts(people), at), progress,
+                                 cancelled)
+
+    def walk_changes(self, path: str, cursor: str | None, make: Callable[[list[dict], str], Any], progress: Progress,
+                     cancelled: Callable[[], bool]) -> Iterator[Any]:
+        """Records of `path` (persons, deals): every one by id the first time, then those updated
+        since the newest `update_time` seen; `make(records, cursor)` is what each page yields."""
         if cursor and not cursor.startswith("{"):
             since = _instant(cursor)
             if since is None:
@@ -114,7 +126,7 @@ class PipedriveSource:
                                f"from the start")
             params = {"updated_since": rfc3339(since - self.lookback), "sort_by": "update_time",
                       "sort_direction": "asc"}
-            yield from self._walk(params, None, cursor, 0, progress, cancelled, listing=False)
+            yield from self._walk(path, make, params, None, cursor, 0, progress, cancelled, listing=False)
             return
         state = json.loads(cursor) if cursor else {}
         if cancelled():
@@ -124,17 +136,17 @@ class PipedriveSource:
             self._users_map()                            # also reads the server's clock (Date header)
             since = rfc3339((self.http.date or datetime.now(timezone.utc)) - timedelta(minutes=1))
         params = {"sort_by": "id", "sort_direction": "asc"}
-        yield from self._walk(params, state.get("cursor"), since, int(state.get("done", 0)), progress, cancelled,
-                              listing=True)
+        yield from self._walk(path, make, params, state.get("cursor"), since, int(state.get("done", 0)), progress,
+                              cancelled, listing=True)
 
-    def _walk(self, params: dict, after: str | None, since: str, done: int, progress: Progress,
-              cancelled: Callable[[], bool], listing: bool) -> Iterator[Page]:
+    def _walk(self, path: str, make: Callable[[list[dict], str], Any], params: dict, after: str | None, since: str,
+              done: int, progress: Progress, cancelled: Callable[[], bool], listing: bool) -> Iterator[Any]:
         newest = _instant(since)
         while True:
             if cancelled():
                 return
             query = dict(params, limit=self.PAGE, **({"cursor": after} if after else {}))
-            body = self.http.request("GET", PERSONS, params=query) or {}
+            body = self.http.request("GET", path, params=query) or {}
             people = [p for p in body.get("data") or [] if isinstance(p, dict) and not p.get("is_deleted")]
             done += len(body.get("data") or [])
             after = (body.get("additional_data") or {}).get("next_cursor") or None
@@ -147,7 +159,7 @@ class PipedriveSource:
             else:
                 cursor = rfc3339(newest) if newest else since
             if people or (listing and not after):
-                yield Page(self._contacts(people), cursor)
+                yield make(people, cursor)
             progress(done, None if after else done)
             if not after:
                 return

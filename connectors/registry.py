@@ -66,7 +66,7 @@ def _load() -> None:
     with _loading:
         if _loaded.is_set():
             return
-        for module in ("record", "smtp", "sendgrid", "twilio", "slack", "webhook", "hubspot", "pipedrive"):
+        for module in ("record", "smtp", "sendgrid", "mailgun", "twilio", "slack", "webhook", "hubspot", "pipedrive"):
             try:
                 importlib.import_module(f"switchback.connectors.{module}")
             except ModuleNotFoundError as e:

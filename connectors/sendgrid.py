@@ -17,7 +17,7 @@ from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, Sende
                              json_or_none, timeout_field, utc)
 from switchback.connectors.egress import BaseUrl, over_http
 from switchback.connectors.registry import ConnectorKind, register
-from switchback.connectors.smtp import Address, compose
+from switchback.connectors.smtp import Address, UnsubscribeLink, compose, unsubscribe_field
 from switchback.runtime.outbox import PermanentFailure
 from switchback.runtime.tracking import Tracking
 
@@ -29,10 +29,7 @@ class SendGridSettings(SenderSettings):
                            description="The sender, `Name <address>`; it must be a verified sender identity.")
     base_url: BaseUrl = Field("https://api.sendgrid.com", title="API address",
                           description="SendGrid's API; https://api.eu.sendgrid.com for EU subusers, or a proxy.")
-    unsubscribe: str | None = Field(
-        None, title="Unsubscribe link",
-        description="A mailto: or https: URL for the List-Unsubscribe header; {email} becomes the recipient. "
-                    "Default: mailto:{from}?subject=unsubscribe.")
+    unsubscribe: UnsubscribeLink = unsubscribe_field()
     timeout: float = timeout_field()
 
 
@@ -89,8 +86,12 @@ class SendGridSender:
             "from": _person(payload.get("from") or s.from_),
             "subject": " ".join(str(payload.get("subject", "")).split()),
             "content": content,
-            "custom_args": {"switchback_key": message.key},
+            # our ids come back on every Event Webhook event, which matches them to the message
+            "custom_args": {"switchback_key": message.key, "switchback_journey": str(message.journey),
+                            "switchback_node": str(message.node)},
         }
+        if message.id is not None:
+            body["custom_args"]["switchback_message"] = str(message.id)
         if headers:
             body["headers"] = headers
         return body
@@ -142,7 +143,8 @@ def pull_suppressions(name: str, settings: SendGridSettings, secret: SecretGette
 
 register(ConnectorKind(
     name="sendgrid", title="SendGrid", settings=SendGridSettings,
-    secrets=("api_key",), required_secrets=("api_key",), review=over_http("api_key"),
+    # event_public_key: the Event Webhook's verification key, which its callbacks are checked with
+    secrets=("api_key", "event_public_key"), required_secrets=("api_key",), review=over_http("api_key"),
     channels=SendGridSender.channels,
     sender=lambda name, settings, secret: SendGridSender(name, settings, secret),
     help="Sends email with SendGrid's v3 API; bounces and unsubscribes can be pulled back as consent changes.",

@@ -13,10 +13,10 @@ import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field
 
 from switchback.connectors.egress import cleartext_login
 from switchback.connectors.http import SecretGetter, Secrets, SenderSettings, timeout_field
@@ -36,6 +36,22 @@ def _address(value: str) -> str:
 Address = Annotated[str, AfterValidator(_address)]       # `Name <address>` or an address
 
 
+def _unsubscribe_link(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("mailto:", "https://", "http://")):
+        raise ValueError("use a mailto: or https:// URL")
+    return value
+
+
+UnsubscribeLink = Annotated[str | None, AfterValidator(_unsubscribe_link)]
+
+
+def unsubscribe_field() -> Any:
+    """Every email sender's own unsubscribe address setting (SMTP, SendGrid)."""
+    return Field(None, title="Unsubscribe link",
+                 description="A mailto: or https: URL for the List-Unsubscribe header; {email} becomes the recipient. "
+                             "Default: mailto:{from}?subject=unsubscribe.")
+
+
 class SmtpSettings(SenderSettings):
     host: str = Field(min_length=1, title="Server", description="The SMTP server's host name.")
     port: int = Field(587, ge=1, le=65535, title="Port",
@@ -47,19 +63,8 @@ class SmtpSettings(SenderSettings):
     username: str | None = Field(None, title="User name", description="Log in as this user (the password is a secret).")
     verify_tls: bool = Field(True, title="Verify the certificate",
                              description="Turn off only for a test server with a self-signed certificate.")
-    unsubscribe: str | None = Field(
-        None, title="Unsubscribe link",
-        description="A mailto: or https: URL for the List-Unsubscribe header; {email} becomes the recipient. "
-                    "Default: mailto:{from}?subject=unsubscribe.")
+    unsubscribe: UnsubscribeLink = unsubscribe_field()
     timeout: float = timeout_field()
-
-    @field_validator("unsubscribe")
-    @classmethod
-    def _unsubscribe(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith(("mailto:", "https://", "http://")):
-            raise ValueError("use a mailto: or https:// URL")
-        return value
-
 
 def message_id(key: str, sender: str) -> str:
     """The same key always gives the same Message-ID (RFC 5322 msg-id: a digest, then a domain)."""

@@ -15,6 +15,7 @@ from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, Sende
 from switchback.connectors.egress import BaseUrl, over_http
 from switchback.connectors.registry import ConnectorKind, register
 from switchback.runtime.outbox import PermanentFailure
+from switchback.runtime.tracking import Tracking
 
 
 class TwilioSettings(SenderSettings):
@@ -37,6 +38,7 @@ def _reason(response) -> str:
 class TwilioSender:
     idempotent = False          # the Messages API takes no idempotency key
     channels = ("sms",)
+    tracking: Tracking | None = None          # the workspace's, when it has public_url: status callbacks go there
 
     def __init__(self, name: str, settings: TwilioSettings, secret: SecretGetter):
         self.name, self.settings = name, settings
@@ -57,9 +59,12 @@ class TwilioSender:
         body = (message.payload or {}).get("body") or ""
         if not body.strip():
             raise PermanentFailure("the text message is empty")
+        data = {"To": message.to, "From": self.settings.from_, "Body": body}
+        if self.tracking is not None:       # our id in the URL Twilio reports delivery to (no secret in it)
+            data["StatusCallback"] = f"{self.tracking.public_url}/hooks/{quote(self.name, safe='')}?message={message.id}"
         response = self.http.request(
             "POST", self.endpoint, "Twilio",
-            data={"To": message.to, "From": self.settings.from_, "Body": body},
+            data=data,
             auth=(self.settings.account_sid, token))
         failure = failure_for(response, "Twilio", _reason)
         if failure:

@@ -1,6 +1,8 @@
 """Branches: choose one output port."""
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from switchback.nodes.fields import Condition, described
@@ -67,18 +69,31 @@ class Variant(BaseModel):
     weight: float = Field(gt=0, title="Weight", description="Relative share of contacts.")
 
 
+class Optimize(BaseModel):
+    model_config = {"extra": "forbid"}
+    metric: Literal["goal", "email_opened", "email_clicked"] = Field(
+        "goal", title="Metric", description="What makes a variant better: the journey's goal, or its emails opened or clicked.")
+    min: int = Field(100, ge=1, title="Contacts first", description="Each variant gets this many contacts by weight "
+                                                                      "before the better ones get more.")
+
+
 class SplitConfig(Config):
     variants: list[Variant] = described("Variants", "Each contact always gets the same variant.", min_length=2)
+    optimize: Optimize | None = described(
+        "Optimize", "Once every variant has its contacts, give each new contact a variant by how well each is "
+                    "doing (Thompson sampling); a contact keeps the variant it was given.", default=None)
 
 
 def _split(ctx, cfg: SplitConfig) -> Go:
-    total = sum(v.weight for v in cfg.variants)
-    point = ctx.stable_fraction(ctx.node_id) * total
-    for v in cfg.variants:
-        point -= v.weight
-        if point < 0:
-            return Go(v.port)
-    return Go(cfg.variants[-1].port)
+    optimize = cfg.optimize.model_dump() if cfg.optimize is not None else None
+    return Go(ctx.choose_variant([(v.port, v.weight) for v in cfg.variants], optimize))
+
+
+def _split_checks(cfg: SplitConfig) -> list[str]:
+    problems = _unique_ports([v.port for v in cfg.variants])
+    if cfg.optimize is not None and len(cfg.variants) < 2:
+        problems.append("optimize needs at least two variants to compare")
+    return problems
 
 
 SPLIT = register(NodeKind(
@@ -86,8 +101,8 @@ SPLIT = register(NodeKind(
     starter={"variants": [{"port": "a", "weight": 50}, {"port": "b", "weight": 50}]},
     keywords="ab test a/b experiment variant random percent holdout",
     help="Splits contacts by weight; a contact always lands in the same variant.",
-    config=SplitConfig, run=_split,
+    config=SplitConfig, run=_split, splits=True,
     ports=lambda cfg: [v.port for v in cfg.variants],
-    checks=lambda cfg: _unique_ports([v.port for v in cfg.variants]),
+    checks=_split_checks,
     summary=lambda c: "Split " + " / ".join(f"{v.port} {v.weight:g}" for v in c.variants),
 ))

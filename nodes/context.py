@@ -19,6 +19,7 @@ class StepContext(Protocol):
     def condition_on(self, fields: dict[str, Any], expression: str) -> bool: ...  # against other field values
     def render(self, template: str) -> str: ...                 # render in the sandbox
     def stable_fraction(self, salt: str) -> float: ...          # in [0, 1), the same for a contact every time
+    def choose_variant(self, variants: list[tuple[str, float]], optimize: dict[str, Any] | None) -> str: ...  # kept per contact
     def send(self, channel: str, connector: str | None, message: dict[str, Any]) -> str | None: ...  # None, or why not sent
     def update(self, values: dict[str, Any], add_tags: list[str], remove_tags: list[str]) -> None: ...
     def add_score(self, points: int, reason: str | None) -> None: ...

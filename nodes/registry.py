@@ -33,7 +33,7 @@ class Entry(Enum):
     HAND = "hand"            # a person, the command line, the API or another journey enrolls the contact
 
 
-TRIGGERS, WAITS = "Triggers", "Waits"
+TRIGGERS, WAITS, ACTIONS = "Triggers", "Waits", "Actions"
 
 
 def _nothing(raw: dict) -> list[str]:
@@ -62,6 +62,7 @@ class NodeKind:
     keywords: str = ""                          # other words a marketer may search the palette with
     starter: dict[str, Any] = field(default_factory=dict)   # a new node's config in the designer
     chooses: bool = False                       # leaves by one of several named ports (edges name it)
+    splits: bool = False                        # an experiment: its ports are variants a report compares
     ends: bool = False                          # the path ends here: no way out at all
     # Triggers only: how it enters contacts; a condition a contact already meeting it at the start
     # enters by (a segment); a timer counted from the contact's last event, so each event restarts it.
@@ -95,6 +96,12 @@ class NodeKind:
         return self.category == WAITS
 
     @property
+    def acts(self) -> bool:
+        """It does something to the contact or the world (sends, changes fields, enrolls): what a
+        held-out contact passes by without it being done."""
+        return self.category == ACTIONS
+
+    @property
     def by_hand(self) -> bool:
         return self.enters_on is Entry.HAND
 
@@ -103,7 +110,7 @@ class NodeKind:
 
 
 _KINDS: dict[str, NodeKind] = {}
-CATEGORIES = [TRIGGERS, WAITS, "Branches", "Actions", "Flow"]
+CATEGORIES = [TRIGGERS, WAITS, "Branches", ACTIONS, "Flow"]
 
 
 def register(kind: NodeKind) -> NodeKind:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from switchback.nodes import declared as K  # noqa: E402
 from shots import SIZES, run, settle  # noqa: E402
 
 HTML = ("<h1>Your guide is here, {{ contact.first_name }}</h1><p>Thanks for downloading it. "
@@ -55,7 +56,7 @@ def shoot(theme: str, out: Path) -> None:
         size = f"{theme}-{width}x{height}"
         w.resize(width, height)
         w.create_from(next(t for t in templates() if t.key == "lead-nurture"))
-        branch = next(n for n in w.editor.journey.nodes if n.kind == "branch.if")
+        branch = next(n for n in w.editor.journey.nodes if n.kind == K.IF.name)
         w.editor.set_config(branch.id, {"when": "events('email_clicked', within='7d') >= 1 and "
                                                 "contact.country in ['DE', 'FR'] and contact.score >= 50"})
         w.editor.scene.select_node(branch.id)
@@ -64,7 +65,7 @@ def shoot(theme: str, out: Path) -> None:
         w.view.centerOn(w.editor.scene.cards[branch.id])
         settle()
         w.grab().save(str(out / f"condition-builder-{size}.png"))
-        email = next(n for n in w.editor.journey.nodes if n.kind == "action.email")
+        email = next(n for n in w.editor.journey.nodes if n.kind == K.EMAIL.name)
         w.editor.set_config(email.id, dict(email.config, html=HTML))
         w.editor.scene.select_node(email.id)
         settle()

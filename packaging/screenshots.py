@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from switchback.nodes import declared as K  # noqa: E402
 from shots import run, settle  # noqa: E402
 
 
@@ -34,7 +35,7 @@ def shoot(theme: str, out: Path) -> None:
     w.view.fit()
     settle()
     w.grab().save(str(out / "template-lead-nurture.png"))
-    email = next(n.id for n in w.editor.journey.nodes if n.kind == "action.email")
+    email = next(n.id for n in w.editor.journey.nodes if n.kind == K.EMAIL.name)
     w.editor.scene.select_node(email)
     settle()
     w.grab().save(str(out / "inspector-preview.png"))

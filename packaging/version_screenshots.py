@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from switchback.nodes import declared as K  # noqa: E402
 from shots import SIZES, run, settle  # noqa: E402
 
 
@@ -55,7 +56,7 @@ def shoot(theme: str, out: Path) -> None:
     ed.set_config("wait-2d", {"duration": "1d"})
     ed.scene.select_node("start-b")
     ed.delete_selection()
-    score = ed.add_node("action.score", QPointF(ed.model.node("next-steps").position[0] + 320,
+    score = ed.add_node(K.SCORE.name, QPointF(ed.model.node("next-steps").position[0] + 320,
                                                 ed.model.node("next-steps").position[1]))
     ed.connect_nodes("subject-test", "b", "start-a")
     ed.connect_nodes("next-steps", "next", score)

@@ -59,26 +59,21 @@ def _subject(name: str) -> str:
     return name if name.startswith(("event.", "contact.")) else f"contact.{name}"
 
 
+# How the other operators read, {s} being the subject: against a list of values, or one value.
+_LISTS = {"is any of": "{s} in {values}", "is none of": "{s} not in {values}"}
+_READS = {"contains": "{value} in {s}", "does not contain": "{value} not in {s}",
+          "has tag": "{value} in contact.tags", "does not have tag": "{value} not in contact.tags",
+          "is set": "{s} is not none", "is empty": "{s} is none"}
+
+
 def render_rule(r: Rule) -> str:
     s = _subject(r.subject)
     if r.op in _SYMBOL:
         return f"{s} {_SYMBOL[r.op]} {_literal(r.value)}"
-    if r.op == "is any of":
-        return f"{s} in {_literal(list(r.value or []))}"
-    if r.op == "is none of":
-        return f"{s} not in {_literal(list(r.value or []))}"
-    if r.op == "contains":
-        return f"{_literal(r.value)} in {s}"
-    if r.op == "does not contain":
-        return f"{_literal(r.value)} not in {s}"
-    if r.op == "has tag":
-        return f"{_literal(r.value)} in contact.tags"
-    if r.op == "does not have tag":
-        return f"{_literal(r.value)} not in contact.tags"
-    if r.op == "is set":
-        return f"{s} is not none"
-    if r.op == "is empty":
-        return f"{s} is none"
+    if r.op in _LISTS:
+        return _LISTS[r.op].format(s=s, values=_literal(list(r.value or [])))
+    if r.op in _READS:
+        return _READS[r.op].format(s=s, value=_literal(r.value))
     if r.op == "did":
         within = f", within={_literal(r.within)}" if r.within else ""
         return f"events({_literal(r.subject)}{within}) >= {int(r.value or 1)}"

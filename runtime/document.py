@@ -36,35 +36,36 @@ class Node:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def spec(self) -> NodeKind | None:
+    def declaration(self) -> NodeKind | None:
+        """Its kind's declaration in nodes/; None for a kind this version does not know."""
         return nodes.get(self.kind)
 
     @property
     def title(self) -> str:
         """The node's name as its card shows it: its label, else its kind's title."""
-        spec = self.spec
+        spec = self.declaration
         return self.label or (spec.title if spec else self.kind)
 
     @property
     def has_input(self) -> bool:
         """Whether an edge may come into it: not into a trigger, where contacts enter."""
-        return self.spec is None or not self.spec.is_trigger
+        return self.declaration is None or not self.declaration.is_trigger
 
     def parsed(self) -> BaseModel:
         """The config as its kind's pydantic model; raises ValidationError. Cached until the config changes."""
         cache = self.__dict__.get("_parsed")
         if cache is not None and cache[0] == self.config:
             return cache[1]
-        model = self.spec.config.model_validate(self.config)
+        model = self.declaration.config.model_validate(self.config)
         self.__dict__["_parsed"] = (json.loads(json.dumps(self.config)), model)
         return model
 
     def ports(self) -> list[str]:
         """Output ports; empty when the kind is unknown or the config does not parse."""
-        if not self.spec:
+        if not self.declaration:
             return []
         try:
-            return self.spec.output_ports(self.parsed())
+            return self.declaration.output_ports(self.parsed())
         except ValidationError:
             return []
 
@@ -132,7 +133,7 @@ class Journey:
         return {n.id: n for n in self.nodes}
 
     def triggers(self) -> list[Node]:
-        return [n for n in self.nodes if n.spec is not None and n.spec.is_trigger]
+        return [n for n in self.nodes if n.declaration is not None and n.declaration.is_trigger]
 
     def next_node(self, node_id: str, port: str) -> str | None:
         """Where leaving `node_id` through `port` leads, or None when the path ends."""

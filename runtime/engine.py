@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from switchback.nodes.outcomes import Did, End, Go, Park, Wait
 from switchback.nodes.triggers import EventArrived, FieldsChanged
-from switchback.runtime import holds, sandbox
+from switchback.runtime import experiments, holds, sandbox
 from switchback.runtime.published import PublishedJourneys, Published
 from switchback.runtime.contacts import Event
 from switchback.runtime.limits import MAX_STEPS
@@ -77,8 +77,9 @@ def zone_of(fields: dict[str, Any], default: tzinfo) -> tzinfo:
 
 class Engine:
     def __init__(self, published: PublishedJourneys, rules: WorkspaceRules | None = None, pools: Pools | None = None,
-                 seed: int = 0, new_id: Callable[[], str] | None = None):
-        self.published = published
+                 seed: int = 0, new_id: Callable[[], str] | None = None,
+                 standings: experiments.Standings | None = None):
+        self.published, self.standings = published, standings     # standings: what optimized splits read
         self.rules = rules or WorkspaceRules()
         self.pools = pools or MemoryPools()
         self.seed = seed
@@ -156,6 +157,7 @@ class Engine:
         entries += [(p, node.id, event.type) for p, node in self.published.by_event.get(event.type, ())
                     if self._fires(cs, p, node, arrived, now, names_event)]
         self._enter_all(cs, entries, now, names_event)
+        experiments.after_event(self, cs, event)
         self.run_due(cs, now)
 
     def enroll(self, cs: ContactState, key: str, now: datetime, why: str = "enrolled by hand") -> str:
@@ -219,7 +221,7 @@ class Engine:
             e.held = False
             ctx = _Context(self, cs, e, p, now)
             try:
-                outcome = kind.run(ctx, config)
+                outcome = experiments.passes(e, kind) or kind.run(ctx, config)
             except RunError as err:
                 outcome = Park(str(err))
             except Exception as err:                       # a node's own failure parks only this contact
@@ -306,6 +308,7 @@ class Engine:
         e = Enrollment(id=self.new_id(), journey=p.key, version=p.version, contact=cs.email, node=trigger,
                        entered_at=now, due=now, event=event)
         cs.enrollments.append(e)
+        experiments.entered(self, cs, p, e, now)
         self._note(cs, now, e, trigger, Did.ENTERED, why)
         return f"enrolled in {p.key}"
 
@@ -424,6 +427,9 @@ class _Context:
     def stable_fraction(self, salt: str) -> float:
         digest = hashlib.sha256(f"{self.engine.seed}:{self.p.key}:{salt}:{self.cs.email}".encode()).digest()
         return int.from_bytes(digest[:8], "big") / 2**64
+
+    def choose_variant(self, variants: list[tuple[str, float]], optimize: dict[str, Any] | None) -> str:
+        return experiments.choose(self, variants, optimize)
 
     def send(self, channel: str, connector: str | None, message: dict[str, Any]) -> str | None:
         cs, e = self.cs, self.e

@@ -19,7 +19,7 @@ class IdleBranch:
 
 
 def label(node: Node) -> str:
-    return f"“{node.label}”" if node.label else f"“{node.spec.title if node.spec else node.kind}” ({node.id})"
+    return f"“{node.label}”" if node.label else f"“{node.declaration.title if node.declaration else node.kind}” ({node.id})"
 
 
 def idle_branches(journey: Journey) -> list[IdleBranch]:
@@ -29,7 +29,7 @@ def idle_branches(journey: Journey) -> list[IdleBranch]:
         if len(ports) < 2:
             continue
         targets = [journey.node(t) if (t := journey.next_node(node.id, p)) else None for p in ports]
-        if all(t is None or (t.spec is not None and t.spec.ends) for t in targets):
+        if all(t is None or (t.declaration is not None and t.declaration.ends) for t in targets):
             out.append(IdleBranch(node, None))
         elif all(t is not None and t.id == targets[0].id for t in targets):
             out.append(IdleBranch(node, targets[0]))

@@ -18,9 +18,9 @@ def preview_event(store: Store, journey: Journey) -> dict[str, Any] | None:
     """`{"type", "at", "properties"}`, or None when no event enrolls contacts in this journey."""
     listens: dict[str, str | None] = {}
     for node in journey.triggers():
-        if node.spec.enters_on is Entry.EVENT:
+        if node.declaration.enters_on is Entry.EVENT:
             try:
-                heard = node.spec.listens(node.parsed())
+                heard = node.declaration.listens(node.parsed())
             except ValueError:                      # a trigger still being written
                 continue
             listens.setdefault(heard.event, heard.where)

@@ -22,7 +22,7 @@ class Published:
 
     def __post_init__(self):
         self.settings = self.journey.settings
-        self.kinds = {n.id: n.spec for n in self.journey.nodes}
+        self.kinds = {n.id: n.declaration for n in self.journey.nodes}
         self.configs = {n.id: n.parsed() for n in self.journey.nodes}
         self.routes = {}
         for n in self.journey.nodes:

@@ -37,7 +37,7 @@ def check(journey: Journey, names: dict[str, list[str]]) -> list[Problem]:
     any_connector = any(k.startswith("connector:") and v for k, v in names.items())
     fields = names.get("field", [])
     for node in journey.nodes:
-        kind = node.spec
+        kind = node.declaration
         if kind is None:
             continue
         for name, field in kind.config.model_fields.items():

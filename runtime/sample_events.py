@@ -66,7 +66,7 @@ def suggest(journeys: list[Journey], contacts: list[dict[str, Any]]) -> list[Sam
             listens = _listens(node)
             if listens is None:
                 continue
-            responds = not node.spec.is_trigger
+            responds = not node.declaration.is_trigger
             if listens.event:
                 sample = Sample(listens.event, 0.3 if responds else 0.8, responds,
                                 properties=properties_meeting(listens.where))
@@ -173,7 +173,7 @@ class Responses:
 def _listens(node):
     """What moves a contact at this node; None for a node still being edited (its config does not parse)."""
     try:
-        return node.spec.listens(node.parsed()) if node.spec else None
+        return node.declaration.listens(node.parsed()) if node.declaration else None
     except Exception:
         return None
 

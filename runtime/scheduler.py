@@ -20,6 +20,7 @@ from switchback.runtime.gc_pause import paused_gc
 from switchback.runtime.outbox import RecordingSender, SenderFor, deliver
 from switchback.runtime.store import repository as repo
 from switchback.runtime.store.counters import StorePools
+from switchback.runtime.store.result_counts import StoreStandings
 from switchback.runtime.store.state_cache import StateCache
 from switchback.runtime.store.workspace import Store
 
@@ -60,7 +61,7 @@ class Scheduler:
             self._published, self._generation = engine_inputs.published_journeys(s), generation
             self._rules = engine_inputs.rules(s)
             self._window = engine_inputs.cap_window(self._published, self._rules)
-        engine = Engine(self._published, self._rules, StorePools(s), new_id=self._new_id)
+        engine = Engine(self._published, self._rules, StorePools(s), new_id=self._new_id, standings=StoreStandings(s))
         return engine, generation
 
     def step_batch(self) -> Tick:

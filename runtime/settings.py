@@ -39,6 +39,11 @@ class Settings(BaseModel):
     frequency_cap: FrequencyCap | None = Field(None, title="Frequency cap")
     suppresses: list[str] = Field(default_factory=list, title="Suppresses",
                                   description="Journeys the contact is taken out of when it enters this one.")
+    holdout: float = Field(0, ge=0, le=50, title="Holdout %",
+                           description="This share of the contacts who enter (0-50) is sent nothing and changed by "
+                                       "nothing, so their goal conversion shows what the journey adds.")
+    goal_window: Duration = Field("30d", title="Goal window",
+                                  description="How long after entering the goal still counts as converted.")
     review: bool = Field(False, title="Review before publishing",
                          description="Publishing waits until someone other than the draft's authors approves it "
                                      "(switchback approve KEY).")
@@ -53,6 +58,10 @@ class Settings(BaseModel):
             if parse_duration(m.group(2)) <= timedelta(0):
                 raise ValueError("the re-entry delay must be longer than zero")
         return v
+
+    @property
+    def goal_after(self) -> timedelta:
+        return parse_duration(self.goal_window)
 
     @property
     def reentry_after(self) -> timedelta | None:

@@ -17,7 +17,9 @@ from switchback.runtime.document import Journey
 from switchback.runtime.engine import Engine, WorkspaceRules
 from switchback.runtime.gc_pause import paused_gc
 from switchback.runtime.sample_events import Responses
-from switchback.runtime.state import ContactState, Message, Step
+from switchback.runtime import tally
+from switchback.runtime.experiments import HOLDOUT, MemoryStandings
+from switchback.runtime.state import ACTIVE, ContactState, Message, Step
 
 
 @dataclass
@@ -28,19 +30,31 @@ class SimulationResult:
     entered: Counter
     steps: int
     timeline: dict[str, list[Step]] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)       # the results' counts (runtime/tally.py)
+
+    def results(self) -> dict[str, Any]:
+        """The SPEC 12 object for the whole simulated period."""
+        from switchback.runtime.results import assemble
+        sums: Counter = Counter()
+        for (journey, node, variant, what, _), n in self.counts.items():
+            sums[(journey, node, variant, what)] += n
+        now: Counter = Counter((e.journey, e.node) for cs in self.states.values() for e in cs.enrollments
+                               if e.state == ACTIVE)
+        return assemble(self.journeys, sums, now)
 
     def to_json(self) -> dict[str, Any]:
         nodes = {j.key: {n.id: {"entered": self.entered.get((j.key, n.id), 0)} for n in j.nodes} for j in self.journeys}
         return {
             "journeys": [j.key for j in self.journeys],
             "nodes": nodes,
-            "messages": [{"contact": m.contact, "journey": m.journey, "node": m.node, "channel": m.channel,
-                          "to": m.to, "at": iso(m.at), "payload": m.payload} for m in self.messages],
+            "messages": [{"id": i, "contact": m.contact, "journey": m.journey, "node": m.node, "channel": m.channel,
+                          "to": m.to, "at": iso(m.at), "payload": m.payload} for i, m in enumerate(self.messages, 1)],
             "contacts": [{"contact": cs.fields.get("email", cs.email), "journey": e.journey, "state": e.state,
                           "node": e.node, "entered_at": iso(e.entered_at), "error": e.error,
                           "fields": jsonable(cs.fields)}
                          for cs in self.states.values() for e in cs.enrollments],
             "steps": self.steps,
+            "results": self.results(),
         }
 
 
@@ -62,7 +76,9 @@ def simulate(journeys: list[Journey], contacts: list[dict[str, Any]], events: li
 def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timeline, progress, responses,
               cancelled) -> SimulationResult:
     published = PublishedJourneys([Published(j, 1) for j in journeys])
-    engine = Engine(published, rules, seed=seed)
+    standings = MemoryStandings()
+    engine = Engine(published, rules, seed=seed, standings=standings)
+    counts: Counter = Counter()
     end = start + timedelta(days=days)
     states: dict[str, ContactState] = {}
     for fields in contacts:
@@ -87,6 +103,11 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
             if m.at < end:
                 messages.append(m)
         cs.outbox.clear()
+        new = tally.take(cs)
+        for (journey, node, variant, what, _), n in new.items():
+            if variant and what == "converted" and variant != HOLDOUT:    # what goal-optimized splits read
+                standings.add(journey, node, variant, what, n)
+        counts.update(new)
         for s in cs.log:
             if s.what == Did.ENTERED:
                 entered[(s.journey, s.node)] += 1
@@ -159,5 +180,5 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
                 raise Cancelled()
             if progress:
                 progress(0.1 + 0.9 * (now - start).total_seconds() / total)
-    return SimulationResult(journeys, states, messages, entered, steps, timeline)
+    return SimulationResult(journeys, states, messages, entered, steps, timeline, counts)
 

@@ -35,6 +35,7 @@ class Enrollment:
     error: str | None = None
     seq: int = 0                          # steps taken; part of every message's idempotency key
     event: dict[str, Any] | None = None   # what templates see as `event`: the enrolling event, or the one a wait.event took
+    marks: dict[str, Any] | None = None   # its variants, whether held out, what its results counted (runtime/tally.py)
     dirty: bool = True                    # changed since the store last saw it
     stored: bool = False                  # the store has a row for it
 
@@ -85,6 +86,7 @@ class ContactState:
     events_dirty: bool = False                                    # `events` changed since loaded
     changes: list[dict[str, Any]] = field(default_factory=list)   # fields before each change a step made, to react to
     paused: frozenset[str] = frozenset()                          # journeys whose steps wait: not due
+    counted: list[tuple] = field(default_factory=list)            # results beyond the log (runtime/experiments.py)
 
     def active(self, journey: str | None = None) -> list[Enrollment]:
         return [e for e in self.enrollments if e.state == ACTIVE and (journey is None or e.journey == journey)]

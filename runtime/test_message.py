@@ -57,11 +57,11 @@ class _Capture:
 def render_test(journey: Journey, node_id: str, contact: dict[str, Any], to: str) -> TestMessage:
     """The node's message for `contact`, addressed to `to`, its subject marked as a test."""
     node = journey.node(node_id)
-    if node is None or node.spec is None or node.spec.channel is None:
+    if node is None or node.declaration is None or node.declaration.channel is None:
         raise InputError(node_id, "only a node that sends a message can send a test")
     ctx = _Capture(journey, node_id, contact)
     try:
-        node.spec.run(ctx, node.parsed())
+        node.declaration.run(ctx, node.parsed())
     except sandbox.RunError as e:
         raise InputError(node_id, str(e)) from None
     except ValueError as e:                        # a config that does not validate

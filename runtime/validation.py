@@ -94,7 +94,7 @@ def _settings_problems(journey: Journey) -> list[Problem]:
 
 
 def _node_problems(journey: Journey, node) -> list[Problem]:
-    kind = node.spec
+    kind = node.declaration
     if kind is None:
         return [Problem(node.id, f"unknown node kind {node.kind!r}")]
     try:
@@ -122,12 +122,12 @@ def _edge_problems(journey: Journey) -> list[Problem]:
             continue
         if dst is None:
             out.append(Problem(e.source, f"an edge goes to unknown node {e.target!r}"))
-        elif dst.spec is not None and dst.spec.is_trigger:
+        elif dst.declaration is not None and dst.declaration.is_trigger:
             out.append(Problem(e.target, f"a trigger has no input, but an edge comes from {e.source!r}"))
-        if src.spec is None:
+        if src.declaration is None:
             continue
         ports = src.ports()
-        if not ports and src.spec.ends:
+        if not ports and src.declaration.ends:
             out.append(Problem(src.id, "an exit node has no output"))
             continue
         if e.port is None:
@@ -163,7 +163,7 @@ def _graph_problems(journey: Journey) -> list[Problem]:
     for t in triggers:
         reached |= {t.id} | nx.descendants(g, t.id)
     out = [Problem(n.id, "no trigger reaches this node") for n in journey.nodes if n.id not in reached]
-    waits = {n.id for n in journey.nodes if n.spec is not None and n.spec.is_wait}
+    waits = {n.id for n in journey.nodes if n.declaration is not None and n.declaration.is_wait}
     no_waits = g.subgraph(set(g) - waits)
     for component in nx.strongly_connected_components(no_waits):
         if len(component) > 1 or any(no_waits.has_edge(n, n) for n in component):

@@ -16,7 +16,8 @@ from switchback import nodes
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("nodes", "runtime", "connectors", "canvas", "app", "resources")
-SCANNED = PACKAGES + ("bench",)
+SCRIPTS = ("bench", "packaging")            # folders of scripts that import their siblings by bare name
+SCANNED = PACKAGES + SCRIPTS
 # What each layer may import of ours; anything of ours not listed runs up (or across) a layer.
 # resources/ is package data (icons, templates, the report's page) that any layer may read.
 ALLOWED = {
@@ -27,9 +28,13 @@ ALLOWED = {
     "app": set(PACKAGES),
     "resources": set(),
     "bench": set(PACKAGES) | {"bench"},
+    "packaging": set(PACKAGES) | {"packaging"},
 }
 QT = ("PySide6", "shiboken6")
-QT_ALLOWED = {"canvas", "app", "bench"}
+QT_ALLOWED = {"canvas", "app", *SCRIPTS}
+# The modules that hold the store's tables: app/ asks runtime's services instead of reading rows.
+STORE_ROWS = {"runtime.store.models", "runtime.store.tables",
+              *(f"runtime.store.{p.stem}" for p in (ROOT / "runtime" / "store").glob("*_models.py"))}
 KIND_NAMES = {k.name for k in nodes.kinds()}
 KIND_PREFIXES = {name.split(".")[0] + "." for name in KIND_NAMES if "." in name}
 
@@ -79,7 +84,7 @@ def check(root: Path) -> list[str]:
             if "migrations" in path.parts and "versions" in path.parts:
                 continue
             modules[_module_name(root, path)] = path
-    bench_scripts = {m.split(".")[1] for m in modules if m.startswith("bench.")}
+    siblings = {m.split(".")[1]: m.split(".")[0] for m in modules if m.split(".")[0] in SCRIPTS}
     problems: list[str] = []
     graph = nx.DiGraph()
     for module, path in modules.items():
@@ -90,8 +95,8 @@ def check(root: Path) -> list[str]:
             problems += [f"{where}:{line}: {what}; ask the kind's declaration in nodes/"
                          for line, what in _kind_literals(tree)]
         for line, target, names in _imports(tree, module, path.name == "__init__.py"):
-            if layer == "bench" and target.split(".")[0] in bench_scripts:
-                target = "bench." + target          # a benchmark script imports its siblings by name
+            if layer in SCRIPTS and siblings.get(target.split(".")[0]) == layer:
+                target = f"{layer}.{target}"        # a script imports its siblings by name
             if target.split(".")[0] in PACKAGES:
                 problems.append(f"{where}:{line}: imports {target} by its bare name, not as switchback.{target}")
             target = target.removeprefix("switchback.")
@@ -104,7 +109,7 @@ def check(root: Path) -> list[str]:
                 problems.append(f"{where}:{line}: {layer}/ imports {target}, which runs up a layer")
             if layer == "canvas" and (target + ".").startswith("runtime.store."):
                 problems.append(f"{where}:{line}: canvas/ touches the store ({target})")
-            if layer == "app" and target == "runtime.store.models":
+            if layer == "app" and target in STORE_ROWS:
                 problems.append(f"{where}:{line}: app/ reads store rows ({target}); call a runtime service")
             if module.startswith("runtime.store.") and target.startswith(ENGINE_TYPES):
                 problems.append(f"{where}:{line}: the store imports the engine's types ({target})")

@@ -142,7 +142,7 @@ class Builder:
         self._fix_ports()
         self._drop_unreachable()
         self._guard_loops()
-        if not any(n.spec.is_trigger for n in self.nodes):
+        if not any(n.declaration.is_trigger for n in self.nodes):
             raise InputError(self.place, "nothing to convert: no entry point and no step was found")
         journey = Journey(key=slug(key), name=name or key, nodes=self.nodes, edges=self.edges,
                           description=description or None, settings_raw=settings or None)
@@ -154,7 +154,7 @@ class Builder:
 
     def _fix_ports(self) -> None:
         """Only a kind that chooses among named ports keeps an edge's port; every other has `next` only."""
-        chooses = {n.id for n in self.nodes if n.spec.chooses}
+        chooses = {n.id for n in self.nodes if n.declaration.chooses}
         for e in self.edges:
             if e.source not in chooses:
                 e.port = None
@@ -169,7 +169,7 @@ class Builder:
         g = self._graph()
         reached: set[str] = set()
         for n in self.nodes:
-            if n.spec.is_trigger:
+            if n.declaration.is_trigger:
                 reached |= {n.id} | nx.descendants(g, n.id)
         for n in self.nodes:
             if n.id not in reached:
@@ -181,7 +181,7 @@ class Builder:
         """A loop must pass a wait in Switchback; one that jumps straight back (Mautic's jump to event
         with no interval, a HubSpot go-to) gets a one-minute wait on its jump, and a warning."""
         while True:
-            waits = {n.id for n in self.nodes if n.spec.is_wait}
+            waits = {n.id for n in self.nodes if n.declaration.is_wait}
             g = self._graph().subgraph({n.id for n in self.nodes} - waits)
             loop = next((c for c in nx.strongly_connected_components(g)
                          if len(c) > 1 or any(g.has_edge(x, x) for x in c)), None)

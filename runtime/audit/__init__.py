@@ -115,7 +115,7 @@ def build_audit(journeys: list[Journey], connectors: list[dict] | None = None, c
                              f"journeys' “enroll” steps.")
         if runnable:
             result = simulate(runnable, contacts, events, start, days, seed=seed, rules=rules)
-        else:                                    # nothing to run (an empty catalog cannot simulate)
+        else:                                    # nothing to run (no published journeys to simulate)
             result = SimulationResult([], {}, [], Counter(), 0)
         names = {j.key: j.name for j in journeys}
         node_names = {(j.key, n.id): _node_label(n) for j in journeys for n in j.nodes}

@@ -98,7 +98,7 @@ def overlap(a: str | None, b: str | None) -> str:
 
 def _signature(node: Node) -> tuple | None:
     """What two triggers must share to be "the same trigger", and the condition narrowing it."""
-    kind = node.spec
+    kind = node.declaration
     if kind is None or kind.same_as is None:
         return None                                        # manual: a person chooses each time
     key, narrowing = kind.same_as(node.config)
@@ -121,8 +121,8 @@ def _between(a: Journey, b: Journey) -> list[str]:
         if sx.exit_when and _names_journey(sx.exit_when, y.key):
             out.append(f"{x.name} lets contacts go when they are in {y.name} (exit when)")
         for n in x.nodes:
-            if n.spec is not None:
-                keys = n.spec.takes_out_of(n.config)
+            if n.declaration is not None:
+                keys = n.declaration.takes_out_of(n.config)
                 if keys == "all" or (isinstance(keys, list) and y.key in keys):
                     out.append(f"{x.name} takes contacts out of {y.name} at {_q(_node_label(n))}")
     if sa and sb and sa.priority != sb.priority:
@@ -151,7 +151,7 @@ def _trigger_findings(journeys: list[Journey]) -> tuple[list[Finding], set[froze
         for jb, tb, sb, cb in sigs[i + 1:]:
             if ja.key == jb.key or sa != sb:
                 continue
-            relation = (_field_changed_overlap(ca, cb) if ta.spec.narrowed_by_value else overlap(ca, cb))
+            relation = (_field_changed_overlap(ca, cb) if ta.declaration.narrowed_by_value else overlap(ca, cb))
             if relation == "disjoint":
                 continue
             pair = frozenset((ja.key, jb.key))
@@ -201,8 +201,8 @@ def _field_uses(journey: Journey) -> list[tuple[str, str, str]]:
         for path, role, code in validation.code_fields(cfg):
             tree = _expression(code) if role == "condition" else _template(code)
             out += [(n.id, "condition" if role == "condition" else "template", f) for f in contact_fields(tree)]
-        for f in n.spec.field_refs(cfg):
-            out.append((n.id, "trigger" if n.spec.is_trigger else "wait", f))
+        for f in n.declaration.field_refs(cfg):
+            out.append((n.id, "trigger" if n.declaration.is_trigger else "wait", f))
     return out
 
 
@@ -223,8 +223,8 @@ def _missing_fields(journeys: list[Journey], contacts: list[dict], events: list[
             known |= set(e.properties)
     for j in journeys:                    # fields a journey sets itself are had by the time it matters
         for n in j.nodes:
-            if n.spec is not None:
-                known |= set(n.spec.sets_fields(n.config))
+            if n.declaration is not None:
+                known |= set(n.declaration.sets_fields(n.config))
     uses: dict[str, list[tuple[Journey, str, str]]] = defaultdict(list)
     for j in journeys:
         for where, role, f in _field_uses(j):
@@ -290,10 +290,10 @@ def _unknown_journeys(journeys: list[Journey]) -> list[Finding]:
         for k in (s.suppresses if s else []):
             refs.append((k, None, "suppresses"))
         for n in j.nodes:
-            if n.spec is None:
+            if n.declaration is None:
                 continue
-            refs += [(k, n.id, "enrolls contacts in") for k in n.spec.enrolls_in(n.config)]
-            if isinstance(out_of := n.spec.takes_out_of(n.config), list):
+            refs += [(k, n.id, "enrolls contacts in") for k in n.declaration.enrolls_in(n.config)]
+            if isinstance(out_of := n.declaration.takes_out_of(n.config), list):
                 refs += [(k, n.id, "takes contacts out of") for k in out_of]
         for key, node_id, verb in refs:
             if key in keys or key == j.key:

@@ -23,7 +23,7 @@ def _q(text: Any) -> str:
 
 def trigger_words(node: Node) -> tuple[str, str]:
     """(when it starts, who it is for) of one trigger node, in plain words."""
-    kind = node.spec
+    kind = node.declaration
     if kind is None or kind.starts is None:
         return f"{node.kind} (unknown trigger)", ""
     return kind.starts(node.config)
@@ -46,7 +46,7 @@ def _reentry_words(reentry: str) -> str:
 def _node_label(node: Node) -> str:
     if node.label:
         return node.label
-    spec = node.spec
+    spec = node.declaration
     return f"{spec.title} ({node.id})" if spec else node.id
 
 
@@ -71,7 +71,7 @@ def _settings(journey: Journey) -> Settings | None:
 
 
 def _config(node: Node):
-    if node.spec is None:
+    if node.declaration is None:
         return None
     try:
         return node.parsed()
@@ -93,7 +93,7 @@ def inventory(journey: Journey, source: str, valid: bool) -> JourneyInfo:
         exits.append(f"Converts when: {s.goal}")
     channels, connectors, senders = [], [], 0
     for n in journey.nodes:
-        spec = n.spec
+        spec = n.declaration
         if spec and spec.channel:
             senders += 1
             if CHANNEL_WORDS.get(spec.channel, spec.channel) not in channels:

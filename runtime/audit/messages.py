@@ -172,11 +172,11 @@ def _without_hand_enrollment(journeys: list[Journey]) -> tuple[list[Journey], li
     steps still enter through it."""
     out, names = [], []
     for j in journeys:
-        if not any(t.spec.by_hand for t in j.triggers()):
+        if not any(t.declaration.by_hand for t in j.triggers()):
             out.append(j)
             continue
         copy = document.from_dict(json.loads(j.dumps()), j.key)
-        manual = [n for n in copy.nodes if n.spec is not None and n.spec.by_hand]
+        manual = [n for n in copy.nodes if n.declaration is not None and n.declaration.by_hand]
         for n in manual:
             n.kind, n.config = declared.EVENT.name, {"event": BY_HAND}
         copy.nodes = manual + [n for n in copy.nodes if n not in manual]
@@ -194,8 +194,8 @@ def _stats(result, journeys: list[Journey], start: datetime, days: float, zone: 
     by_node = []
     for j in journeys:
         for n in j.nodes:
-            if n.spec and n.spec.channel:
-                by_node.append(NodeCount(j.key, j.name, n.id, _node_label(n), CHANNEL_WORDS.get(n.spec.channel, n.spec.channel),
+            if n.declaration and n.declaration.channel:
+                by_node.append(NodeCount(j.key, j.name, n.id, _node_label(n), CHANNEL_WORDS.get(n.declaration.channel, n.declaration.channel),
                                          result.entered.get((j.key, n.id), 0), per_node.get((j.key, n.id), 0)))
     first_day = start.astimezone(zone).date()
     last_day = (end - timedelta(microseconds=1)).astimezone(zone).date()

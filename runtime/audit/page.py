@@ -138,11 +138,15 @@ def run_chromium(url: str, *args: str, timeout: float = 120) -> subprocess.Compl
 
 def write_report(audit: Audit, path: str | Path) -> Path:
     """`.html`: the page; `.pdf`: the same page printed by headless Chromium."""
+    return write_page(render_html(audit), path)
+
+
+def write_page(html: str, path: str | Path) -> Path:
+    """A self-contained page to `path`: as it is for `.html`, printed by headless Chromium for `.pdf`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".html", ".htm", ".pdf"):
         raise InputError(str(path), "the report must be an .html or .pdf file")
-    html = render_html(audit)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix != ".pdf":

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity, with_defaults
@@ -56,10 +56,11 @@ def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -
     return result
 
 
-def record_events(s: Session, events: list[Event], now: datetime) -> int:
-    """Record events for the scheduler; a contact not known yet is added with just its email. The
-    intake server calls this for every batch it acknowledges, so it runs few statements, each one
-    the same whatever the batch's size (compiled once), with the rows straight through the driver."""
+def record_events(s: Session, events: list[Event], now: datetime, processed: bool = False) -> int:
+    """Record events for the scheduler; a contact not known yet is added with just its email.
+    `processed`: history only (what a CRM's first sync reads), no journey reacts to it. The intake
+    server calls this for every batch it acknowledges, so it runs few statements, each the same
+    whatever the batch's size, with the rows straight through the driver."""
     known: dict[str, tuple[int, datetime | None]] = {}
     emails = sorted({e.contact for e in events})
 
@@ -85,8 +86,9 @@ def record_events(s: Session, events: list[Event], now: datetime) -> int:
     rows, due = [], {}
     for e in events:
         cid = known[e.contact][0]
-        rows.append((cid, e.type, e.at, e.properties, False))
-        due[cid] = min(due.get(cid, e.at), e.at)
+        rows.append((cid, e.type, e.at, e.properties, processed))
+        if not processed:
+            due[cid] = min(due.get(cid, e.at), e.at)
     for part in chunks(rows):
         insert(s, EventRow.__table__, part, ("contact_id", "type", "at", "properties", "processed"))
     current = {cid: at for cid, at in known.values()}

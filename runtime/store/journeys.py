@@ -24,7 +24,7 @@ def publish(s: Session, journey: Journey, now: datetime, by: str | None = None) 
 
 
 def generation(s: Session) -> int:
-    """Grows with every publish, pause, resume and turn-off; the scheduler reloads its catalog when
+    """Grows with every publish, pause, resume and turn-off; the scheduler reloads its published journeys when
     it changes."""
     return (s.scalar(select(func.count(JourneyVersion.id))) or 0) + journey_controls.count(s)
 

@@ -85,7 +85,7 @@ class Contact(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     last_activity: Mapped[datetime | None]
     timers: Mapped[list[Any]] = mapped_column(JSON, default=list)             # [[journey, node, iso or null]]
-    admitted: Mapped[int] = mapped_column(Integer, default=0)                 # the catalog generation it was admitted to
+    admitted: Mapped[int] = mapped_column(Integer, default=0)                 # the published journeys' generation it was admitted to
     history: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)       # event type -> [iso, ...]
     next_due: Mapped[datetime | None] = mapped_column(UTC, index=True)       # the scheduler's queue
     created_at: Mapped[datetime]
@@ -180,6 +180,7 @@ class EnrollmentRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON)              # `event` in its templates (SPEC 11)
+    marks: Mapped[dict[str, Any] | None] = mapped_column(JSON)              # what its results counted (runtime/tally.py)
 
 
 class StepRow(Base):

@@ -2,6 +2,7 @@
 scheduler's hot path, in plain column queries."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from sys import intern
@@ -12,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event
 from switchback.runtime.state import ContactState, Enrollment
-from switchback.runtime.store import bulk
+from switchback.runtime import tally
+from switchback.runtime.store import bulk, result_counts
 from switchback.runtime.store.models import Contact, EnrollmentRow, EventRow, OutboxRow, StepRow
 from switchback.runtime.store.state_cache import StateCache
 
@@ -36,7 +38,7 @@ def _times(values: list[str]) -> list[datetime]:
 
 
 _ENROLLMENT_COLUMNS = ("id", "journey", "version", "node", "entered_at", "state", "due", "wait_event", "wait_where",
-                       "on_event", "on_time", "held", "ended_at", "error", "seq", "event")
+                       "on_event", "on_time", "held", "ended_at", "error", "seq", "event", "marks")
 
 
 def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: timedelta | None,
@@ -65,7 +67,7 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
                 id=r.id, journey=r.journey, version=r.version, contact=rows[r.contact_id].email, node=r.node,
                 entered_at=r.entered_at, state=r.state, due=r.due, wait_event=r.wait_event, wait_where=r.wait_where,
                 on_event=r.on_event, on_time=r.on_time, held=r.held, ended_at=r.ended_at, error=r.error, seq=r.seq,
-                event=r.event, dirty=False, stored=True))
+                event=r.event, marks=r.marks, dirty=False, stored=True))
         if cutoff is not None:
             q = (select(ob.contact_id, ob.at, ob.journey)
                  .where(bulk.among(s, ob.contact_id, cold), ob.channel.in_(("email", "sms")), ob.at > cutoff)
@@ -111,7 +113,7 @@ def load(s: Session, claimed: list[tuple[int, int]], now: datetime, cap_window: 
 # What a step can change of an enrollment: an UPDATE that names an indexed column rewrites its index
 # entry even when the value is the same, so the columns fixed at entry are written once.
 _ENROLLMENT_MOVES = ("node", "state", "due", "wait_event", "wait_where", "on_event", "on_time", "held", "ended_at", "error",
-                     "seq", "event", "id")
+                     "seq", "event", "marks", "id")
 _ENROLLMENT_WRITE = ("contact_id", "journey", "version", "entered_at", *_ENROLLMENT_MOVES)
 _STEP_WRITE = ("contact_id", "enrollment_id", "journey", "node", "at", "what", "detail")
 _OUTBOX_WRITE = ("key", "contact_id", "journey", "node", "channel", "connector", "to", "payload", "at", "status",
@@ -124,8 +126,10 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
     changed: most visits move an enrollment along and touch nothing else of the contact."""
     contacts: dict[tuple[str, ...], list[tuple]] = {}
     new_enrollments, changed, steps, outbox, processed = [], [], [], [], []
+    counts = Counter()
     for item in batch:
         cs = item.state
+        tally.take(cs, counts)                          # the results' counts, in this same transaction
         due = cs.next_due()
         if item.later_event is not None and (due is None or item.later_event < due):
             due = item.later_event
@@ -146,7 +150,7 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
             if not e.dirty:
                 continue
             moved = (e.node, e.state, e.due, e.wait_event, e.wait_where, e.on_event, e.on_time, e.held, e.ended_at,
-                     e.error, e.seq, e.event, e.id)
+                     e.error, e.seq, e.event, e.marks, e.id)
             if e.stored:
                 changed.append(moved)
             else:
@@ -169,5 +173,6 @@ def save(s: Session, batch: list[Loaded], now: datetime, generation: int) -> Non
     bulk.update_by_id(s, EnrollmentRow.__table__, changed, _ENROLLMENT_MOVES)
     bulk.insert(s, StepRow.__table__, steps, _STEP_WRITE)
     bulk.insert(s, OutboxRow.__table__, outbox, _OUTBOX_WRITE)
+    result_counts.add(s, counts)
     if processed:
         s.execute(update(EventRow.__table__).where(bulk.among(s, EventRow.__table__.c.id, processed)).values(processed=True))

@@ -1,15 +1,13 @@
 """Opening a workspace: a SQLite file (the embedded default) or a PostgreSQL URL, migrated to head."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -78,7 +76,13 @@ def _begin_sqlite(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def alembic_config() -> Config:
+# The newest migration. A workspace already there opens without alembic (a fifth of a command's
+# start); tests/runtime/test_migrations.py checks this is alembic's head.
+HEAD = "0014"
+
+
+def alembic_config():
+    from alembic.config import Config
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -110,6 +114,11 @@ class Store:
             self.migrate()
 
     def migrate(self, revision: str = "head") -> None:
+        if revision == "head" and self._stamped() == HEAD:
+            return
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
         cfg = alembic_config()
         script = ScriptDirectory.from_config(cfg)
         try:
@@ -126,12 +135,43 @@ class Store:
         except OperationalError as e:
             raise InputError(_shown(self.url), "cannot open the workspace: " + " ".join(str(e.orig).split())) from None
 
-    def quick_check(self) -> None:
+    def _stamped(self) -> str | None:
+        """The revision the workspace says it is at, read without alembic; None when unsure."""
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        except SQLAlchemyError:
+            return None                        # a new workspace, or something alembic will explain
+        return rows[0][0] if len(rows) == 1 else None
+
+    def checked_within(self, span: timedelta) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                at = conn.exec_driver_sql("SELECT value FROM settings WHERE key = ?", (CHECKED,)).scalar()
+            return datetime.now(timezone.utc) - datetime.fromisoformat(json.loads(at)) < span
+        except (SQLAlchemyError, TypeError, ValueError):
+            return False                       # never checked, or unreadable: check now
+
+    def note_checked(self) -> None:
+        """Best effort: a workspace on a read-only disk is still read."""
+        at = json.dumps(datetime.now(timezone.utc).isoformat())
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                                     "DO UPDATE SET value = excluded.value", (CHECKED, at))
+        except SQLAlchemyError:
+            pass
+
+    def quick_check(self, full: bool = True) -> None:
         """SQLite: a damaged file is reported when it is opened, not found out half-way through a
-        command (or never: reads past a bad page may just see fewer rows)."""
+        command (or never: reads past a bad page may just see fewer rows). Not `full`: the header
+        and the schema only."""
         if not self.is_sqlite:
             return
         with self.engine.connect() as conn:
+            if not full:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()   # "not a database" here
+                return
             found = [" ".join(line.split()) for row in conn.exec_driver_sql("PRAGMA quick_check(3)")
                      for line in row[0].splitlines() if line.strip() != "*** in database main ***"]
         if found != ["ok"]:
@@ -140,6 +180,7 @@ class Store:
 
     def revision(self) -> str | None:
         with self.engine.connect() as conn:
+            from alembic.runtime.migration import MigrationContext
             return MigrationContext.configure(conn).get_current_revision()
 
     @contextmanager
@@ -192,15 +233,28 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(workspace: str | Path | None = None, db: str | None = None, create: bool = True) -> Store:
+FULL_CHECK_BYTES = 256 * 2**20
+FULL_CHECK_EVERY = timedelta(hours=24)
+CHECKED = "checked:full"                    # the settings key: when the file last passed a full check
+
+
+def open_store(workspace: str | Path | None = None, db: str | None = None, create: bool = True,
+               reads_only: bool = False) -> Store:
     """The workspace, checked (SQLite: PRAGMA quick_check) and migrated; InputError in one line if it
-    cannot be. `create=False` for commands that only read (see url_for)."""
+    cannot be. `create=False` for commands that need an existing one (see url_for). Reading every
+    page of a 1.4 GB workspace costs seconds, so a command that `reads_only` (trace, report, audit)
+    on a file over FULL_CHECK_BYTES checks only the header and schema when the whole file passed a
+    check in the last FULL_CHECK_EVERY (any command that writes checks it whole, and notes when)."""
     place = _shown(str(db or workspace or default_path()))
     try:
         store = Store(url_for(workspace, db, create), migrate=False)
         try:
-            store.quick_check()
+            big = store.is_sqlite and Path(store.place).is_file() and Path(store.place).stat().st_size > FULL_CHECK_BYTES
+            full = not (reads_only and big and store.checked_within(FULL_CHECK_EVERY))
+            store.quick_check(full)
             store.migrate()
+            if full and big:
+                store.note_checked()
         except BaseException:
             store.close()
             raise

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import zipfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -271,3 +272,29 @@ def test_a_full_disk_is_one_line_and_loses_nothing(tmp_path):
 def _write(path: Path, data: dict) -> Path:
     path.write_text(json.dumps(data))
     return path
+
+
+def test_a_big_workspace_opened_only_to_read_is_checked_whole_once_a_day(box, monkeypatch, capsys, tmp_path):
+    """Over FULL_CHECK_BYTES, trace/report/audit skip reading every page (a 1.4 GB file's full check
+    costs seconds) only when the whole file passed a check in the last day; otherwise, and for every
+    command that writes, the damage is found on opening and said in one line."""
+    from switchback.app.cli import main
+    from switchback.runtime.store import workspace
+    monkeypatch.setattr(workspace, "FULL_CHECK_BYTES", 0)       # every file is "big" here
+    ws = tmp_path / "w.sqlite"
+    shutil.copy(box.dir / "damaged.sqlite", ws)
+    assert main(["trace", "ada.lovelace@example.com", "--workspace", str(ws)]) == 2     # never checked: checked now
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the workspace file is damaged (PRAGMA quick_check" in err[0], err
+
+    def stamp(at: datetime) -> None:
+        with sqlite3.connect(ws) as db:
+            db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (workspace.CHECKED, json.dumps(at.isoformat())))
+    stamp(datetime.now(timezone.utc) - timedelta(hours=25))          # checked, but more than a day ago
+    assert main(["report", "--json", "--workspace", str(ws)]) == 2
+    assert "PRAGMA quick_check" in capsys.readouterr().err
+    stamp(datetime.now(timezone.utc) - timedelta(hours=1))           # checked an hour ago: header and schema only
+    store = workspace.open_store(ws, create=False, reads_only=True)
+    store.close()
+    assert main(["run", "--until-idle", "--workspace", str(ws)]) == 2    # a command that writes checks it whole
+    assert "the workspace file is damaged (PRAGMA quick_check" in capsys.readouterr().err

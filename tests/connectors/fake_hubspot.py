@@ -33,13 +33,15 @@ from collections import Counter, deque
 from datetime import datetime, timezone
 from typing import Any
 
+from tests.connectors.fake_hubspot_activity import Activity
 from tests.connectors.servers import FakeHTTP, Reply, Request
 
 BASE = int(datetime(2024, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
 CAP = 10_000
+SUBMISSIONS = "/form-integrations/v1/submissions/forms/"
 KNOWN = {"email", "firstname", "lastname", "phone", "company", "jobtitle", "country", "hs_timezone", "lifecyclestage",
          "hubspot_owner_id", "hs_object_id", "createdate", "lastmodifieddate", "switchback_score", "industry",
-         "num_employees", "trial_ends"}
+         "num_employees", "trial_ends", "hs_merged_object_ids"}
 TYPES = {"num_employees": "number", "trial_ends": "date", "industry": "enumeration", "switchback_score": "number",
          "lastmodifieddate": "datetime", "createdate": "datetime"}
 TIMEZONES = ["europe_slash_berlin", "america_slash_new_york", "asia_slash_tokyo", ""]
@@ -57,7 +59,7 @@ def millis(value: Any) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-class FakeHubSpot(FakeHTTP):
+class FakeHubSpot(Activity, FakeHTTP):
     keep_alive = True
 
     def __init__(self, token: str = "pat-test-token", contacts: int = 0):
@@ -82,6 +84,7 @@ class FakeHubSpot(FakeHTTP):
         self.retry_after = "1"
         self.faulted: Counter = Counter()
         self._n = itertools.count(1)
+        self.setup_activity()
         if contacts:
             self.add(contacts)
 
@@ -166,7 +169,13 @@ class FakeHubSpot(FakeHTTP):
                  ("POST", "/crm/v3/objects/contacts/batch/update"): self._batch_update,
                  ("GET", "/crm/v3/owners"): self._owners,
                  ("GET", "/crm/v3/owners/"): self._owners,
-                 ("GET", "/crm/v3/properties/contacts"): self._properties}.get((method, path))
+                 ("GET", "/crm/v3/properties/contacts"): self._properties,
+                 **self.activity_routes()}.get((method, path))
+        if route is None and method == "GET" and path.startswith(SUBMISSIONS):
+            route = lambda q, b, c: self._submissions(q, b, c, path[len(SUBMISSIONS):])  # noqa: E731
+        malformed = self.malformed_answer(path)
+        if malformed is not None:
+            return 200, malformed, {}
         if route is None:
             return 404, {"status": "error", "message": f"Unable to infer object type from: {path}",
                          "correlationId": cid, "category": "OBJECT_NOT_FOUND"}, {}
@@ -202,20 +211,25 @@ class FakeHubSpot(FakeHTTP):
                          "category": "VALIDATION_ERROR"}
         properties = [p for p in query.get("properties", [""])[0].split(",") if p]
         after = query.get("after", [None])[0]
+        archived = query.get("archived", ["false"])[0] == "true"
         with self.lock:
+            ids = [i for i in self.ids if self.records[i]["archived"] == archived]
             start = 0
             if after:
                 try:
-                    start = bisect_left(self.ids, int(base64.urlsafe_b64decode(after.encode()).decode()))
+                    start = bisect_left(ids, int(base64.urlsafe_b64decode(after.encode()).decode()))
                 except ValueError:
                     return 400, {"status": "error", "message": "Invalid 'after' paging token", "correlationId": cid,
                                  "category": "VALIDATION_ERROR"}
-            page = [self.records[i] for i in self.ids[start:start + limit]]
+            page = [self.records[i] for i in ids[start:start + limit]]
             results = [self._public(r, properties) for r in page]
+            if archived:
+                for r, out in zip(page, results):
+                    out.update(archived=True, archivedAt=iso(r["archived_at"]))
             self.served += len(results)
             answer: dict[str, Any] = {"results": results}
-            if start + limit < len(self.ids):
-                token = base64.urlsafe_b64encode(str(self.ids[start + limit]).encode()).decode()
+            if start + limit < len(ids):
+                token = base64.urlsafe_b64encode(str(ids[start + limit]).encode()).decode()
                 answer["paging"] = {"next": {"after": token, "link": f"?after={token}"}}
         return 200, answer
 
@@ -225,8 +239,8 @@ class FakeHubSpot(FakeHTTP):
         if found is not None:
             return found
         groups = request.get("filterGroups") or []
-        ids = [i for i in self.ids if not groups or any(all(self._test(self.records[i], f) for f in g.get("filters", []))
-                                                          for g in groups)]
+        ids = [i for i in self.ids if not self.records[i]["archived"] and (not groups or any(
+            all(self._test(self.records[i], f) for f in g.get("filters", [])) for g in groups))]
         sorts = request.get("sorts") or []
         if sorts:
             name, desc = sorts[0]["propertyName"], sorts[0].get("direction") == "DESCENDING"

@@ -51,6 +51,9 @@ class FakePipedrive(FakeHTTP):
         self.users = [{"id": 11, "name": "Ann Lee", "email": "ann@corp.example", "active_flag": True},
                       {"id": 12, "name": "Bo Ng", "email": "bo@corp.example", "active_flag": True}]
         self.orgs = {1: "Acme GmbH", 2: "Globex", 3: "Initech"}
+        self.deals: dict[int, dict[str, Any]] = {}
+        self.stages = [{"id": 1, "name": "Qualified", "pipeline_id": 1, "order_nr": 1},
+                       {"id": 2, "name": "Proposal made", "pipeline_id": 1, "order_nr": 2}]
         self.answered: Counter = Counter()           # "GET /api/v2/persons" -> calls answered 2xx
         self.served = 0
         self.patches: list[tuple[int, dict]] = []
@@ -119,6 +122,11 @@ class FakePipedrive(FakeHTTP):
             return 400, {"success": False, "error": "Invalid JSON", "errorCode": 400}, {}
         if method == "GET" and path == "/api/v2/persons":
             answer = self._persons(query)
+        elif method == "GET" and path == "/api/v2/deals":
+            answer = self._persons(query, self.deals)
+        elif method == "GET" and path == "/api/v2/stages":
+            answer = 200, {"success": True, "data": [dict(s) for s in self.stages],
+                           "additional_data": {"next_cursor": None}}
         elif method == "PATCH" and path.startswith("/api/v2/persons/"):
             answer = self._patch(int(path.rsplit("/", 1)[1]), body or {})
         elif method == "GET" and path == "/api/v2/organizations":
@@ -134,7 +142,8 @@ class FakePipedrive(FakeHTTP):
             self.answered[f"{method} {path if not path[-1].isdigit() else path.rsplit('/', 1)[0] + '/{id}'}"] += 1
         return answer[0], answer[1], {}
 
-    def _persons(self, query: dict):
+    def _persons(self, query: dict, records: dict | None = None):
+        """Persons, or with `records` the deals: the same paging, sorting and `updated_since`."""
         limit = int(query.get("limit", 100))
         if limit > 500:
             return 400, {"success": False, "error": "limit must be <= 500", "errorCode": 400}
@@ -142,7 +151,7 @@ class FakePipedrive(FakeHTTP):
         if sort_by not in ("id", "update_time", "add_time") or direction not in ("asc", "desc"):
             return 400, {"success": False, "error": "Validation failed: sort_by", "errorCode": 400}
         with self.lock:
-            people = [p for p in self.persons.values() if not p["is_deleted"]]
+            people = [p for p in (self.persons if records is None else records).values() if not p["is_deleted"]]
             if "updated_since" in query:
                 since = seconds(query["updated_since"])
                 people = [p for p in people if seconds(p["update_time"]) >= since]
@@ -154,6 +163,22 @@ class FakePipedrive(FakeHTTP):
             more = offset + limit < len(people)
             cursor = base64.b64encode(str(offset + limit).encode()).decode() if more else None
         return 200, {"success": True, "data": page, "additional_data": {"next_cursor": cursor}}
+
+    # --- deals (GET /api/v2/deals, GET /api/v2/stages) ---------------------------------------------
+
+    def add_deals(self, n: int) -> None:
+        """n open deals, deal k on person k, at the first stage of pipeline 1."""
+        with self.lock:
+            for k in range(len(self.deals) + 1, len(self.deals) + n + 1):
+                at = rfc3339(BASE + k)
+                self.deals[k] = {"id": k, "title": f"Deal {k}", "value": 500 + k, "currency": "EUR", "person_id": k,
+                                 "org_id": None, "pipeline_id": 1, "stage_id": 1, "status": "open", "is_deleted": False,
+                                 "add_time": at, "update_time": at, "close_time": None,
+                                 "expected_close_date": "2026-06-30"}
+
+    def move_deal(self, k: int, **attributes) -> None:
+        with self.lock:
+            self.deals[k].update(attributes, update_time=rfc3339(self.tick()))
 
     def _patch(self, pid: int, body: dict):
         with self.lock:

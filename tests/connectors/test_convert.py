@@ -321,6 +321,19 @@ def test_mautic_field_and_tag_actions():
     assert validate(journey) == []
 
 
+def test_mautic_tag_condition_asks_the_contacts_tags():
+    data = {"name": "Tags", "events": [
+        {"id": 1, "type": "lead.tags", "eventType": "condition", "parent": None,
+         "properties": {"tags": ["vip", "partner"]}},
+        {"id": 2, "type": "lead.changepoints", "eventType": "action", "parent": 1, "decisionPath": "yes",
+         "properties": {"points": 10}}]}
+    journey, _ = mautic(data, "f.json")
+    n = journey.index
+    assert n["mautic-1"].config == {"when": "'vip' in (contact.tags or []) or 'partner' in (contact.tags or [])"}
+    assert journey.next_node("mautic-1", "yes") == "mautic-2"
+    assert validate(journey) == []
+
+
 def test_dittofeed_nodes():
     path = next(f for f in FILES["dittofeed"] if f.endswith("nested-wait-for.json"))
     journey, warnings = convert(path, "dittofeed")

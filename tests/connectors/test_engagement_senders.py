@@ -102,7 +102,7 @@ def test_a_hard_bounce_or_a_complaint_stops_email_and_a_soft_bounce_does_not(tmp
         lines = timeline(s, "ada@shop.test")
     assert [(p["kind"], p["journey"], p["node"], p["message"]) for p in bounced] == [("soft", "first", "mail", message),
                                                                                       ("hard", "first", "mail", message)]
-    assert any(re.search(r"first/mail\s+event\s+email_bounced: no more email to this address", x) for x in lines), lines
+    assert any(re.search(r"first/mail\s+event\s+email_bounced \(550 no such user\): no more email to this address", x) for x in lines), lines
     assert any(re.search(r"second/mail\s+skipped\s+not sent: unsubscribed from email", x) for x in lines), lines
 
 

@@ -110,3 +110,27 @@ def test_rate_limits_errors_and_a_refused_token(store):
         pd.change([1], job_title="CEO")
         with pytest.raises(CrmError, match=r"^pd \(pipedrive\): GET /api/v2/persons answered 503 five times$"):
             sync(store, "pd", source(pd))
+
+
+def test_deals_won_reach_the_person_they_belong_to_once(store):
+    from switchback.runtime.crm_activity import sync_activity
+    with FakePipedrive(persons=30) as pd:
+        pd.add_deals(30)
+        src = source(pd)
+        sync(store, "pd", src)
+        first = sync_activity(store, "pd", src.activity())
+        assert first.read == {"deals": 30} and first.events == 0            # the state before: no event
+        assert contact(store, "person3@example.com")["deal_stage"] == "1"
+        pd.move_deal(3, status="won", close_time="2026-03-05T10:00:00Z")
+        pd.move_deal(4, stage_id=9)                                          # a stage removed in Pipedrive
+        sync(store, "pd", src)
+        again = sync_activity(store, "pd", src.activity())
+        assert again.read["deals"] <= 3 and again.events == 2
+        assert "deal 4 (Deal 4): stage 9 is not in Pipedrive any more; kept without its name" in again.lines
+        with store.session() as s:
+            [props] = s.scalars(select(EventRow.properties).where(EventRow.type == "deal_stage_changed",
+                                                                  EventRow.properties["stage"].as_string() == "won")).all()
+        assert props == {"deal": "3", "deal_name": "Deal 3", "pipeline": "1", "stage": "won", "from_stage": "1",
+                         "stage_label": "Won", "amount": 503.0, "close_date": "2026-03-05"}
+        assert sync_activity(store, "pd", src.activity()).events == 0
+        src.close()

@@ -51,7 +51,7 @@ def senders():
 # the registry
 
 def test_every_kind_is_registered_with_its_settings_and_secrets():
-    expected = {"smtp": (("email", "notify"), ("password",)), "sendgrid": (("email", "notify"), ("api_key",)),
+    expected = {"smtp": (("email", "notify"), ("password",)), "sendgrid": (("email", "notify"), ("api_key", "event_public_key")),
                 "twilio": (("sms",), ("auth_token",)), "slack": (("notify",), ("webhook_url",)),
                 "webhook": (("webhook",), ("signing_secret", "secret_url"))}
     for name, (channels, secrets) in expected.items():
@@ -272,7 +272,7 @@ def test_sendgrid_posts_the_documented_v3_body(senders):
                     {"type": "text/html", "value": "<p>Hello</p>"}],
         "headers": {"List-Unsubscribe": "<https://example.com/u?e=ada@example.com>",
                     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-        "custom_args": {"switchback_key": "enr-1/welcome/1"},
+        "custom_args": {"switchback_key": "enr-1/welcome/1", "switchback_journey": "welcome", "switchback_node": "welcome"},
     }
 
 

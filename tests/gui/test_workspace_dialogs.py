@@ -278,3 +278,31 @@ def test_saving_a_connector_that_would_send_its_password_in_clear_says_so(qtbot,
     assert d.note.text().splitlines() == [
         "Saved mail. Its secrets are in the keyring.",
         "Warning: tls=none with a user name: the password would travel unencrypted; use an encrypted connection"]
+
+
+def test_the_sync_dialog_shows_the_sync_log_of_records_taken_as_they_could_be(qtbot, tmp_path, test_keyring):
+    import io
+    import sys
+
+    from switchback.app.cli import main
+    from tests.connectors.fake_hubspot import FakeHubSpot
+    ws = str(tmp_path / "w.sqlite")
+    with FakeHubSpot(contacts=20) as hs:
+        hs.add_deals(3, contacts=20)
+        with hs.lock:
+            hs.deals[2]["contacts"] = []
+        sys.stdin = io.StringIO(hs.token + "\n")
+        assert main(["connector", "add", "crm", "--kind", "hubspot", "--set", f"base_url={hs.url}",
+                     "--secret", "access_token", "--workspace", ws]) == 0
+        sys.stdin = sys.__stdin__
+        w = build_window(workspace=ws)
+        qtbot.addWidget(w)
+        thread = w.sync_contacts()
+        qtbot.waitUntil(lambda: getattr(w, "last_sync", None) is not None, timeout=60000)
+        thread.wait()
+        assert "(done)" in w.last_sync
+        qtbot.waitUntil(lambda: getattr(w, "sync_log_box", None) is not None, timeout=10000)
+        box = w.sync_log_box
+        assert box.isVisible() and box.text().startswith("activity: read 0 merges, 0 deleted, 3 deals")
+        assert "deal 2 (Deal 2): no associated contact; kept, no event" in box.detailedText()
+        box.close()

@@ -369,10 +369,10 @@ def test_the_audit_command_writes_the_report(tmp_path):
     p = run("audit", *map(str, FILES), "--contacts", str(AUDIT / "contacts.csv"), "--events", str(AUDIT / "events.jsonl"),
             "--start", "2026-03-02T00:00:00Z", "-o", str(out))
     assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == (f"{out}: 11 journeys, 0 problems, 4 conflicts (2 high, 2 medium, 0 low), "
+    assert p.stdout.strip() == (f"{out}: 13 journeys, 0 problems, 4 conflicts (2 high, 2 medium, 0 low), "
                                 f"118 messages simulated")
     page = out.read_text()
-    assert '<section id="top-contacts"' in page and "Journey files · 11 journeys" in page
+    assert '<section id="top-contacts"' in page and "Journey files · 13 journeys" in page
 
 
 def test_the_audit_command_reads_a_workspace(tmp_path):

@@ -35,6 +35,8 @@ def holds(condition: str, person: dict) -> bool:
     (Group("all", [Rule("country", "is empty")]), "contact.country is none"),
     (Group("all", [Rule("country", "is none of", ["US"]), Rule("tags", "does not have tag", "newsletter")]),
      "contact.country not in ['US'] and 'newsletter' not in contact.tags"),
+    (Group("all", [Rule("company", "contains", "Acme"), Rule("job_title", "does not contain", "intern")]),
+     "'Acme' in contact.company and 'intern' not in contact.job_title"),
 ])
 def test_rows_write_the_condition_a_person_would_and_read_it_back(rows, text):
     assert render(rows) == text

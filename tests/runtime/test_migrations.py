@@ -15,11 +15,15 @@ from switchback.app.cli import main
 from switchback.runtime.clock import VirtualClock, parse_instant
 from switchback.runtime.scheduler import Scheduler
 from switchback.runtime.store.models import Base, Delivery, EnrollmentRow
-from switchback.runtime.store.workspace import Store, alembic_config
+from switchback.runtime.store.workspace import HEAD, Store, alembic_config
 from tests.conftest import DATA
 from tests.support import postgres
 
 REVISIONS = [r.revision for r in reversed(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))]
+
+
+def test_the_head_a_workspace_opens_at_without_alembic_is_alembics_head():
+    assert HEAD == ScriptDirectory.from_config(alembic_config()).get_current_head() == REVISIONS[-1]
 
 
 def test_every_revision_has_its_data_file():

@@ -109,8 +109,41 @@ def _renewal(r):
                                     "note": "Renews in 7 days and has no account owner."}
 
 
+def _deal_won(r):
+    assert {m.contact for m in r.messages if m.node == "welcome"} == {"ann@t.test", "bob@t.test"}
+    assert r.states["ann@t.test"].fields["lifecycle_stage"] == "customer"
+    assert not r.states["lou@t.test"].enrollments                       # a deal lost starts nothing
+
+
+def _form(r):
+    assert [m.node for m in r.messages if m.contact == "fay@t.test"] == ["thanks", "guide", "case-study"]
+    assert enrollment(r, "won@t.test", "form-nurture").state == "exited"       # a customer meanwhile
+
+
+def deal(contact: str, when: datetime, stage: str) -> Event:
+    return event(contact, "deal_stage_changed", when, deal="7", deal_name="Acme renewal", pipeline="default",
+                 stage=stage, from_stage="contractsent", stage_label=stage.title(), amount=1200.0,
+                 close_date="2026-03-31")
+
+
 RENEWS = date(2026, 4, 11)                                   # START + 40 days
 SCENARIOS = {
+    "deal-won-onboarding": dict(
+        contacts=[person("ann@t.test", "Ann"), person("bob@t.test", "Bob"), person("lou@t.test", "Lou")],
+        events=[deal("ann@t.test", at(1, 10), "closedwon"), deal("bob@t.test", at(1, 10), "closedwon"),
+                deal("lou@t.test", at(1, 10), "closedlost")],
+        days=4,
+        reached={"customer", "welcome", "tips"},
+        then=_deal_won),
+    "form-nurture": dict(
+        contacts=[person("fay@t.test", "Fay"), person("won@t.test", "Wes")],
+        events=[event("fay@t.test", "form_submitted", at(0, 10), form="Contact us", form_id="f-1",
+                      page_url="https://www.example.com/contact"),
+                event("won@t.test", "form_submitted", at(0, 10), form="Contact us", form_id="f-1"),
+                event("won@t.test", "contact_updated", at(1, 10), lifecycle_stage="customer")],
+        days=12,
+        reached={"thanks", "guide", "case-study"},
+        then=_form),
     "lead-nurture": dict(
         contacts=[person("ann@t.test", "Ann", score=30), person("bob@t.test", "Bob"),
                   person("cat@t.test", "Cat"), person("eve@t.test", "Eve"), person("dan@t.test", "Dan")],
@@ -272,3 +305,13 @@ def test_a_won_deal_takes_a_lead_out_of_nurture_and_into_onboarding():
     welcome = [m for m in result.messages if m.journey == "onboarding" and m.node == "welcome"]
     assert len(welcome) == 1 and welcome[0].payload["body"].startswith("Hi Zed,")
     assert result.states["zed@t.test"].fields["lifecycle_stage"] == "customer"
+
+
+@pytest.mark.parametrize("key", ["deal-won-onboarding", "form-nurture"])
+def test_the_crm_templates_simulate_to_messages_with_their_sample_events(key):
+    from switchback.runtime.sample_events import generate, suggest
+    journey = document.load(TEMPLATES / f"{key}.journey.json")
+    contacts = [person(f"p{i}@t.test", f"P{i}") for i in range(20)]
+    events = generate(suggest([journey], contacts), contacts, START)
+    assert events
+    assert len(simulate([journey], contacts, events, START, 14).messages) > 0

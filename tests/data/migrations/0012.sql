@@ -1,4 +1,4 @@
--- A workspace as revision 0012 left it: as 0011 (this revision's tables start empty).
+-- A workspace as revision 0012 left it: as 0011, with its results counted and an enrollment's marks.
 INSERT INTO settings (key, value) VALUES ('timezone', '"Europe/Berlin"');
 INSERT INTO contacts (id, email, fields, last_activity, timers, admitted, history, next_due, created_at, updated_at, version)
   VALUES (1, 'ada@old.test', '{"email": "ada@old.test", "first_name": "Ada", "score": 5, "tags": [], "consent_email": "subscribed"}',
@@ -8,10 +8,11 @@ INSERT INTO journeys (key, name, draft, revision, updated_at, updated_by, editor
 INSERT INTO journey_versions (id, key, version, document, published_at, published_by, approved_by, note)
   SELECT 1, key, 1, draft, updated_at, 'ada', 'grace', 'First version' FROM journeys WHERE key = 'old';
 INSERT INTO approvals (id, key, revision, by, at) VALUES (1, 'old', 1, 'grace', '2026-03-01 08:30:00.000000');
-INSERT INTO enrollments (id, contact_id, journey, version, node, state, due, wait_event, wait_where, on_event, on_time, held, entered_at, ended_at, error, seq, event)
+INSERT INTO enrollments (id, contact_id, journey, version, node, state, due, wait_event, wait_where, on_event, on_time, held, entered_at, ended_at, error, seq, event, marks)
   VALUES ('e1', 1, 'old', 1, 'd', 'active', '2026-03-02 09:00:00.000000', NULL, NULL, NULL, 'next', false, '2026-03-01 09:00:00.000000', NULL, NULL, 1,
-          '{"type": "form_submitted", "at": {"$datetime": "2026-03-01T09:00:00+00:00"}, "properties": {"form": "ebook"}}');
+          '{"type": "form_submitted", "at": {"$datetime": "2026-03-01T09:00:00+00:00"}, "properties": {"form": "ebook"}}', NULL);
 INSERT INTO steps (contact_id, enrollment_id, journey, node, at, what, detail)
   VALUES (1, 'e1', 'old', 'd', '2026-03-01 09:00:00.000000', 'waiting', 'waiting until 2026-03-02 09:00 UTC');
 INSERT INTO erasures (id, hash, at, by, consent) VALUES (1, 'abababababababababababababababababababababababababababababababab', '2026-02-20 09:00:00.000000', 'dpo', '{"email": "subscribed", "sms": "unknown"}');
 INSERT INTO journey_controls (id, key, action, at, by, note) VALUES (1, 'old', 'paused', '2026-03-01 10:00:00.000000', 'ada', NULL), (2, 'old', 'resumed', '2026-03-01 11:00:00.000000', 'ada', NULL);
+INSERT INTO result_counts (journey, node, variant, what, day, value) VALUES ('old', '', '', 'enrolled', '2026-03-01', 1), ('old', 'all', '', 'entered', '2026-03-01', 1), ('old', 'd', '', 'entered', '2026-03-01', 1);

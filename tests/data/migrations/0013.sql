@@ -15,3 +15,5 @@ INSERT INTO steps (contact_id, enrollment_id, journey, node, at, what, detail)
   VALUES (1, 'e1', 'old', 'd', '2026-03-01 09:00:00.000000', 'waiting', 'waiting until 2026-03-02 09:00 UTC');
 INSERT INTO erasures (id, hash, at, by, consent) VALUES (1, 'abababababababababababababababababababababababababababababababab', '2026-02-20 09:00:00.000000', 'dpo', '{"email": "subscribed", "sms": "unknown"}');
 INSERT INTO journey_controls (id, key, action, at, by, note) VALUES (1, 'old', 'paused', '2026-03-01 10:00:00.000000', 'ada', NULL), (2, 'old', 'resumed', '2026-03-01 11:00:00.000000', 'ada', NULL);
+INSERT INTO crm_cursors (connector, stream, cursor, live, at) VALUES ('hubspot', 'deals', '2026-03-01T09:00:00.000Z', true, '2026-03-01 09:00:00.000000');
+INSERT INTO crm_deals (connector, deal, pipeline, stage, amount, contacts, updated_at) VALUES ('hubspot', '77', 'default', 'contractsent', 1200.0, '["1"]', '2026-03-01 09:00:00.000000');

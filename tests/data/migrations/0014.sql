@@ -15,3 +15,6 @@ INSERT INTO steps (contact_id, enrollment_id, journey, node, at, what, detail)
   VALUES (1, 'e1', 'old', 'd', '2026-03-01 09:00:00.000000', 'waiting', 'waiting until 2026-03-02 09:00 UTC');
 INSERT INTO erasures (id, hash, at, by, consent) VALUES (1, 'abababababababababababababababababababababababababababababababab', '2026-02-20 09:00:00.000000', 'dpo', '{"email": "subscribed", "sms": "unknown"}');
 INSERT INTO journey_controls (id, key, action, at, by, note) VALUES (1, 'old', 'paused', '2026-03-01 10:00:00.000000', 'ada', NULL), (2, 'old', 'resumed', '2026-03-01 11:00:00.000000', 'ada', NULL);
+INSERT INTO provider_events (id, connector, event_id, at) VALUES (1, 'sg', 'sg-event-1', '2026-03-01 09:05:00.000000');
+INSERT INTO suppressions (id, channel, address, reason, at) VALUES (1, 'email', 'bounced@old.test', 'email_bounced (550 no such user): no more email to this address', '2026-03-01 09:05:00.000000');
+INSERT INTO provider_cursors (connector, cursor, at) VALUES ('mg', '1772355900.000000', '2026-03-01 09:05:00.000000');

@@ -14,8 +14,24 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('crm_cursors',
+                    sa.Column('connector', sa.String(length=128), nullable=False),
+                    sa.Column('stream', sa.String(length=64), nullable=False),
+                    sa.Column('cursor', sa.Text(), nullable=True),
+                    sa.Column('live', sa.Boolean(), nullable=False),
+                    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint('connector', 'stream'))
+    op.create_table('crm_deals',
+                    sa.Column('connector', sa.String(length=128), nullable=False),
+                    sa.Column('deal', sa.String(length=64), nullable=False),
+                    sa.Column('pipeline', sa.String(length=128), nullable=True),
+                    sa.Column('stage', sa.String(length=128), nullable=True),
+                    sa.Column('amount', sa.Float(), nullable=True),
+                    sa.Column('contacts', sa.JSON(), nullable=False),
+                    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint('connector', 'deal'))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('crm_deals')
+    op.drop_table('crm_cursors')

@@ -14,8 +14,29 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table('provider_events',
+                    sa.Column('id', sa.Integer(), nullable=False),
+                    sa.Column('connector', sa.String(length=128), nullable=False),
+                    sa.Column('event_id', sa.String(length=200), nullable=False),
+                    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint('id'),
+                    sa.UniqueConstraint('connector', 'event_id', name='uq_provider_events'))
+    op.create_table('suppressions',
+                    sa.Column('id', sa.Integer(), nullable=False),
+                    sa.Column('channel', sa.String(length=16), nullable=False),
+                    sa.Column('address', sa.String(length=320), nullable=False),
+                    sa.Column('reason', sa.Text(), nullable=False),
+                    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint('id'),
+                    sa.UniqueConstraint('channel', 'address', name='uq_suppressions'))
+    op.create_table('provider_cursors',
+                    sa.Column('connector', sa.String(length=128), nullable=False),
+                    sa.Column('cursor', sa.Text(), nullable=False),
+                    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+                    sa.PrimaryKeyConstraint('connector'))
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table('provider_cursors')
+    op.drop_table('suppressions')
+    op.drop_table('provider_events')
