@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -93,6 +93,44 @@ def singles(url: str, key: str, count: int) -> list[float]:
     return latencies
 
 
+def server_cpu(pid: int) -> float:
+    """CPU seconds the server process has used (Linux: /proc; elsewhere nan)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+NULL_SERVER = """
+import json, socket, sys, uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+async def batch(request):
+    json.loads(await request.body())
+    return JSONResponse({"success": True})
+sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+sock.bind(("127.0.0.1", 0)); sock.listen(100)
+print(sock.getsockname()[1], flush=True)
+uvicorn.Server(uvicorn.Config(Starlette(routes=[Route("/v1/batch", batch, methods=["POST"])]), log_level="warning",
+                              access_log=False, lifespan="off")).run(sockets=[sock])
+"""
+
+
+def client_alone(events: int) -> float:
+    """Events a second the same clients reach against a server that parses each batch and stores
+    nothing: what the client side itself allows on this machine."""
+    null = subprocess.Popen([sys.executable, "-c", NULL_SERVER], stdout=subprocess.PIPE)
+    try:
+        port = int(null.stdout.readline())
+        time.sleep(0.3)
+        return events / through_batch(f"http://127.0.0.1:{port}", "any", events)
+    finally:
+        null.send_signal(signal.SIGTERM)
+        null.wait(30)
+
+
 def ceiling(folder: Path, events: int) -> float:
     """Events a second inserted straight into SQLite: the same rows (the event and its message id),
     100 a transaction, each committed with synchronous=FULL in WAL mode."""
@@ -131,7 +169,9 @@ def main() -> None:
     assert server.stdout.readline().startswith(b"intake server listening")
     try:
         through_batch(url, key, 2000)                                  # warm up: the contacts exist from here
+        cpu = server_cpu(server.pid)
         took = through_batch(url, key, args.events)
+        cpu = server_cpu(server.pid) - cpu
         latencies = sorted(singles(url, key, args.singles))
     finally:
         server.send_signal(signal.SIGTERM)
@@ -143,9 +183,13 @@ def main() -> None:
     assert stored == args.events + 2000, stored
     ours = args.events / took
     raw = ceiling(folder, args.events)
+    alone = client_alone(args.events)
     p50, p99 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.99) - 1]
     print(f"/v1/batch, Segment's client, {THREADS} threads, batches of {BATCH}: {ours:,.0f} events/s "
-          f"({args.events:,} in {took:.2f} s, each batch durable before its 200)")
+          f"({args.events:,} in {took:.2f} s, each batch durable before its 200); the server's CPU "
+          f"{cpu / args.events * 1e6:.0f} us an event ({args.events / cpu:,.0f} events per CPU second)")
+    print(f"the same clients against a server that parses each batch and stores nothing: {alone:,.0f} events/s "
+          f"(ratio {ours / alone:.2f}: the rest of the machine's time is the clients')")
     print(f"ceiling, raw batched SQLite inserts of the same rows: {raw:,.0f} events/s; ratio {ours / raw:.2f} "
           f"(target >= 0.10)")
     print(f"/v1/track at {RATE}/s, {len(latencies)} calls: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
