@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,14 +19,9 @@ from switchback.runtime import sources
 from switchback.runtime.store.models import EventRow
 from switchback.runtime.store.workspace import Store
 from tests.conftest import ROOT
+from tests.support.ports import free_port
 
 EVENTS, BATCH, CLIENTS = 10_000, 100, 4
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,38 +16,15 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import ROOT
+from tests.support.ports import free_port
 from tests.connectors.servers import FakeSMTP
-
-EBOOK = "https://downloads.example.com/ebook.pdf"
-DOWNLOAD = {
-    "format": "switchback.journey/1", "key": "download", "name": "Download",
-    "nodes": [
-        {"id": "form", "kind": "trigger.event", "config": {"event": "form_submitted"}},
-        {"id": "mail", "kind": "action.email", "config": {
-            "connector": "mail", "subject": "Your {{ event.properties.form }}",
-            "body": "Thanks for downloading {{ event.properties.form }}. Unsubscribe: {{ unsubscribe_url }}",
-            "html": "<html><body><p>Thanks for downloading {{ event.properties.form }}.</p>"
-                    f'<p><a href="{EBOOK}">Get it</a></p><p><a href="{{{{ unsubscribe_url }}}}">Unsubscribe</a></p></body></html>'}},
-        {"id": "wait", "kind": "wait.event", "config": {"event": "email_clicked", "timeout": "2d"}},
-        {"id": "score", "kind": "action.score", "config": {"add": 20, "reason": "clicked"}},
-        {"id": "nudge", "kind": "action.email", "config": {"connector": "mail", "subject": "Did you get it?", "body": "."}},
-    ],
-    "edges": [{"from": "form", "to": "mail"}, {"from": "mail", "to": "wait"},
-              {"from": "wait", "port": "event", "to": "score"}, {"from": "wait", "port": "timeout", "to": "nudge"}],
-}
-
+from tests.connectors.test_engagement import DOWNLOAD, EBOOK_URL
 
 def sw(ws: Path, *args) -> subprocess.CompletedProcess:
     p = subprocess.run([sys.executable, "-m", "switchback.app", *map(str, args), "--workspace", str(ws)], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     return p
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def until(check, seconds: float = 60, what: str = ""):
@@ -87,16 +63,16 @@ def test_a_form_submitted_on_a_website_runs_the_journey_and_the_click_moves_the_
 
             until(lambda: smtp.received, what="the email")
             mail = smtp.received[0].message
-            assert mail["To"] == "ada@shop.test" and mail["Subject"] == "Your ebook"
+            assert mail["To"] == "ada@shop.test" and mail["Subject"] == "Thanks for downloading ebook"
             assert "Thanks for downloading ebook." in mail.get_body(("plain",)).get_content()
             html = mail.get_body(("html",)).get_content()
             assert "Thanks for downloading ebook." in html
             [link] = [h for h in re.findall(r'href="([^"]*)"', html) if h.startswith(f"{public}/c/")]
-            assert EBOOK not in html
+            assert "downloads.example.com" not in html
 
             # The person clicks: the server answers 302 to the link the email carried.
             got = httpx.get(link, follow_redirects=False, timeout=10)
-            assert got.status_code == 302 and got.headers["location"] == EBOOK
+            assert got.status_code == 302 and got.headers["location"] == EBOOK_URL
 
             def scored() -> str | None:
                 shown = sw(ws, "trace", "ada@shop.test").stdout
@@ -112,7 +88,7 @@ def test_a_form_submitted_on_a_website_runs_the_journey_and_the_click_moves_the_
     steps = trace.splitlines()
     expected = [r"download/form\s+entered\s+form_submitted", r"download/mail\s+sent\s+email to ada@shop.test via mail",
                 r"download/wait\s+waiting\s+waiting for email_clicked until", r"updated\s+first_name = Ada",
-                r"download/mail\s+event\s+email_clicked https://downloads.example.com/ebook.pdf",
+                r"download/mail\s+event\s+email_clicked https://downloads\.example\.com/ebook\.pdf\?from=mail&v=2",
                 r"download/wait\s+left\s+email_clicked came", r"download/score\s+updated\s+score \+20 \(clicked\) = 20",
                 r"download/score\s+completed"]
     at = 0
