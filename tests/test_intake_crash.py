@@ -67,7 +67,7 @@ def test_serve_killed_at_random_keeps_every_acknowledged_event_exactly_once(tmp_
         t.start()
     try:
         while any(t.is_alive() for t in threads) and kills < 30:
-            time.sleep(rng.uniform(0.1, 0.8))
+            time.sleep(rng.uniform(0.05, 0.4))
             server.send_signal(signal.SIGKILL)
             server.wait()
             kills += 1
