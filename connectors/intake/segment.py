@@ -127,9 +127,8 @@ def incoming(call: Any, kind: str | None, received: datetime, sent_at: datetime 
             item.type, item.properties = "contact_updated", fields
     elif kind == "group":
         traits = _object(call, "traits")
-        if "name" in traits:
-            fields = {"company": traits["name"]}
-            fields.update({f"company_{snake(k)}": v for k, v in traits.items() if k != "name" and snake(k)})
+        fields = {("company" if k == "name" else f"company_{snake(k)}"): v for k, v in traits.items() if snake(k)}
+        if fields:
             item.type, item.properties = "contact_updated", fields
     else:
         previous = _id(call, "previousId")
