@@ -61,22 +61,36 @@ class KeyCheck:
         self._read_at = float("-inf")
         self._sources: dict[str, str] = {}          # key hash -> source name
 
-    def _current(self, missing: str | None = None) -> dict[str, str]:
+    def stale(self, *write_keys: str | None) -> bool:
+        """Whether the sources are to be read again before these keys are checked (a server reads
+        them off its event loop when so: the read waits for the write lock like any transaction)."""
         age = time.monotonic() - self._read_at
-        missed = not self._sources or (missing is not None and missing not in self._sources and age > self.miss_after)
-        if age > self.fresh_for or missed:
-            with self.store.session() as s:
-                self._sources = dict(s.execute(select(Source.key_hash, Source.name)).all())
-            self._read_at = time.monotonic()
-        return self._sources
+        if age > self.fresh_for or not self._sources:
+            return True
+        return age > self.miss_after and any(k and key_hash(k) not in self._sources for k in write_keys)
+
+    def read(self) -> None:
+        with self.store.session() as s:
+            self._sources = dict(s.execute(select(Source.key_hash, Source.name)).all())
+        self._read_at = time.monotonic()
 
     def any(self) -> bool:
         """Whether the workspace has a source at all."""
-        return bool(self._current())
+        if self.stale():
+            self.read()
+        return bool(self._sources)
 
     def source(self, write_key: str | None) -> str | None:
         """The name of the source whose key this is, else None."""
-        if not write_key:
-            return None
-        h = key_hash(write_key)
-        return self._current(h).get(h)
+        if self.stale(write_key):
+            self.read()
+        return self.as_read(write_key)
+
+    def as_read(self, write_key: str | None) -> str | None:
+        """`source` as of the last read, never reading."""
+        return self._sources.get(key_hash(write_key)) if write_key else None
+
+    @property
+    def none_read(self) -> bool:
+        """The last read found no source."""
+        return not self._sources

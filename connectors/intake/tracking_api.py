@@ -14,6 +14,7 @@ import zlib
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -97,11 +98,13 @@ def tracking_api_routes(store: Store) -> list[Route]:
     def now() -> datetime:
         return datetime.now(timezone.utc)
 
-    def source_of(request: Request, body: Any) -> str:
-        source = keys.source(_basic_user(request))
-        if source is None and isinstance(body, dict) and isinstance(body.get("writeKey"), str):
-            source = keys.source(body["writeKey"])
-        if source is None and not keys.any():
+    async def source_of(request: Request, body: Any) -> str:
+        header = _basic_user(request)
+        written = body.get("writeKey") if isinstance(body, dict) and isinstance(body.get("writeKey"), str) else None
+        if keys.stale(header, written):
+            await run_in_threadpool(keys.read)
+        source = keys.as_read(header) or keys.as_read(written)
+        if source is None and keys.none_read:
             raise Refused(401, NO_SOURCE)
         if source is None:
             raise Refused(401, "no write key, or not one of this workspace's sources: send a source's write key "
@@ -114,9 +117,9 @@ def tracking_api_routes(store: Store) -> list[Route]:
             body = await _body(request, limit, what)
             parsed: Any = _json(body)
         except Refused:
-            source_of(request, None)               # 401 before 400: no key, no word about the body
+            await source_of(request, None)         # 401 before 400: no key, no word about the body
             raise
-        return parsed, len(body), source_of(request, parsed)
+        return parsed, len(body), await source_of(request, parsed)
 
     def one(kind: str) -> Callable:
         async def endpoint(request: Request) -> JSONResponse:
