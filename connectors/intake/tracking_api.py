@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import zlib
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -24,6 +25,7 @@ from switchback.runtime.intake_writer import GroupWriter
 from switchback.runtime.sources import KeyCheck
 from switchback.runtime.store.workspace import Store
 
+log = logging.getLogger("switchback.intake")
 EVENT_LIMIT = 32 * 1024
 BATCH_LIMIT = 500 * 1024
 BATCH_ITEMS = 2500
@@ -132,7 +134,7 @@ def tracking_api_routes(store: Store) -> list[Route]:
                 return _answer(e.status, e.error)
             except BadCall as e:
                 return _answer(400, str(e))
-            return await _recorded(request, [item], source, [])
+            return await recorded([item], source, [])
         return endpoint
 
     async def batch(request: Request) -> JSONResponse:
@@ -151,7 +153,8 @@ def tracking_api_routes(store: Store) -> list[Route]:
             shared = body.get("context") if isinstance(body.get("context"), dict) else None
             items, rejected = [], []
             for index, call in enumerate(calls):
-                if size > EVENT_LIMIT and len(json.dumps(call, separators=(",", ":")).encode()) > EVENT_LIMIT:
+                # the item's size as UTF-8 JSON written compactly (a body may have spaces we do not count)
+                if size > EVENT_LIMIT and len(json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode()) > EVENT_LIMIT:
                     raise Refused(400, f"batch item {index}: an event over {EVENT_LIMIT // 1024} KB")
                 if shared and isinstance(call, dict) and "context" not in call:
                     call = {**call, "context": shared}
@@ -161,14 +164,15 @@ def tracking_api_routes(store: Store) -> list[Route]:
                     rejected.append({"index": index, "error": str(e)})
         except Refused as e:
             return _answer(e.status, e.error)
-        return await _recorded(request, items, source, rejected)
+        return await recorded(items, source, rejected)
 
-    async def _recorded(request: Request, items: list, source: str, rejected: list[dict]) -> JSONResponse:
+    async def recorded(items: list, source: str, rejected: list[dict]) -> JSONResponse:
         lines = [f"batch item {r['index']}: {r['error']}" for r in rejected]
         try:
             await writer.record_async(items, now(), source, lines)
         except Exception as e:                      # the store failed: the client keeps the events and retries
-            return _answer(503, "the events could not be stored, send them again: " + " ".join(str(e).split())[:300])
+            log.error("intake: %s events from %s not stored: %s", len(items), source, " ".join(str(e).split()))
+            return _answer(503, "the events could not be stored (the workspace's database failed): send them again")
         answer: dict[str, Any] = {"success": True}
         if rejected:
             answer["rejected"] = rejected
