@@ -22,6 +22,10 @@ def serving(store, args: argparse.Namespace) -> Iterator[object | None]:
     server = IntakeServer(store, args.host, args.port)
     server.start()
     print(f"intake server listening on {server.url}", flush=True)
+    from switchback.runtime.sources import list_sources
+    if not list_sources(store):
+        print("no source of events yet: the Tracking API answers 401 until one is added "
+              "(switchback source add NAME)", flush=True)
     try:
         yield server
     finally:
