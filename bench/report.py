@@ -11,6 +11,7 @@ a node, the alerts), which its worker thread runs every few seconds.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import subprocess
@@ -105,6 +106,7 @@ def add_events(store: Store, contacts: int, events: int, rng: random.Random, cou
 
 def measure(path: Path) -> tuple[float, float, float]:
     """(in-process seconds, command seconds, command peak MB) of the report, best of three."""
+    os.sync()           # the gigabytes just written reach the disk first: a workspace that grew over months
     store = Store(f"sqlite:///{path}")
     inner = []
     for _ in range(3):

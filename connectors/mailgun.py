@@ -8,7 +8,6 @@ event), authenticated as HTTP basic `api:{api_key}`. 200 `{"id", "message": "Que
 means accepted; errors carry `{"message"}`."""
 from __future__ import annotations
 
-from email.utils import parseaddr
 from urllib.parse import quote, urlencode
 
 from pydantic import Field
@@ -17,7 +16,7 @@ from switchback.connectors.egress import BaseUrl, over_http
 from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, SenderSettings, body_text, failure_for,
                                         json_or_none, timeout_field)
 from switchback.connectors.registry import ConnectorKind, register
-from switchback.connectors.smtp import Address, compose
+from switchback.connectors.smtp import Address, compose, recipient
 from switchback.runtime.outbox import PermanentFailure
 from switchback.runtime.tracking import Tracking
 
@@ -58,10 +57,7 @@ class MailgunSender:
     def form(self, message) -> list[tuple[str, str]]:
         """The Messages API's fields for one message, in order (a header or variable per field)."""
         s, payload = self.settings, message.payload or {}
-        to = message.to or payload.get("to")
-        address = parseaddr(str(to or ""))[1]
-        if "@" not in address:
-            raise PermanentFailure(f"not an email address: {to!r}")
+        _, address = recipient(message, payload)
         text, html, headers = compose(message, payload, s.unsubscribe, address, s.from_, self.tracking)
         if not text and not html:
             raise PermanentFailure("the email has neither a text nor an HTML body")

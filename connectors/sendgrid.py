@@ -17,7 +17,7 @@ from switchback.connectors.http import (HttpClient, SecretGetter, Secrets, Sende
                              json_or_none, timeout_field, utc)
 from switchback.connectors.egress import BaseUrl, over_http
 from switchback.connectors.registry import ConnectorKind, register
-from switchback.connectors.smtp import Address, UnsubscribeLink, compose, unsubscribe_field
+from switchback.connectors.smtp import Address, UnsubscribeLink, compose, recipient, unsubscribe_field
 from switchback.runtime.outbox import PermanentFailure
 from switchback.runtime.tracking import Tracking
 
@@ -69,10 +69,7 @@ class SendGridSender:
     def body(self, message) -> dict[str, Any]:
         """The v3 Mail Send request body for one message."""
         s, payload = self.settings, message.payload or {}
-        to = message.to or payload.get("to")
-        address = parseaddr(str(to or ""))[1]
-        if "@" not in address:
-            raise PermanentFailure(f"not an email address: {to!r}")
+        _, address = recipient(message, payload)
         text, html, headers = compose(message, payload, s.unsubscribe, address, s.from_, self.tracking)
         content = []
         if text:

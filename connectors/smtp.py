@@ -88,6 +88,15 @@ def unsubscribe_headers(url: str) -> dict[str, str]:
     return headers
 
 
+def recipient(message, payload: dict) -> tuple[str, str]:
+    """(as given, the bare address) of an email's recipient; PermanentFailure when there is none."""
+    to = message.to or payload.get("to")
+    address = parseaddr(str(to or ""))[1]
+    if "@" not in address:
+        raise PermanentFailure(f"not an email address: {to!r}")
+    return str(to), address
+
+
 def compose(message, payload: dict, template: str | None, recipient: str, sender: str,
             tracking: Tracking | None) -> tuple[str, str | None, dict[str, str]]:
     """(text, html, headers) of an email as it leaves: with the workspace's tracking (a journey's
@@ -122,11 +131,9 @@ class SmtpSender:
     def build(self, message) -> EmailMessage:
         """The email as it will be sent; separate from `send` so previews and tests can read it."""
         s, payload = self.settings, message.payload or {}
-        to = message.to or payload.get("to")
-        if not to or "@" not in parseaddr(str(to))[1]:
-            raise PermanentFailure(f"not an email address: {to!r}")
+        to, address = recipient(message, payload)
         sender = payload.get("from") or s.from_
-        text, html, headers = compose(message, payload, s.unsubscribe, parseaddr(str(to))[1], s.from_, self.tracking)
+        text, html, headers = compose(message, payload, s.unsubscribe, address, s.from_, self.tracking)
         email = EmailMessage()
         try:
             email["From"] = sender

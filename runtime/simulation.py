@@ -18,7 +18,7 @@ from switchback.runtime.engine import Engine, WorkspaceRules
 from switchback.runtime.gc_pause import paused_gc
 from switchback.runtime.sample_events import Responses
 from switchback.runtime import tally
-from switchback.runtime.experiments import HOLDOUT, MemoryStandings
+from switchback.runtime.experiments import MemoryStandings
 from switchback.runtime.state import ACTIVE, ContactState, Message, Step
 
 
@@ -103,11 +103,7 @@ def _simulate(journeys, contacts, events, start, days, seed, rules, keep_timelin
             if m.at < end:
                 messages.append(m)
         cs.outbox.clear()
-        new = tally.take(cs)
-        for (journey, node, variant, what, _), n in new.items():
-            if variant and what == "converted" and variant != HOLDOUT:    # what goal-optimized splits read
-                standings.add(journey, node, variant, what, n)
-        counts.update(new)
+        tally.take(cs, counts, standings)
         for s in cs.log:
             if s.what == Did.ENTERED:
                 entered[(s.journey, s.node)] += 1

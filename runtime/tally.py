@@ -20,9 +20,11 @@ def day(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).date().isoformat()
 
 
-def take(cs: ContactState, into: Counter | None = None) -> Counter:
+def take(cs: ContactState, into: Counter | None = None, standings=None) -> Counter:
     """What the contact's new steps (its log, not yet collected) and `counted` add to the counts.
-    Marks a sending node on its enrollment, so engagement with that message can count later."""
+    Marks a sending node on its enrollment, so engagement with that message can count later.
+    `standings` (the simulator's) hears each variant's conversions as they happen, for goal-optimized
+    splits."""
     out = Counter() if into is None else into
     by_id = None
     for s in cs.log:
@@ -49,6 +51,8 @@ def take(cs: ContactState, into: Counter | None = None) -> Counter:
                 marks = getattr(by_id.get(s.enrollment), "marks", None) or {}
                 for split, port in (marks.get("v") or {}).items():
                     out[(s.journey, split, port, "converted", d)] += 1
+                    if standings is not None:
+                        standings.add(s.journey, split, port, "converted")
                 if marks.get("h"):
                     out[(s.journey, "", HOLDOUT, "converted", d)] += 1
     for journey, node, variant, what, at in cs.counted:
