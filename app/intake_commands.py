@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 
 from switchback.app.commands import _args, _store, _workspace
@@ -16,7 +15,6 @@ from switchback.runtime.problems import InputError
 @command("serve", "the intake server alone: Segment's Tracking API, the email tracking links, the providers' callbacks")
 def serve(args: argparse.Namespace) -> int:
     store = _store(args)
-    sys.setswitchinterval(0.0005)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: stopping.set())
     with serving(store, argparse.Namespace(serve=True, host=args.host, port=args.port)) as server:
