@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from switchback.connectors.secrets import SecretsUnavailable
 from switchback.connectors.tracking import signing_secret
 from switchback.runtime import tokens, tracking
 from switchback.runtime.engagement import record_engagement
@@ -45,12 +46,22 @@ def _not_found() -> Response:
 
 
 def engagement_routes(store: Store) -> list[Route]:
-    """The routes, reading the workspace's signing secret from the keyring once, now."""
-    secret = signing_secret(store)
+    """The routes. The workspace's signing secret is read from the keyring when a token first comes
+    in, not now: a machine whose keyring is unavailable still serves the rest of the intake server,
+    and answers these routes 404 (no token can be verified) until it has one."""
+    secret: list[bytes] = []
+
+    def signed_by_us(purpose: str, token: str) -> tuple[int, int] | None:
+        if not secret:
+            try:
+                secret.append(signing_secret(store))
+            except SecretsUnavailable:
+                return None
+        return tokens.verify(secret[0], purpose, token)
 
     def message(purpose: str, token: str) -> tuple[int, int, dict] | None:
         """(message id, link number, payload) of a token this workspace signed, else None."""
-        found = tokens.verify(secret, purpose, token)
+        found = signed_by_us(purpose, token)
         if found is None:
             return None
         with store.session() as s:
