@@ -241,8 +241,10 @@ def run(args: argparse.Namespace) -> int:
             routines = scheduled(store, parse_duration(args.sync_every))
         except ValueError as e:
             raise InputError("--sync-every", str(e)) from None
-    total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
-                          stop=lambda: bool(stopping), routines=routines)
+    from switchback.app.serving import serving
+    with serving(store, args):
+        total = scheduler.run(until_idle=args.until_idle or args.fast_forward, fast_forward=args.fast_forward,
+                              stop=lambda: bool(stopping), routines=routines)
     print(f"{total.contacts} contact wake-ups, {total.steps} steps, {total.messages} new messages; "
           f"{handed_words(scheduler.outcomes)}")
     return 0
@@ -267,6 +269,9 @@ def _(p):
     p.add_argument("--start", type=arguments.start, metavar="ISO", help="with --fast-forward: where the virtual clock starts")
     p.add_argument("--sync-every", default="15m", metavar="DURATION",
                    help="how often CRM connectors sync and SendGrid's unsubscribes are pulled (0: never)")
+    from switchback.app.serving import server_args
+    p.add_argument("--serve", action="store_true", help="run the intake server too (SPEC 9)")
+    server_args(p)
 
 
 @_workspace

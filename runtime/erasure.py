@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import identity
 from switchback.runtime.problems import InputError
+from switchback.runtime.store.intake_models import IntakeId
 from switchback.runtime.store.models import (Contact, Delivery, EnrollmentRow, ErasureRow, EventRow, OutboxRow,
                                              StepRow)
 
@@ -81,6 +82,7 @@ def forget(s: Session, emails: Iterable[str], by: str, now: datetime) -> list[st
         s.execute(delete(Delivery).where(Delivery.key.in_(keys[part:part + 500])))
     for table in (EventRow, StepRow, OutboxRow, EnrollmentRow):
         s.execute(delete(table).where(table.contact_id.in_(ids)))
+    s.execute(delete(IntakeId).where(IntakeId.contact_id.in_(ids)))         # the ids a website knew them by
     s.execute(delete(Contact).where(Contact.id.in_(ids)))
     logged = []
     for email in wanted:

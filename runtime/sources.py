@@ -53,26 +53,44 @@ def remove_source(store: Store, name: str) -> None:
 
 class KeyCheck:
     """Which source a write key belongs to, for a server answering many requests a second: the
-    sources are read again at most every `fresh_for` seconds, so one removed stops within that."""
+    sources are read again at most every `fresh_for` seconds (a removed one stops within that), and
+    after `miss_after` seconds when a key is not among them (a source just added works at once)."""
 
-    def __init__(self, store: Store, fresh_for: float = 1.0):
-        self.store, self.fresh_for = store, fresh_for
+    def __init__(self, store: Store, fresh_for: float = 1.0, miss_after: float = 0.1):
+        self.store, self.fresh_for, self.miss_after = store, fresh_for, miss_after
         self._read_at = float("-inf")
         self._sources: dict[str, str] = {}          # key hash -> source name
 
-    def _current(self) -> dict[str, str]:
-        if time.monotonic() - self._read_at > self.fresh_for:
-            with self.store.session() as s:
-                self._sources = dict(s.execute(select(Source.key_hash, Source.name)).all())
-            self._read_at = time.monotonic()
-        return self._sources
+    def stale(self, *write_keys: str | None) -> bool:
+        """Whether the sources are to be read again before these keys are checked (a server reads
+        them off its event loop when so: the read waits for the write lock like any transaction)."""
+        age = time.monotonic() - self._read_at
+        if age > self.fresh_for or not self._sources:
+            return True
+        return age > self.miss_after and any(k and key_hash(k) not in self._sources for k in write_keys)
+
+    def read(self) -> None:
+        with self.store.session() as s:
+            self._sources = dict(s.execute(select(Source.key_hash, Source.name)).all())
+        self._read_at = time.monotonic()
 
     def any(self) -> bool:
         """Whether the workspace has a source at all."""
-        return bool(self._current())
+        if self.stale():
+            self.read()
+        return bool(self._sources)
 
     def source(self, write_key: str | None) -> str | None:
         """The name of the source whose key this is, else None."""
-        if not write_key:
-            return None
-        return self._current().get(key_hash(write_key))
+        if self.stale(write_key):
+            self.read()
+        return self.as_read(write_key)
+
+    def as_read(self, write_key: str | None) -> str | None:
+        """`source` as of the last read, never reading."""
+        return self._sources.get(key_hash(write_key)) if write_key else None
+
+    @property
+    def none_read(self) -> bool:
+        """The last read found no source."""
+        return not self._sources

@@ -3,6 +3,7 @@ designer without the project's Python environment."""
 import json
 import subprocess
 
+import httpx
 import pytest
 
 from tests.conftest import CONFORMANCE, ROOT
@@ -44,5 +45,18 @@ def test_the_built_app_runs_every_kind_of_command_and_opens_its_window(built, tm
     p = frozen("report", "--json", "--workspace", tmp_path / "w.sqlite", cwd=tmp_path)     # scipy and numpy inside
     assert p.returncode == 0, p.stderr
     assert "journeys" in json.loads(p.stdout) and "results" in out
+    # The intake server (uvicorn, Starlette) from the bundle: listening, and a call without a key is 401.
+    clean = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    server = subprocess.Popen([str(APP), "serve", "--port", "0", "--workspace", str(tmp_path / "w.sqlite")],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean)
+    try:
+        line = server.stdout.readline()
+        assert "listening on http://127.0.0.1:" in line, line + server.stderr.read()
+        url = line.split("listening on ")[1].strip()
+        assert httpx.post(f"{url}/v1/track", json={"userId": "u", "event": "e"}, timeout=10).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert server.returncode == 0, server.stderr.read()
     bad = frozen("validate", tmp_path / "missing.journey.json", cwd=tmp_path)
     assert bad.returncode == 2 and "no such file" in bad.stdout + bad.stderr

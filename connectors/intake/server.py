@@ -40,7 +40,9 @@ class IntakeServer:
     def start(self, timeout: float = 20.0) -> None:
         """Returns once the server is listening (port 0 takes a free port; `port` then says which)."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP named: asyncio turns Nagle off only on sockets that say they are TCP, and a
+        # response's head and body then went out 40 ms apart (the peer's delayed ACK).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self.port))

@@ -60,6 +60,20 @@ def update_by_id(s: Session, table: Table, rows: list[tuple], names: Sequence[st
     s.connection().exec_driver_sql(sql, _rows(table, [*names, "id"], rows, dialect))
 
 
+def rows_where_in(s: Session, table: Table, names: Sequence[str], key: str, values: list) -> list[tuple]:
+    """SELECT `names` of the rows whose `key` is one of `values`, straight through the driver (the
+    intake server asks this for every batch it takes). Values come back as the driver gives them:
+    only for columns that need no conversion (ids, text)."""
+    dialect = s.bind.dialect.name
+    q = s.bind.dialect.identifier_preparer.quote
+    if dialect == "sqlite":
+        sql, value = f"{q(key)} IN (SELECT value FROM json_each(?))", json.dumps(values)
+    else:
+        sql, value = f"{q(key)} = ANY(%s)", list(values)
+    found = s.connection().exec_driver_sql(f"SELECT {', '.join(map(q, names))} FROM {q(table.name)} WHERE {sql}", (value,))
+    return [tuple(r) for r in found]
+
+
 def among(s: Session, column, ids: list) -> ColumnElement[bool]:
     """`column IN ids` with the ids bound as one value, so the statement is the same whatever their
     number and is compiled once: an IN list of thousands was compiled anew for every batch."""

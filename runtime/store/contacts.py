@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity, with_defaults
 from switchback.runtime.erasure import barred
-from switchback.runtime.store.bulk import chunks
-from switchback.runtime.store.models import Contact, EventRow
+from switchback.runtime.store.bulk import chunks, insert, rows_where_in, update_by_id
+from switchback.runtime.store.models import Contact, EventRow, as_utc
 
 
 @dataclass
@@ -58,37 +58,42 @@ def import_contacts(s: Session, contacts: list[dict[str, Any]], now: datetime) -
 
 def record_events(s: Session, events: list[Event], now: datetime, processed: bool = False) -> int:
     """Record events for the scheduler; a contact not known yet is added with just its email.
-    `processed`: history only (what a CRM's first sync reads), no journey reacts to it."""
-    by_email: dict[str, int] = {}
+    `processed`: history only (what a CRM's first sync reads), no journey reacts to it. The intake
+    server calls this for every batch it acknowledges, so it runs few statements, each the same
+    whatever the batch's size, with the rows straight through the driver."""
+    known: dict[str, tuple[int, datetime | None]] = {}
     emails = sorted({e.contact for e in events})
-    for part in chunks(emails):
-        by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
-    missing = [e for e in emails if e not in by_email]
+
+    def look_up(wanted: list[str]) -> None:
+        for part in chunks(wanted):
+            found = rows_where_in(s, Contact.__table__, ("email", "id", "next_due"), "email", part)
+            known.update((email, (cid, as_utc(due))) for email, cid, due in found)
+    look_up(emails)
+    missing = [e for e in emails if e not in known]
     said: dict[str, dict[str, Any]] = {}
-    for e in events:
-        if e.contact in missing:
-            said.setdefault(e.contact, {}).update(e.properties)
+    if missing:
+        absent = set(missing)
+        for e in events:
+            if e.contact in absent:
+                said.setdefault(e.contact, {}).update(e.properties)
     refused = barred(s, said, now)
     missing = [e for e in missing if e not in refused]
-    events = [e for e in events if e.contact not in refused]
+    if refused:
+        events = [e for e in events if e.contact not in refused]
     if missing:
         import_contacts(s, [{"email": e} for e in missing], now)
-        for part in chunks(missing):
-            by_email.update(dict(s.execute(select(Contact.email, Contact.id).where(Contact.email.in_(part))).all()))
+        look_up(missing)
     rows, due = [], {}
     for e in events:
-        cid = by_email[e.contact]
-        rows.append(dict(contact_id=cid, type=e.type, at=e.at, properties=e.properties, processed=processed))
+        cid = known[e.contact][0]
+        rows.append((cid, e.type, e.at, e.properties, processed))
         if not processed:
             due[cid] = min(due.get(cid, e.at), e.at)
     for part in chunks(rows):
-        s.execute(EventRow.__table__.insert(), part)
-    current = {}
-    for part in chunks(list(due)):
-        current.update(dict(s.execute(select(Contact.id, Contact.next_due).where(Contact.id.in_(part))).all()))
-    moves = [dict(id=cid, next_due=at) for cid, at in due.items() if current[cid] is None or current[cid] > at]
-    if moves:
-        s.execute(update(Contact), moves)
+        insert(s, EventRow.__table__, part, ("contact_id", "type", "at", "properties", "processed"))
+    current = {cid: at for cid, at in known.values()}
+    moves = [(at, cid) for cid, at in due.items() if current[cid] is None or current[cid] > at]
+    update_by_id(s, Contact.__table__, moves, ("next_due", "id"))
     return len(rows)
 
 

@@ -35,6 +35,14 @@ sqlite_text = _remembered(_text)
 _sqlite_time = _remembered(lambda text: datetime.fromisoformat(text).replace(tzinfo=timezone.utc))
 
 
+def as_utc(value: str | datetime | None) -> datetime | None:
+    """A time as a driver hands it back (SQLite's text, PostgreSQL's aware datetime) as UTC's
+    columns give it: for rows read straight through the driver."""
+    if value is None or isinstance(value, str):
+        return _sqlite_time(value)
+    return value.astimezone(timezone.utc)
+
+
 class UTC(TypeDecorator):
     """Aware UTC datetimes on every backend (SQLite keeps no zone; PostgreSQL gets timestamptz)."""
     impl = DateTime(timezone=True)
