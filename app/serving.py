@@ -7,7 +7,7 @@ from typing import Iterator
 
 
 def server_args(p: argparse.ArgumentParser) -> None:
-    from switchback.connectors.intake.server import DEFAULT_HOST, DEFAULT_PORT
+    from switchback.connectors.intake import DEFAULT_HOST, DEFAULT_PORT
     p.add_argument("--host", default=DEFAULT_HOST, help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"the port to listen on (default {DEFAULT_PORT}; 0: any free one)")
 

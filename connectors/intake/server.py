@@ -10,13 +10,12 @@ import time
 import uvicorn
 from starlette.applications import Starlette
 
+from switchback.connectors.intake import DEFAULT_HOST, DEFAULT_PORT
 from switchback.connectors.intake.engagement import engagement_routes
 from switchback.connectors.intake.hooks import hook_routes
 from switchback.connectors.intake.tracking_api import tracking_api_routes
 from switchback.runtime.problems import InputError
 from switchback.runtime.store.workspace import Store
-
-DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8411
 
 
 def build_app(store: Store) -> Starlette:
