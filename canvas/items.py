@@ -324,7 +324,8 @@ class EdgeItem(QGraphicsPathItem):
     def __init__(self, edge: Edge, theme: Theme):
         super().__init__()
         self.edge, self.theme = edge, theme
-        self.count: int | None = None
+        self.count: int | None = None                  # a simulation's: how many took it
+        self.live: int | None = None                   # the published journey's results, under a simulation's
         self.on_path = False
         self.mark: str | None = None                   # added or removed, in a diff
         self.setFlags(QGraphicsItem.ItemIsSelectable)
@@ -359,7 +360,8 @@ class EdgeItem(QGraphicsPathItem):
         painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
         painter.drawPath(self.path())
-        if self.count is None and sketched(painter, option):
+        shown = self.shown
+        if shown is None and sketched(painter, option):
             return
         end = self.path().pointAtPercent(1.0)
         arrow = QPainterPath(end)
@@ -367,12 +369,12 @@ class EdgeItem(QGraphicsPathItem):
         arrow.lineTo(end + QPointF(5, -9))
         arrow.closeSubpath()
         painter.fillPath(arrow, colour)
-        if self.count is not None:
+        if shown is not None:
             mid = self.path().pointAtPercent(0.5)
             lod = summarised(painter, option)
             badge_font, metrics = font("badge") if lod is None else _title_font(lod)   # readable when fitted
             painter.setFont(badge_font)
-            text = f"{self.count:,}"
+            text = f"{shown:,}"
             w, h = metrics.horizontalAdvance(text) + 12, metrics.height() + 4
             box = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
             painter.setPen(QPen(t.count, 1))
@@ -381,6 +383,11 @@ class EdgeItem(QGraphicsPathItem):
             painter.setPen(t.count)
             painter.drawText(box, Qt.AlignCenter, text)
 
+    @property
+    def shown(self) -> int | None:
+        """The count on the badge: a simulation's while one is shown, else the live one."""
+        return self.count if self.count is not None else self.live
+
     def boundingRect(self) -> QRectF:
-        grow = (40, 20) if self.count is None else (120, 60)     # a count's badge grows as the view zooms out
+        grow = (40, 20) if self.shown is None else (120, 60)     # a count's badge grows as the view zooms out
         return super().boundingRect().adjusted(-grow[0], -grow[1], grow[0], grow[1])

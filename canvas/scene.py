@@ -184,9 +184,9 @@ class JourneyScene(QGraphicsScene):
         for item in self.edges.values():
             key = (item.edge.source, item.edge.port or "next", item.edge.target)
             count = None if edges is None else edges.get(key)
-            if count != item.count:
+            if count != item.live:
                 item.prepareGeometryChange()
-                item.count = count
+                item.live = count
                 item.update()
 
     def set_marks(self, nodes: dict[str, str], edges: dict[tuple[str, str, str], str]) -> None:

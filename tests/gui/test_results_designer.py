@@ -41,7 +41,7 @@ def test_live_counts_on_the_cards_and_connections(window):
     failed = w.results.last.results["nodes"]["mail_a"]["failed"]
     assert 0 < failed <= 6 and cards["mail_a"].live[1] == f"1,376 sent · 549 opened · 172 clicked · {failed} failed"
     assert cards["split"].live[1] == "a 11.2 %, best 83% · b 10.1 %, best 17%"
-    took = {(e.edge.source, e.edge.target): e.count for e in edges}
+    took = {(e.edge.source, e.edge.target): e.live for e in edges}
     assert took[("split", "mail_a")] == 1538 and took[("split", "mail_b")] == 1462
     assert took[("start", "split")] == 3000
     assert w.results.timer.isActive() and w.results.timer.interval() <= 5000
@@ -107,7 +107,20 @@ def test_a_draft_that_differs_shows_no_counts(qtbot, window):
     w = window
     live = refreshed(qtbot, w, lambda: w.editor.set_label("wait", "Wait for a click"))
     assert not live.shown and all(c.live is None for c in w.editor.scene.cards.values())
-    assert all(e.count is None for e in w.editor.scene.edges.values())
+    assert all(e.live is None for e in w.editor.scene.edges.values())
     assert "The draft differs from the published version" in w.results.panel.figures.text()
     live = refreshed(qtbot, w, w.editor.undo.undo)
     assert live.shown and w.editor.scene.cards["wait"].live is not None
+
+
+def test_a_simulations_counts_stay_on_the_connections_through_live_refreshes(qtbot, window):
+    """A simulation and the live results each keep their own count; the simulation's shows while it
+    is on the canvas (a refresh used to overwrite it, and redraw every connection each time)."""
+    w = window
+    scene = w.editor.scene
+    scene.set_counts({"split": 40}, {("split", "a"): 25, ("split", "b"): 15})
+    refreshed(qtbot, w)
+    by_target = {e.edge.target: e for e in scene.edges.values()}
+    assert by_target["mail_a"].shown == 25 and by_target["mail_a"].live == 1538
+    w.clear_simulation()
+    assert by_target["mail_a"].shown == 1538
