@@ -4,6 +4,7 @@ import csv
 import json
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,8 +19,15 @@ from switchback.runtime.store.workspace import Store
 from tests.conftest import DATA, ROOT
 
 START = "2026-03-10T00:00:00Z"
-CONTACTS = 400
+CONTACTS = 8000
 KILLS = 25
+
+
+def work_done(db: sqlite3.Connection) -> int:
+    try:
+        return db.execute("SELECT (SELECT count(*) FROM steps) + (SELECT count(*) FROM deliveries)").fetchone()[0]
+    except sqlite3.OperationalError:                            # busy for a moment: read again next time
+        return -1
 
 
 @pytest.mark.slow
@@ -37,15 +45,25 @@ def test_sigkill_at_random_moments_loses_nothing_and_sends_nothing_twice(tmp_pat
                  ["enroll", "drip", "--where", "true"]):
         assert main([*map(str, args), "--workspace", ws]) == 0
 
+    # Each kill lands a random moment after the run's first or second commit of work (step or
+    # delivery rows): on a machine of any speed the runs are cut mid-work, not while Python starts.
+    db = sqlite3.connect(ws)
     kills = 0
     for _ in range(KILLS):
+        before = work_done(db)
         p = subprocess.Popen([sys.executable, "-m", "switchback.app", "run", "--fast-forward", "--workspace", ws],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.3, 1.5))
+        seen, commits, deadline = before, rng.randint(1, 2), time.monotonic() + 120
+        while p.poll() is None and commits and time.monotonic() < deadline:
+            if (now := work_done(db)) > seen:
+                seen, commits = now, commits - 1
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.015))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait()
+    db.close()
     assert kills >= KILLS // 2, "the runs ended before they could be killed; make the workload bigger"
     final = subprocess.run([sys.executable, "-m", "switchback.app", "run", "--fast-forward", "--workspace", ws],
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
