@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from switchback.runtime.contacts import Event, identity
-from switchback.runtime.store.bulk import chunks, insert, rows_where_in
+from switchback.runtime.store.bulk import chunks, insert_new
 from switchback.runtime.store.contacts import import_contacts, record_events
 from switchback.runtime.store.intake_models import IntakeId, IntakeLogRow, IntakeMessage, PendingEvent
 from switchback.runtime.store.models import Contact
@@ -114,21 +114,18 @@ class _Recording:
         return self.done
 
     def _new(self, items: list[Incoming]) -> list[Incoming]:
-        """The items whose message id was not seen before (in the store or earlier in this request)."""
-        ids = [i.message_id for i in items if i.message_id]
-        seen: set[str] = set()
-        for part in chunks(list(set(ids))):
-            seen.update(r[0] for r in rows_where_in(self.s, IntakeMessage.__table__, ("message_id",), "message_id", part))
-        out, rows = [], []
+        """The items whose message id was not seen before (in the store or earlier in this request),
+        their ids kept from now on."""
+        fresh = insert_new(self.s, IntakeMessage.__table__, "message_id",
+                           [i.message_id for i in items if i.message_id], {"at": self.now})
+        out = []
         for item in items:
             if item.message_id:
-                if item.message_id in seen:
+                if item.message_id not in fresh:
                     self.done.repeated += 1
                     continue
-                seen.add(item.message_id)
-                rows.append((item.message_id, self.now))
+                fresh.discard(item.message_id)            # the same id again in this request is a repeat
             out.append(item)
-        insert(self.s, IntakeMessage.__table__, rows, ("message_id", "at"))
         return out
 
     def _load(self, ids: set[str]) -> None:

@@ -93,6 +93,15 @@ def _json(body: bytes) -> Any:
         raise Refused(400, f"the body is not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
 
 
+def _over(call: Any) -> bool:
+    """Whether a batch item is over the event limit, as UTF-8 JSON written compactly (a body may have
+    spaces we do not count). Its repr, at most 4 bytes of JSON a character, rules out nearly every
+    item at half the cost of writing it."""
+    if len(repr(call)) * 4 <= EVENT_LIMIT:
+        return False
+    return len(json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode()) > EVENT_LIMIT
+
+
 def tracking_api_routes(store: Store) -> list[Route]:
     keys = KeyCheck(store)
     writer = GroupWriter(store)
@@ -153,8 +162,7 @@ def tracking_api_routes(store: Store) -> list[Route]:
             shared = body.get("context") if isinstance(body.get("context"), dict) else None
             items, rejected = [], []
             for index, call in enumerate(calls):
-                # the item's size as UTF-8 JSON written compactly (a body may have spaces we do not count)
-                if size > EVENT_LIMIT and len(json.dumps(call, separators=(",", ":"), ensure_ascii=False).encode()) > EVENT_LIMIT:
+                if size > EVENT_LIMIT and _over(call):
                     raise Refused(400, f"batch item {index}: an event over {EVENT_LIMIT // 1024} KB")
                 if shared and isinstance(call, dict) and "context" not in call:
                     call = {**call, "context": shared}
