@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,13 +23,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import shapes                                          # noqa: E402
+from bench import child_peak, shapes                              # noqa: E402
 
 SHAPES = {"narrow": shapes.narrow, "wide": shapes.wide}
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return child_peak.own_peak_mb()
 
 
 def open_in_designer(path: str) -> dict:
@@ -131,14 +130,13 @@ def export(path: str, out: str) -> tuple[float, float, str, float]:
     """`switchback export-image` as a whole process: wall time, its peak memory, what it printed, and
     its CPU time (the wall time's floor on a machine other work shares)."""
     t = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "switchback.app", "export-image", path, out], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(p.pid, 0)
+    p = child_peak.start("export-image", path, out, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(p.pid, 0)         # its CPU time; its peak it says itself (bench/child_peak.py)
     took = time.perf_counter() - t
-    said = p.stdout.read().strip()
+    said, err = p.stdout.read().strip(), p.stderr.read()
     if status != 0:
-        raise SystemExit(f"export-image {out} failed: {p.stderr.read().strip()}")
-    return took, usage.ru_maxrss / 1024, said, usage.ru_utime + usage.ru_stime
+        raise SystemExit(f"export-image {out} failed: {child_peak.without_mark(err)}")
+    return took, child_peak.peak_mb(err), said, usage.ru_utime + usage.ru_stime
 
 
 def spread(values: list[float], fmt: str) -> str:

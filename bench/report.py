@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -24,11 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import child_peak                                                        # noqa: E402
 from switchback.runtime import results                                   # noqa: E402
 from switchback.runtime.store import bulk, repository as repo            # noqa: E402
 from switchback.runtime.store.models import Contact, EnrollmentRow, EventRow, OutboxRow, StepRow  # noqa: E402
 from switchback.runtime.store import result_counts                       # noqa: E402
-from switchback.runtime.store.workspace import Store                     # noqa: E402
+from switchback.runtime.store.workspace import CHECKED, Store                     # noqa: E402
 from tests.runtime.results_kit import split_journey                      # noqa: E402
 
 START = datetime(2026, 1, 1, tzinfo=timezone.utc)
@@ -104,24 +104,33 @@ def add_events(store: Store, contacts: int, events: int, rng: random.Random, cou
             counts[("ab", f"mail_{port}", "", what, START.date().isoformat())] += int(contacts / 2 * share)
 
 
-def measure(path: Path) -> tuple[float, float, float]:
-    """(in-process seconds, command seconds, command peak MB) of the report, best of three."""
+def command(path: Path) -> tuple[float, float]:
+    """(seconds, peak MB) of one `report --json` as a process of its own."""
+    t = time.perf_counter()
+    p = child_peak.start("report", "--json", "--workspace", str(path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = p.communicate()
+    took = time.perf_counter() - t
+    assert p.returncode == 0, child_peak.without_mark(err.decode())
+    return took, child_peak.peak_mb(err)
+
+
+def measure(path: Path) -> tuple[float, tuple[float, float], tuple[float, float]]:
+    """(in-process seconds of the report, best of three; the command the first time in a day, which
+    reads every page of the file to check it, as (seconds, peak MB); the command after that, best
+    of three, as (seconds, peak MB))."""
     os.sync()           # the gigabytes just written reach the disk first: a workspace that grew over months
     store = Store(f"sqlite:///{path}")
+    with store.engine.begin() as conn:          # no whole-file check on record: the next command makes one
+        conn.exec_driver_sql("DELETE FROM settings WHERE key = ?", (CHECKED,))
     inner = []
     for _ in range(3):
         t = time.perf_counter()
         results.journey_results(store)
         inner.append(time.perf_counter() - t)
     store.close()
-    outer = []
-    for _ in range(3):
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "switchback.app.cli", "report", "--json", "--workspace", str(path)],
-                       check=True, capture_output=True)
-        outer.append(time.perf_counter() - t)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return min(inner), min(outer), peak
+    first = command(path)
+    later = [command(path) for _ in range(3)]
+    return min(inner), first, (min(t for t, _ in later), max(m for _, m in later))
 
 
 def designer_refresh(path: Path) -> tuple[float, float, float]:
@@ -161,9 +170,10 @@ def main() -> None:
         t = time.perf_counter()
         build(path, contacts, events)
         print(f"built {contacts:,} contacts, {events:,} events in {time.perf_counter() - t:.0f} s")
-        inner1, outer1, peak1 = measure(path)
+        inner1, (first1, first_peak1), (outer1, peak1) = measure(path)
         print(f"report: {inner1 * 1000:.0f} ms reading, {outer1:.2f} s as the command (ceiling {TARGET:g} s: "
-              f"{outer1 / TARGET:.2f}x), peak {peak1:.0f} MB")
+              f"{outer1 / TARGET:.2f}x), peak {peak1:.0f} MB; the day's first, which checks every page of "
+              f"the file: {first1:.2f} s, peak {first_peak1:.0f} MB")
         refresh, full, refresh_peak = designer_refresh(path)
         print(f"designer refresh every 3 s: {refresh * 1000:.0f} ms (target {REFRESH_TARGET * 1000:.0f} ms: "
               f"{refresh / REFRESH_TARGET:.2f}x); with the alerts and the contacts at a node (on a change, "
@@ -173,10 +183,11 @@ def main() -> None:
         add_events(store, contacts, 9 * events, random.Random(9), Counter())
         store.close()
         print(f"added {9 * events:,} more events ({10 * events:,} in all) in {time.perf_counter() - t:.0f} s")
-        inner10, outer10, peak10 = measure(path)
+        inner10, (first10, first_peak10), (outer10, peak10) = measure(path)
         print(f"report with 10x the events: {inner10 * 1000:.0f} ms reading, {outer10:.2f} s as the command, "
               f"peak {peak10:.0f} MB; 10x history costs {outer10 / outer1:.2f}x the time "
-              f"(ceiling {RATIO:g}x: {outer10 / outer1 / RATIO:.2f} of it)")
+              f"(ceiling {RATIO:g}x: {outer10 / outer1 / RATIO:.2f} of it); the day's first: {first10:.2f} s, "
+              f"peak {first_peak10:.0f} MB")
 
 
 if __name__ == "__main__":

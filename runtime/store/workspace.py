@@ -233,7 +233,7 @@ class Store:
         self.engine.dispose()
 
 
-FULL_CHECK_BYTES = 256 * 2**20
+FULL_CHECK_BYTES = 32 * 2**20          # a whole check of this much costs about 0.15 s
 FULL_CHECK_EVERY = timedelta(hours=24)
 CHECKED = "checked:full"                    # the settings key: when the file last passed a full check
 
