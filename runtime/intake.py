@@ -57,8 +57,9 @@ def is_email(value: str | None) -> bool:
 
 def record(store: Store, items: list[Incoming], now: datetime, source: str = "", refused: list[str] = ()) -> Recorded:
     """Records the calls in one durable transaction, with `refused` (what the caller turned away of
-    the same request) in the intake log. On PostgreSQL two servers may race on a message id or an
-    id's row: the loser's transaction rolls back and runs again, and then sees the winner's rows."""
+    the same request) in the intake log. On PostgreSQL two servers may race on an id's row: the
+    loser's transaction rolls back and runs again, and then sees the winner's rows (a message id
+    the other committed first is simply not recorded again)."""
     for attempt in range(3):
         try:
             with store.session(durable=True) as s:

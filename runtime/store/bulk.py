@@ -48,23 +48,22 @@ def insert(s: Session, table: Table, rows: list[tuple], names: Sequence[str]) ->
     s.connection().exec_driver_sql(sql, _rows(table, names, rows, dialect))
 
 
-def insert_new(s: Session, table: Table, key: str, values: list, also: dict) -> set:
-    """INSERT a row for each of `values` (its `key`, and the columns of `also`) that is not in the
-    table yet, in one statement; returns the values inserted. A value twice in `values`, or already
-    there (on PostgreSQL: committed by a racing transaction meanwhile), is not inserted again."""
+def insert_new(s: Session, table: Table, key: str, values: list[str], also: dict) -> set[str]:
+    """INSERT a row for each of `values` (its text `key`, and the columns of `also`) that is not in
+    the table yet, in one statement; returns the values inserted. A value twice in `values`, or
+    already there (on PostgreSQL: committed by a racing transaction meanwhile), is not inserted again."""
     if not values:
         return set()
     dialect = s.bind.dialect.name
     q = s.bind.dialect.identifier_preparer.quote
-    names = [key, *also]
     extra = [f(v) if (f := _converter(table.c[n], dialect)) else v for n, v in also.items()]
     if dialect == "sqlite":         # `WHERE true`: SQLite's grammar needs it before ON CONFLICT after a SELECT
-        source, first = "SELECT value, " + ", ".join("?" * len(extra)) + " FROM json_each(?) WHERE true", json.dumps(values)
-        params = (*extra, first)
+        source = f"SELECT {', '.join(['value', *['?'] * len(extra)])} FROM json_each(?) WHERE true"
+        params = (*extra, json.dumps(values))
     else:
-        source = "SELECT unnest(%s::text[]), " + ", ".join(["%s"] * len(extra))
+        source = f"SELECT {', '.join(['unnest(%s::text[])', *['%s'] * len(extra)])}"
         params = (list(values), *extra)
-    sql = (f"INSERT INTO {q(table.name)} ({', '.join(map(q, names))}) {source} "
+    sql = (f"INSERT INTO {q(table.name)} ({', '.join(map(q, [key, *also]))}) {source} "
            f"ON CONFLICT DO NOTHING RETURNING {q(key)}")
     return {r[0] for r in s.connection().exec_driver_sql(sql, params)}
 
