@@ -47,6 +47,8 @@ def _id(call: dict, key: str) -> str | None:
     value = str(value)
     if len(value) > MAX_ID:
         raise BadCall(f"`{key}` is longer than {MAX_ID} characters")
+    if "\x00" in value:                  # SQLite's JSON functions end a text there, PostgreSQL refuses it
+        raise BadCall(f"`{key}` contains a NUL character (\\u0000)")
     return value
 
 

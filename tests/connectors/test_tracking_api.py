@@ -173,18 +173,20 @@ def test_each_malformed_body_is_a_400_that_says_why_records_nothing_and_the_serv
             assert counts(store) == (0, 0, 0, 0), words
         # An otherwise good batch: the items that lack what their call needs are named, the rest go in.
         batch = {"batch": [_track(messageId="a"), {"type": "track", "userId": "ada@shop.test"}, {"type": "track", "event": "X"},
-                           {"type": "launch", "userId": "u"}, 7, _track(messageId="b", event="Paid")]}
+                           {"type": "launch", "userId": "u"}, 7, _track(messageId="b", event="Paid"),
+                           _track(messageId="c\u0000d", event="Cut Short")]}
         got = client.post(f"{server.url}/v1/batch", json=batch)
         assert got.status_code == 200
         assert got.json() == {"success": True, "rejected": [
             {"index": 1, "error": "a track needs `event`, a name such as \"Form Submitted\""},
             {"index": 2, "error": "a call needs `userId` or `anonymousId`"},
             {"index": 3, "error": "`type` must be one of track, page, screen, identify, group, alias, not 'launch'"},
-            {"index": 4, "error": "a call must be a JSON object, not int"}]}
+            {"index": 4, "error": "a call must be a JSON object, not int"},
+            {"index": 6, "error": "`messageId` contains a NUL character (\\u0000)"}]}
         assert [t for _, t, _ in recorded(store)] == ["signed_up", "paid"]
         with store.session() as s:
             log = list(s.scalars(select(IntakeLogRow.line).order_by(IntakeLogRow.id)))
-        assert log[0] == "batch item 1: a track needs `event`, a name such as \"Form Submitted\"" and len(log) == 4
+        assert log[0] == "batch item 1: a track needs `event`, a name such as \"Form Submitted\"" and len(log) == 5
         # and it still serves: a good single call after all of that
         assert client.post(f"{server.url}/v1/track", json=_track(event="Still Here")).json() == {"success": True}
     assert recorded(store)[-1][1] == "still_here"
