@@ -10,13 +10,13 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 from datetime import datetime, timezone
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QFrame, QLabel, QMenu, QSystemTrayIcon
 
+from switchback.app.reader import Reader
 from switchback.runtime import live_status, workspace_settings
 from switchback.runtime.store.workspace import Store
 
@@ -61,7 +61,8 @@ class Live(QObject):
         self.store, self._serve = store, serve
         self.process: subprocess.Popen | None = None
         self._log = None
-        self._reading = threading.Lock()
+        self._reader = Reader(self, "switchback-status")
+        self._reading = False
         self.error: str | None = None
 
     # --- running ---------------------------------------------------------------------------------
@@ -104,22 +105,24 @@ class Live(QObject):
     # --- what it says ----------------------------------------------------------------------------
     def refresh(self) -> None:
         """Reads the status on a worker thread; `said` carries the words back to the GUI thread."""
-        if not self._reading.acquire(blocking=False):
+        if self._reading:
             return                         # the last read has not finished: skip this one
-        threading.Thread(target=self._read, name="switchback-status", daemon=True).start()
+        self._reading = True
+        self._reader.submit(self._read, self._said)
 
-    def _read(self) -> None:
-        try:
-            now = datetime.now(timezone.utc)
-            text = live_status.words(live_status.read(self.store, now), now, self.running)
-            stopped = self._exited()
-            if stopped:
-                text = f"The scheduler stopped: {stopped}"
-            self.said.emit(text)
-        except Exception as e:
-            self.said.emit(f"Could not read the workspace's status: {e}")
-        finally:
-            self._reading.release()
+    def stop_reading(self) -> None:
+        self._reader.stop()
+        self._reading = False
+
+    def _read(self) -> str:
+        now = datetime.now(timezone.utc)
+        text = live_status.words(live_status.read(self.store, now), now, self.running)
+        stopped = self._exited()
+        return f"The scheduler stopped: {stopped}" if stopped else text
+
+    def _said(self, text: str | Exception) -> None:
+        self._reading = False
+        self.said.emit(text if isinstance(text, str) else f"Could not read the workspace's status: {text}")
 
 
 class LiveBar:
@@ -135,7 +138,7 @@ class LiveBar:
         rule = QFrame(frameShape=QFrame.VLine, frameShadow=QFrame.Sunken)     # apart from the window's own news
         window.statusBar().addPermanentWidget(rule)
         window.statusBar().addPermanentWidget(self.label)
-        live.said.connect(self.label.setText, Qt.QueuedConnection)
+        live.said.connect(self.label.setText)
         self.keep = QAction("Keep running in the background", window, checkable=True)
         self.keep.setObjectName("keep-running")
         self.keep.setToolTip("Closing the window leaves journeys running; the tray icon brings it back")
@@ -156,6 +159,7 @@ class LiveBar:
             return True
         self.timer.stop()
         self.live.stop()
+        self.live.stop_reading()
         if self.tray is not None:
             self.tray.hide()
         return False

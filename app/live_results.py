@@ -3,7 +3,6 @@ the chosen node and the alerts every few seconds; the GUI thread only applies wh
 cards' lines, the results panel, the alerts strip and the status bar)."""
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -13,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from shiboken6 import isValid
 
+from switchback.app.reader import Reader
 from switchback.app.results_panel import ResultsPanel
 from switchback.runtime import document
 from switchback.runtime.alerts import Alert, alerts
@@ -111,10 +111,6 @@ def compute(store, key: str, draft: str, node: str | None, search: str, now: dat
     return live
 
 
-class _Bridge(QObject):
-    done = Signal(object)
-
-
 class LiveResults(QObject):
     """Wires the window: the alerts strip above the canvas, the Results dock, the refresh."""
     applied = Signal(object)                        # a Live, once shown (tests wait on it)
@@ -141,8 +137,7 @@ class LiveResults(QObject):
         self.panel.search_changed.connect(self.refresh)
         self.panel.contact_opened.connect(self.open_trace)
         self.dock = dock("Results", self.panel, Qt.BottomDockWidgetArea)
-        self.bridge = _Bridge()
-        self.bridge.done.connect(self._apply, Qt.QueuedConnection)
+        self.reader = Reader(self, "live-results")
         self.busy = self.again = False
         self.slow_at, self.slow_for = 0.0, None          # when the alerts and contacts were last read, for what
         self.node: str | None = None
@@ -169,7 +164,7 @@ class LiveResults(QObject):
             self.refresh()
 
     def refresh(self) -> None:
-        """Start a worker unless one is out; one more follows it when asked meanwhile."""
+        """Ask for a read unless one is out; one more follows it when asked meanwhile."""
         ed = self.window.editor
         if ed is None or not isValid(self.panel.search):     # the window is being torn down
             return
@@ -182,16 +177,19 @@ class LiveResults(QObject):
         slow = time.monotonic() - self.slow_at >= SLOW_S or self.slow_for != (key, node, search)
         if slow:
             self.slow_at, self.slow_for = time.monotonic(), (key, node, search)
-        bridge = self.bridge
+        self.reader.submit(lambda: compute(store, key, draft, node, search, now, slow),
+                           lambda got: self._apply(got if isinstance(got, Live) else self._failed(key, got)))
 
-        def work() -> None:
-            try:
-                live = compute(store, key, draft, node, search, now, slow)
-            except Exception as e:                   # shown, not raised: the window stays up
-                live = Live(key, shown=False, why=f"Results could not be read: {type(e).__name__}: {e}")
-                self.slow_at = 0.0
-            bridge.done.emit(live)
-        threading.Thread(target=work, name="live-results", daemon=True).start()
+    def _failed(self, key: str, e: Exception) -> Live:
+        """Shown, not raised: the window stays up, and the next refresh reads everything again."""
+        self.slow_at = 0.0
+        return Live(key, shown=False, why=f"Results could not be read: {type(e).__name__}: {e}")
+
+    def stop(self) -> None:
+        """The window closed: no more refreshes."""
+        self.timer.stop()
+        self.reader.stop()
+        self.busy = self.again = False
 
     def _apply(self, live: Live) -> None:
         self.busy = False

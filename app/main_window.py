@@ -447,4 +447,5 @@ class MainWindow(QMainWindow):
         self.save_now()
         if self.live is not None and self.live.close(event):     # keep running: only hidden
             return
+        self.results.stop()
         super().closeEvent(event)
