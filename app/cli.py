@@ -43,12 +43,16 @@ def open_designer(argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    whole_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
         if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
             return open_designer(argv)
         args = parser.parse_args(argv)
+        if whole_process and args.command in ("run", "serve"):   # not when a test calls main() in its process
+            from switchback.runtime.gc_pause import settle_for_a_long_run
+            settle_for_a_long_run()
         return COMMANDS[args.command](args)
     except InputError as e:
         print(str(e), file=sys.stderr)

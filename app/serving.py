@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -22,12 +21,6 @@ def serving(store, args: argparse.Namespace) -> Iterator[object | None]:
     from switchback.connectors.intake.server import IntakeServer
     server = IntakeServer(store, args.host, args.port)
     server.start()
-    # A batch of 100 calls parses into thousands of containers that live until it is stored; at
-    # the collector's default pace it walks them again every 700, an eighth of the server's time.
-    # What startup made is moved out of its reach, and it runs once every 20,000 new objects.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 10, 10)
     print(f"intake server listening on {server.url}", flush=True)
     from switchback.runtime.sources import list_sources
     if not list_sources(store):

@@ -22,7 +22,7 @@ def said():
     os.write(2, f"\\n{MARK} {{kb}}\\n".encode())
 atexit.register(said)
 from switchback.app.cli import main
-sys.exit(main(sys.argv[1:]))
+sys.exit(main())                       # argv from the command line, as the installed command
 """
 
 

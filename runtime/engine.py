@@ -112,7 +112,7 @@ class Engine:
 
     @staticmethod
     def _manual_entry(p: Published) -> str:
-        return (p.by_hand() or p.journey.triggers())[0].id
+        return (p.by_hand() or p.triggers)[0].id
 
     def handle_event(self, cs: ContactState, event: Event) -> None:
         now = event.at

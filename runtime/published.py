@@ -19,11 +19,14 @@ class Published:
     configs: dict[str, Any] = field(init=False)
     kinds: dict[str, NodeKind] = field(init=False)
     routes: dict[tuple[str, str], str | None] = field(init=False)
+    triggers: list[Node] = field(init=False)
 
     def __post_init__(self):
         self.settings = self.journey.settings
         self.kinds = {n.id: n.declaration for n in self.journey.nodes}
         self.configs = {n.id: n.parsed() for n in self.journey.nodes}
+        self.triggers = self.journey.triggers()
+        self._by_hand = [n for n in self.triggers if self.kinds[n.id].by_hand]
         self.routes = {}
         for n in self.journey.nodes:
             for port in self.kinds[n.id].output_ports(self.configs[n.id]) or ["next"]:
@@ -41,8 +44,9 @@ class Published:
         return self.routes.get((node, port))
 
     def by_hand(self) -> list[Node]:
-        """The triggers a person (or another journey) enrolls contacts through."""
-        return [n for n in self.journey.triggers() if self.kinds[n.id].by_hand]
+        """The triggers a person (or another journey) enrolls contacts through (read on every
+        contact a journey admits, so worked out once)."""
+        return self._by_hand
 
 
 class PublishedJourneys:
@@ -77,7 +81,7 @@ class PublishedJourneys:
         self.timed: list[tuple[Published, Node]] = []
         self.segments: list[tuple[Published, Node]] = []
         for p in ordered:
-            for n in p.journey.triggers():
+            for n in p.triggers:
                 kind, config = p.kinds[n.id], p.configs[n.id]
                 if kind.enters_on is Entry.EVENT:
                     self.by_event.setdefault(kind.listens(config).event, []).append((p, n))

@@ -62,6 +62,10 @@ def _sqlite_pragmas(dbapi_connection, record) -> None:
     cur.execute("PRAGMA cache_size=-262144")        # KiB
     cur.execute("PRAGMA wal_autocheckpoint=65536")  # pages: 256 MB of log
     cur.execute("PRAGMA journal_size_limit=268435456")
+    # A batch of steps is saved inside a savepoint (one refused row parks one contact, not the
+    # batch: runtime/isolation.py), and SQLite keeps the savepoint's copies of the pages it changes
+    # in a temporary file: in memory they cost 4% of the scheduler's time less.
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
