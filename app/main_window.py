@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self.open_window = open_window
         self.editor: JourneyEditor | None = None
         self.live = None                       # app/live.py's LiveBar once the designer runs the workspace
+        self.confirm_publish: QMessageBox | None = None     # "Publish …?" while it asks
         self.resize(1440, 900)
         self.setObjectName("main-window")
 
@@ -170,6 +171,25 @@ class MainWindow(QMainWindow):
         self.refresh_journeys()
 
     def publish(self) -> None:
+        """Publish, once the person has read what goes live (contacts start getting its messages)."""
+        if self.editor is None:
+            return
+        self.save_now()
+        journey = self.editor.journey
+        problems = self.workspace.problems(journey)
+        words = None if problems else self.workspace.going_live(journey)
+        if words is None:                       # refused either way: say why straight away
+            return self.publish_now()
+        self.confirm_publish = box = QMessageBox(QMessageBox.Question, "Publish", f"Publish “{journey.name}”?",
+                                                 QMessageBox.Cancel, self)
+        box.setInformativeText(words)
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 26em; }")   # reads as lines, not a column
+        box.publish_button = box.addButton("Publish", QMessageBox.AcceptRole)
+        box.setDefaultButton(box.publish_button)
+        box.publish_button.clicked.connect(self.publish_now)
+        box.open()                               # window-modal: the canvas stays in view behind it
+
+    def publish_now(self) -> None:
         if self.editor is None:
             return
         self.save_now()

@@ -53,10 +53,30 @@ class Workspace:
         self.save_draft(journey)                  # the document inside names its key too
         return True
 
+    def problems(self, journey: Journey) -> list:
+        """What stops the journey from being published."""
+        return validation.validate(journey) + references.check(journey, self.names())
+
+    def going_live(self, journey: Journey) -> str | None:
+        """What publishing the saved draft starts, in words for the person about to do it; None
+        when publishing would be refused anyway (a review still missing an approval)."""
+        with self.store.session() as s:
+            if versions.draft_info(s, journey.key).missing:
+                return None
+        info = next((j for j in self.journeys() if j.key == journey.key), None)
+        version = (info.published or 0) + 1 if info else 1
+        sends = sum(1 for n in journey.nodes if n.declaration is not None and n.declaration.channel)
+        words = (f"Version {version} goes live now: contacts who meet its trigger from now on enter it"
+                 + (f", and its {sends} message step{' sends' if sends == 1 else 's send'} to them." if sends else "."))
+        if info and info.active:
+            words += (f" The {info.active:,} contact{' is' if info.active == 1 else 's are'} already in it finish "
+                      "on the version they entered.")
+        return words + " Messages go out while Switchback runs."
+
     def publish(self, journey: Journey, note: str | None = None) -> tuple[int | None, list]:
         """The new version, or None and the problems that refuse it. Under review without an
         approval, raises versions.Refused saying what is missing (the draft is saved)."""
-        problems = validation.validate(journey) + references.check(journey, self.names())
+        problems = self.problems(journey)
         if problems:
             return None, problems
         self.save_draft(journey)                  # refused if someone else changed it meanwhile

@@ -46,7 +46,7 @@ def shoot(theme: str, out: Path) -> None:
     ws = str(folder / "workspace.sqlite")
     w = build_window(workspace=ws)
     w.show()
-    w.publish()                                                  # the sample journey, live
+    w.publish_now()                                                  # the sample journey, live
     signups = folder / "signups.jsonl"
     signups.write_text("".join(json.dumps({"contact": c["email"], "type": "signed_up", "at": "2026-03-02T09:00:00Z"})
                                + "\n" for c in w.workspace.contacts()))

@@ -42,7 +42,7 @@ def shoot(theme: str, out: Path) -> None:
     ws = str(folder / "workspace.sqlite")
     w = build_window(workspace=ws)
     w.show()
-    w.publish()                                                  # the sample journey, live
+    w.publish_now()                                                  # the sample journey, live
     now = datetime.now(timezone.utc)
     signups = folder / "signups.jsonl"
     signups.write_text("".join(json.dumps({"contact": c["email"], "type": "signed_up",

@@ -33,7 +33,7 @@ def shoot(theme: str, out: Path) -> None:
 
     def publish(note: str) -> None:
         w.history.note.setText(note)
-        w.publish()
+        w.publish_now()
 
     publish("Welcome series, first cut")
     events = folder / "signups.jsonl"

@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from switchback.app.cli import main
 from switchback.app.designer import build_window
 from switchback.runtime.store.models import EventRow
+from tests.gui.publishing import publish
 
 
 def window(qtbot, tmp_path):
@@ -141,7 +142,7 @@ def test_filter_by_email_consent_and_by_the_journey_a_contact_is_in(qtbot, tmp_p
     assert view.count.text() == f"{len(unsubscribed)} contact" + ("s" if len(unsubscribed) != 1 else "")
     view.consent.setCurrentIndex(0)
     assert view.table.rowCount() == 8
-    w.publish()                                                    # the welcome series, live
+    publish(w)                                                    # the welcome series, live
     events = tmp_path / "signups.jsonl"
     events.write_text('{"contact": "ada@lovelace.example", "type": "signed_up", "at": "2026-03-02T09:00:00Z"}\n')
     assert main(["events", str(events), "--workspace", ws]) == 0

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from switchback.app.designer import build_window
 from switchback.canvas.scene import KIND_MIME
 from switchback.runtime.store.models import JourneyVersion
+from tests.gui.publishing import publish
 
 
 @pytest.fixture
@@ -137,7 +138,7 @@ def test_publish_is_refused_while_a_problem_exists_and_allowed_once_fixed(qtbot,
     assert any("does not compile" in p.message for p in w.editor.problems)
     assert w.problems.count() >= 1 and "does not compile" in w.problems.item(0).text()
 
-    w.publish_action.trigger()
+    publish(w)
     qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
     assert "problem" in w.notice.text() and "does not compile" in w.notice.text()
     w.notice.close()
@@ -147,9 +148,31 @@ def test_publish_is_refused_while_a_problem_exists_and_allowed_once_fixed(qtbot,
     assert [c.node_id for c in w.editor.scene.selected_cards()] == [email]
     type_into(qtbot, w, "subject", "Hello {{ contact.first_name }}")
     assert w.editor.problems == []
-    w.publish_action.trigger()
+    publish(w)
     assert published_versions(w) == 1
     assert "Published" in w.status.text()
+
+
+def test_publish_asks_first_and_says_what_goes_live(qtbot, window):
+    """Publishing starts messages going to real people: the designer says so and waits for a yes."""
+    w = window
+    trigger = drop_kind(w, "trigger.event", QPointF(200, 0))
+    email = drop_kind(w, "action.email", QPointF(200, 200))
+    connect(qtbot, w, trigger, "next", email)
+    w.publish_action.trigger()
+    box = w.confirm_publish
+    assert box.isVisible() and box.text() == f"Publish “{w.editor.journey.name}”?"
+    assert box.informativeText().startswith("Version 1 goes live now")
+    assert "enter it, and its 1 message step sends to them." in box.informativeText()
+    box.button(QMessageBox.Cancel).click()
+    assert published_versions(w) == 0 and not w.status.text().startswith("Published")
+
+    publish(w)
+    assert published_versions(w) == 1 and "Published" in w.status.text()
+    w.publish_action.trigger()
+    assert w.confirm_publish.informativeText().startswith("Version 2 goes live now")
+    w.confirm_publish.button(QMessageBox.Cancel).click()
+    assert published_versions(w) == 1
 
 
 def test_splice_copy_paste_duplicate_and_delete_are_undoable(qtbot, window):
@@ -197,14 +220,14 @@ def test_a_duration_typed_wrong_is_kept_shown_as_a_problem_and_blocks_publish(qt
     assert any(p.where == wait and "not a duration" in p.message for p in w.editor.problems)
     assert any(w.problems.item(i).text().startswith("Wait: ") and "not a duration" in w.problems.item(i).text()
                for i in range(w.problems.count()))                        # named as the card is, not by id
-    w.publish_action.trigger()
+    publish(w)
     qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
     assert "not a duration" in w.notice.text()
     w.notice.close()
     assert published_versions(w) == 0
     type_into(qtbot, w, "duration", "2d")
     assert w.editor.problems == []
-    w.publish_action.trigger()
+    publish(w)
     assert published_versions(w) == 1
 
 
@@ -231,7 +254,7 @@ def test_a_misspelled_field_is_a_problem_that_names_the_field_meant(qtbot, windo
     type_into(qtbot, w, "subject", "Welcome {{ contact.frist_name }}")
     texts = [w.problems.item(i).text() for i in range(w.problems.count())]
     assert any("no contact has the field frist_name (did you mean first_name?)" in t for t in texts)
-    w.publish_action.trigger()
+    publish(w)
     qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
     w.notice.close()
     assert published_versions(w) == 0

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QPushButton
 
 from switchback.app.cli import main
 from switchback.app.designer import build_window
+from tests.gui.publishing import publish
 
 
 def row(panel, version):
@@ -34,7 +35,7 @@ def click(qtbot, panel, name):
 
 def publish_with_note(w, note):
     w.history.note.setText(note)
-    w.publish()
+    publish(w)
     assert w.status.text().startswith("Published"), w.status.text()
 
 
@@ -142,7 +143,7 @@ def test_review_in_the_designer_needs_another_persons_approval(qtbot, tmp_path):
     ada.show()
     ada.editor.set_settings(settings=dict(ada.editor.journey.settings_raw, review=True))
     ada.save_now()
-    ada.publish()
+    publish(ada)
     assert ada.status.text().startswith("welcome-series: not published: review is on")
     assert ada.history.approve_button.isVisible() and not ada.history.approve_button.isEnabled()
     assert row(ada.history, "Draft").text(4) == "awaiting approval"
@@ -155,7 +156,7 @@ def test_review_in_the_designer_needs_another_persons_approval(qtbot, tmp_path):
     grace.history.refresh()
     click(qtbot, grace.history, "approve")
     assert "approved by grace" in grace.status.text()
-    ada.publish()
+    publish(ada)
     assert ada.status.text() == "Published welcome-series version 1"
     assert "(approved by grace)" in row(ada.history, 1).text(2)
 

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 
 from switchback.app.cli import main
 from switchback.app.designer import build_window
+from tests.gui.publishing import publish
 
 
 def button(w, name) -> QPushButton:
@@ -30,7 +31,7 @@ def test_pause_resume_and_turn_off_from_the_history_panel(qtbot, tmp_path):
     w.workspace.user = "ada"
     w.show()
     assert not w.history.controls.isVisible()                   # a draft never published: nothing to control
-    w.publish()
+    publish(w)
     w.history.refresh()
     assert button(w, "pause").isVisible() and not button(w, "resume").isVisible()
     events = tmp_path / "signups.jsonl"

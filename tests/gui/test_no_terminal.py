@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QLabel
 
 from switchback.app.designer import build_window
 from tests.app.test_run_words import run_once
+from tests.gui.publishing import publish
 
 
 def test_a_message_waiting_for_its_password_says_where_to_set_it_and_names_no_command(qtbot, tmp_path, test_keyring):
@@ -40,7 +41,7 @@ def test_review_says_where_to_approve_in_the_designer(qtbot, tmp_path):
     assert not [text for text in words if "switchback " in text]
     w.editor.set_settings(settings=dict(w.editor.journey.settings_raw, review=True))
     w.save_now()
-    w.publish()
+    publish(w)
     assert w.status.text().endswith("(History › Approve draft)") and "switchback" not in w.status.text()
 
 

@@ -11,6 +11,7 @@ from switchback import nodes
 from switchback.app.designer import build_window
 from switchback.app.problems import place
 from switchback.canvas.field_spec import field_spec
+from tests.gui.publishing import publish
 
 WRONG = ["2 days", "25:99", "{{ contact.first_name", "contact.score >", "not a number", "{\"a\": ",
          "-5", "nobody@", "2026-13-45", "x" * 300]
@@ -79,6 +80,6 @@ def test_every_refused_value_typed_in_any_field_stays_marks_its_node_and_blocks_
     # one left wrong: Publish says why and publishes nothing
     first = w.editor.journey.nodes[-1].id
     w.editor.scene.select_node(first)
-    w.publish_action.trigger()
+    publish(w)
     qtbot.waitUntil(lambda: isinstance(getattr(w, "notice", None), QMessageBox) and w.notice.isVisible())
     assert "problem(s) to fix first" in w.notice.text()

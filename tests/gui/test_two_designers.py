@@ -4,6 +4,7 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QMessageBox
 
 from switchback.app.designer import build_window
+from tests.gui.publishing import publish
 
 
 def test_a_stale_draft_is_refused_with_who_and_when(qtbot, tmp_path):
@@ -33,7 +34,7 @@ def test_the_journeys_list_says_when_a_published_journey_was_edited_since(qtbot,
     w = build_window(workspace=str(tmp_path / "w.sqlite"))
     qtbot.addWidget(w)
     assert w.journeys.item(0).text() == "Welcome series\ndraft"
-    w.publish()
+    publish(w)
     assert w.journeys.item(0).text() == "Welcome series\npublished v1"
     w.editor.add_node("action.score", QPointF(600, 0))
     w.save_now()

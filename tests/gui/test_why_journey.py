@@ -10,6 +10,7 @@ from switchback.app.cli import main
 from switchback.canvas.condition_builder import AN_EVENT, ConditionField
 from switchback.app.designer import build_window
 from tests.gui.test_designer_flow import connect, drop_kind, pick, type_into
+from tests.gui.publishing import publish
 
 BY_HAND = {
     "trigger": {"kind": "trigger.event", "config": {"event": "form_submitted"}},
@@ -118,7 +119,7 @@ def test_a_drafts_key_follows_its_name_until_it_is_published(qtbot, tmp_path):
     trigger = drop_kind(w, "trigger.manual", QPointF(200, 0))
     score = drop_kind(w, "action.score", QPointF(200, 200))
     connect(qtbot, w, trigger, "next", score)
-    w.publish()
+    publish(w)
     assert w.workspace.journeys()[0].published == 1
     name.selectAll()
     qtbot.keyClicks(name, "Summer sale")
